@@ -1,0 +1,68 @@
+"""Terminal rendering of hits, answers and ingest reports."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+
+from ..ingest import IngestReport
+from ..types import Answer, Hit
+
+_STAGES = ("dense", "bm25")
+
+
+def _width() -> int:
+    return min(shutil.get_terminal_size((100, 20)).columns, 120)
+
+
+def snippet(text: str, limit: int = 240) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def cite(hit: Hit) -> str:
+    label = hit.span.label()
+    return f"{hit.source} [{label}]" if label else hit.source
+
+
+def hits(results: list[Hit]) -> str:
+    if not results:
+        return "no matching passages"
+    lines = []
+    indent = " " * 5
+    for n, hit in enumerate(results, 1):
+        lines.append(f"{n:>3}. {cite(hit)}  score {hit.score:.4f}")
+        body = textwrap.fill(snippet(hit.text), _width(), initial_indent=indent,
+                             subsequent_indent=indent)
+        lines.append(body)
+        stages = []
+        for stage in _STAGES:
+            if stage in hit.scores:
+                rank = hit.scores.get(f"{stage}_rank")
+                stages.append(f"{stage} {hit.scores[stage]:.3f}" + (f" #{rank:.0f}" if rank else ""))
+        if stages:
+            lines.append(indent + " · ".join(stages))
+    return "\n".join(lines)
+
+
+def answer(result: Answer) -> str:
+    lines = [textwrap.fill(result.answer, _width()), ""]
+    for n, hit in enumerate(result.citations, 1):
+        lines.append(f"[{n}] {cite(hit)}")
+    for note in result.notes:
+        lines.append(f"note: {note}")
+    return "\n".join(lines).rstrip()
+
+
+def report(result: IngestReport) -> str:
+    done = len(result.added) + len(result.updated)
+    parts = [
+        f"ingested {done} file{'s' if done != 1 else ''} "
+        f"({len(result.added)} new, {len(result.updated)} updated, "
+        f"{len(result.unchanged)} unchanged), {result.chunks} chunks in {result.seconds:.1f}s"
+    ]
+    if result.errors:
+        parts.append(f"{len(result.errors)} failed")
+    if result.unsupported:
+        parts.append(f"{len(result.unsupported)} unsupported skipped")
+    return "; ".join(parts)

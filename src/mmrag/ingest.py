@@ -1,0 +1,195 @@
+"""The ingest job: find files, skip what is unchanged, load, chunk, embed, write.
+
+Files are identified by absolute path and versioned by a content hash, so a second run
+over the same folder does no work and a changed file replaces its old chunks. Work is
+written in batches of whole files, each batch embedded in one call. A bad file is
+reported with its reason and skipped; the rest of the run goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .embedders import Embedder
+from .errors import IngestError
+from .loaders import by_extension, loaders
+from .stores import SourceRecord, Store
+from .text.chunker import ChunkerConfig, chunk_sections
+from .types import Chunk, Content
+
+ProgressCallback = Callable[[int, int, str], None]
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        """True when there was input and none of it could be ingested."""
+        return bool(self.errors) and not (self.added or self.updated or self.unchanged)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "unsupported": self.unsupported,
+            "errors": [{"source": s, "error": e} for s, e in self.errors],
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def discover(
+    paths: Sequence[str | Path], report: IngestReport, skip: Sequence[Path] = ()
+) -> list[tuple[str, Path]]:
+    """(path as given, absolute path) for each supported file, in a stable order."""
+    extensions = by_extension()
+    skipped = {p.resolve() for p in skip}
+    found: list[tuple[str, Path]] = []
+    for given in paths:
+        given = str(given)
+        root = Path(given).expanduser()
+        if root.is_dir():
+            for shown, path in _walk(given, root, skipped):
+                if path.suffix.lower() in extensions:
+                    found.append((shown, path))
+                else:
+                    report.unsupported.append(shown)
+        elif root.is_file():
+            if root.suffix.lower() in extensions:
+                found.append((given, root.resolve()))
+            else:
+                report.errors.append(
+                    (given, f"unsupported file type {root.suffix or '(none)'!r}; "
+                            f"supported: {sorted(extensions)}")
+                )
+        else:
+            report.errors.append((given, "no such file or directory"))
+    unique: dict[Path, str] = {}
+    for shown, path in found:
+        unique.setdefault(path, shown)
+    return [(shown, path) for path, shown in unique.items()]
+
+
+def _walk(given: str, root: Path, skipped: set[Path]) -> Iterator[tuple[str, Path]]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        base = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and (base / d).resolve() not in skipped
+        )
+        rel = os.path.relpath(dirpath, root)
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            shown = os.path.normpath(os.path.join(given, rel, name))
+            yield shown, (base / name).resolve()
+
+
+@dataclass
+class _Pending:
+    record: SourceRecord
+    chunks: list[Chunk]
+    new: bool
+
+
+class Ingestor:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        chunker: ChunkerConfig = ChunkerConfig(),
+        batch_chunks: int = 256,
+        skip: Sequence[Path] = (),
+    ):
+        self.store = store
+        self.embedder = embedder
+        self.chunker = chunker
+        self.batch_chunks = batch_chunks
+        self.skip = skip
+
+    def run(
+        self, paths: Sequence[str | Path], on_progress: ProgressCallback | None = None
+    ) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        files = discover(paths, report, self.skip)
+        pending: list[_Pending] = []
+        for done, (shown, path) in enumerate(files, 1):
+            item = self._prepare(shown, path, report)
+            if item is not None:
+                pending.append(item)
+            if sum(len(p.chunks) for p in pending) >= self.batch_chunks:
+                self._flush(pending, report)
+                pending = []
+            if on_progress:
+                on_progress(done, len(files), shown)
+        self._flush(pending, report)
+        if report.added or report.updated:
+            self.store.optimize()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _prepare(self, shown: str, path: Path, report: IngestReport) -> _Pending | None:
+        try:
+            stat = path.stat()
+            digest = file_hash(path)
+        except OSError as exc:
+            report.errors.append((shown, f"cannot read file ({exc.strerror or exc})"))
+            return None
+        previous = self.store.source(str(path))
+        if previous is not None and previous.hash == digest:
+            report.unchanged.append(shown)
+            return None
+        loader = loaders.create(by_extension()[path.suffix.lower()])
+        try:
+            sections = list(loader.load(path))
+            chunks = chunk_sections(
+                sections, source=shown, source_key=str(path), content_hash=digest,
+                config=self.chunker,
+            )
+        except IngestError as exc:
+            report.errors.append((shown, exc.reason))
+            return None
+        except Exception as exc:  # a decoder bug must not end the whole run
+            report.errors.append((shown, f"{loader.name} loader failed: {exc!r}"))
+            return None
+        if not chunks:
+            report.errors.append((shown, "no text found in file"))
+            return None
+        record = SourceRecord(
+            path=str(path), source=shown, hash=digest, size=stat.st_size, mtime=stat.st_mtime,
+            chunks=len(chunks), loader=loader.name, ingested_at=time.time(),
+        )
+        return _Pending(record, chunks, new=previous is None)
+
+    def _flush(self, pending: list[_Pending], report: IngestReport) -> None:
+        if not pending:
+            return
+        chunks = [c for p in pending for c in p.chunks]
+        contents = [Content(c.modality, text=c.text) for c in chunks]
+        vectors = self.embedder.embed(contents, role="document")
+        self.store.write([p.record for p in pending], chunks, vectors)
+        for p in pending:
+            (report.added if p.new else report.updated).append(p.record.source)
+        report.chunks += len(chunks)

@@ -1,0 +1,66 @@
+"""Stores keep chunks, their vectors and BM25 tokens, and the record of each source file.
+
+Writes go per batch of whole files: a file's old chunks are removed and its new ones added
+before its source record is written, so a source record always means "this file is fully
+in the index at this content hash".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from ..registry import Registry
+from ..types import Chunk, Hit
+from .filters import Filter
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One ingested file: its identity (absolute path) and the content hash it was read at."""
+
+    path: str
+    source: str
+    hash: str
+    size: int
+    mtime: float
+    chunks: int
+    loader: str
+    ingested_at: float
+
+
+@runtime_checkable
+class Store(Protocol):
+    def write(
+        self, records: Sequence[SourceRecord], chunks: Sequence[Chunk], vectors: np.ndarray
+    ) -> None:
+        """Replace the chunks of ``records``' files with ``chunks``, then save the records."""
+        ...
+
+    def delete(self, path: str) -> list[SourceRecord]:
+        """Remove the file at ``path``, or every file under the folder ``path``."""
+        ...
+
+    def source(self, path: str) -> SourceRecord | None: ...
+
+    def sources(self) -> list[SourceRecord]: ...
+
+    def dense(self, vector: np.ndarray, k: int, where: Filter | None = None) -> list[Hit]: ...
+
+    def sparse(self, tokens: Sequence[str], k: int, where: Filter | None = None) -> list[Hit]: ...
+
+    def count(self, where: Filter | None = None) -> int: ...
+
+    def optimize(self) -> None:
+        """Fold recent writes into the indexes (full-text, ANN); called after each ingest."""
+        ...
+
+
+stores: Registry[Store] = Registry("store")
+
+
+# Importing the built-in backends registers them; their heavy imports are lazy.
+from . import lance  # noqa: E402,F401

@@ -1,0 +1,253 @@
+"""LanceDB embedded store: one directory with vectors, metadata and a full-text index.
+
+BM25 runs on LanceDB's native full-text index over a column of pre-segmented tokens
+(whitespace tokenizer), so Chinese words segmented by rjieba are matched as words.
+Past ``ann_threshold`` rows an IVF_PQ index with exact re-ranking (refine) replaces the
+flat scan: measured on this class of machine, 5.5 ms p50 at 100k rows against 386 ms flat.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._lazy import require
+from ..types import Chunk, Hit, Span
+from . import SourceRecord, stores
+from .filters import Filter, quote
+
+_HIT_COLUMNS = ["id", "source", "modality", "text", "page", "start", "end", "meta"]
+
+
+def _tokens(text: str) -> str:
+    from ..text.tokenize import tokenize
+
+    return " ".join(tokenize(text))
+
+
+class LanceStore:
+    name = "lancedb"
+
+    def __init__(
+        self,
+        path: str | Path,
+        dim: int,
+        *,
+        ann_threshold: int = 5000,
+        nprobes: int = 20,
+        refine_factor: int = 10,
+    ):
+        os.environ.setdefault("LANCE_LOG", "error")
+        self._lancedb = require("lancedb", purpose="the embedded store")
+        self._pa = require("pyarrow", purpose="the embedded store")
+        self.path = Path(path)
+        self.dim = dim
+        self.ann_threshold = ann_threshold
+        self.nprobes = nprobes
+        self.refine_factor = refine_factor
+        self._db = self._lancedb.connect(str(self.path))
+        self._chunks = self._open("chunks", self._chunk_schema())
+        self._sources = self._open("sources", self._source_schema())
+
+    # -- schema ---------------------------------------------------------------------------
+    def _chunk_schema(self) -> Any:
+        pa = self._pa
+        return pa.schema(
+            [
+                ("id", pa.string()),
+                ("path", pa.string()),
+                ("source", pa.string()),
+                ("modality", pa.string()),
+                ("chunk_index", pa.int32()),
+                ("page", pa.int32()),
+                ("start", pa.float64()),
+                ("end", pa.float64()),
+                ("text", pa.string()),
+                ("tokens", pa.string()),
+                ("meta", pa.string()),
+                ("vector", pa.list_(pa.float32(), self.dim)),
+            ]
+        )
+
+    def _source_schema(self) -> Any:
+        pa = self._pa
+        return pa.schema(
+            [
+                ("path", pa.string()),
+                ("source", pa.string()),
+                ("hash", pa.string()),
+                ("size", pa.int64()),
+                ("mtime", pa.float64()),
+                ("chunks", pa.int32()),
+                ("loader", pa.string()),
+                ("ingested_at", pa.float64()),
+            ]
+        )
+
+    def _open(self, name: str, schema: Any) -> Any:
+        if name in self._db.list_tables().tables:
+            return self._db.open_table(name)
+        table = self._db.create_table(name, schema=schema, exist_ok=True)
+        if name == "chunks":
+            self._create_fts(table)
+        return table
+
+    def _create_fts(self, table: Any) -> None:
+        from lancedb.index import FTS
+
+        config = FTS(
+            base_tokenizer="whitespace",
+            lower_case=True,
+            stem=False,
+            remove_stop_words=False,
+            ascii_folding=False,
+            with_position=False,
+        )
+        table.create_index("tokens", config=config, replace=True)
+
+    # -- writes ---------------------------------------------------------------------------
+    def write(
+        self, records: Sequence[SourceRecord], chunks: Sequence[Chunk], vectors: np.ndarray
+    ) -> None:
+        if len(chunks) != len(vectors):
+            raise ValueError(f"expected one vector per chunk, got {len(vectors)} for {len(chunks)}")
+        paths = [r.path for r in records]
+        by_source = {r.source: r.path for r in records}
+        if paths:
+            self._chunks.delete(_in("path", paths))
+        if chunks:
+            pa = self._pa
+            vecs = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
+            columns = {
+                "id": [c.id for c in chunks],
+                "path": [by_source[c.source] for c in chunks],
+                "source": [c.source for c in chunks],
+                "modality": [c.modality for c in chunks],
+                "chunk_index": [c.index for c in chunks],
+                "page": [c.span.page for c in chunks],
+                "start": [c.span.start for c in chunks],
+                "end": [c.span.end for c in chunks],
+                "text": [c.text for c in chunks],
+                "tokens": [_tokens(c.text) for c in chunks],
+                "meta": [json.dumps(c.meta, ensure_ascii=False) for c in chunks],
+            }
+            schema = self._chunk_schema()
+            arrays = [pa.array(columns[f.name], type=f.type) for f in schema if f.name != "vector"]
+            arrays.append(pa.FixedSizeListArray.from_arrays(pa.array(vecs), self.dim))
+            self._chunks.add(pa.Table.from_arrays(arrays, schema=schema))
+        if records:
+            rows = [r.__dict__ for r in records]
+            (
+                self._sources.merge_insert("path")
+                .when_matched_update_all()
+                .when_not_matched_insert_all()
+                .execute(self._pa.Table.from_pylist(rows, schema=self._source_schema()))
+            )
+
+    def delete(self, path: str) -> list[SourceRecord]:
+        folder = path.rstrip("/") + "/"
+        like = quote(folder.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        where = f"path = {quote(path)} OR path LIKE {like} ESCAPE '\\'"
+        gone = [SourceRecord(**row) for row in self._sources.search().where(where).to_list()]
+        self._chunks.delete(where)
+        self._sources.delete(where)
+        return gone
+
+    def optimize(self) -> None:
+        self._chunks.optimize()
+        self._sources.optimize()
+        self._maybe_build_ann()
+
+    def _maybe_build_ann(self) -> None:
+        rows = self._chunks.count_rows()
+        if rows < self.ann_threshold:
+            return
+        indexed = 0
+        for index in self._chunks.list_indices():
+            if "vector" in index.columns:
+                stats = self._chunks.index_stats(index.name)
+                indexed = stats.num_indexed_rows if stats else 0
+        # optimize() already appended new rows to an existing index; rebuild once the
+        # table has doubled so the partitions still fit the data.
+        if indexed and rows < 2 * indexed:
+            return
+        from lancedb.index import IvfPq
+
+        partitions = max(1, int(math.sqrt(rows)))
+        sub_vectors = self.dim // 8 if self.dim % 8 == 0 else 1
+        config = IvfPq(
+            distance_type="cosine", num_partitions=partitions, num_sub_vectors=sub_vectors
+        )
+        self._chunks.create_index("vector", config=config, replace=True)
+
+    # -- reads ----------------------------------------------------------------------------
+    def source(self, path: str) -> SourceRecord | None:
+        rows = self._sources.search().where(f"path = {quote(path)}").limit(1).to_list()
+        return SourceRecord(**rows[0]) if rows else None
+
+    def sources(self) -> list[SourceRecord]:
+        rows = self._sources.to_arrow().to_pylist()
+        return sorted((SourceRecord(**r) for r in rows), key=lambda r: r.source)
+
+    def count(self, where: Filter | None = None) -> int:
+        sql = where.sql() if where else None
+        return int(self._chunks.count_rows(sql) if sql else self._chunks.count_rows())
+
+    def dense(self, vector: np.ndarray, k: int, where: Filter | None = None) -> list[Hit]:
+        query = (
+            self._chunks.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector")
+            .distance_type("cosine")
+            .nprobes(self.nprobes)
+            .refine_factor(self.refine_factor)
+        )
+        rows = self._run(query, where, k, "_distance")
+        return [_hit(r, "dense", 1.0 - float(r["_distance"])) for r in rows]
+
+    def sparse(self, tokens: Sequence[str], k: int, where: Filter | None = None) -> list[Hit]:
+        terms = " ".join(dict.fromkeys(t for t in tokens if t.strip()))
+        if not terms:
+            return []
+        query = self._chunks.search(terms, query_type="fts", fts_columns="tokens")
+        rows = self._run(query, where, k, "_score")
+        return [_hit(r, "bm25", float(r["_score"])) for r in rows]
+
+    def _run(self, query: Any, where: Filter | None, k: int, score: str) -> list[dict[str, Any]]:
+        sql = where.sql() if where else None
+        if sql:
+            query = query.where(sql, prefilter=True)
+        return list(query.select([*_HIT_COLUMNS, score]).limit(k).to_list())
+
+
+def _in(column: str, values: Sequence[str]) -> str:
+    return f"{column} IN (" + ", ".join(quote(v) for v in values) + ")"
+
+
+def _none_if_nan(value: Any) -> Any:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def _hit(row: dict[str, Any], stage: str, score: float) -> Hit:
+    span = Span(
+        page=_none_if_nan(row.get("page")),
+        start=_none_if_nan(row.get("start")),
+        end=_none_if_nan(row.get("end")),
+    )
+    return Hit(
+        id=row["id"],
+        score=score,
+        source=row["source"],
+        text=row["text"],
+        modality=row["modality"],
+        span=span,
+        scores={stage: score},
+        meta=json.loads(row["meta"]) if row.get("meta") else {},
+    )
+
+
+stores.register("lancedb")(LanceStore)
