@@ -39,7 +39,8 @@ def hits(results: list[Hit]) -> str:
         for stage in _STAGES:
             if stage in hit.scores:
                 rank = hit.scores.get(f"{stage}_rank")
-                stages.append(f"{stage} {hit.scores[stage]:.3f}" + (f" #{rank:.0f}" if rank else ""))
+                shown = f" #{rank:.0f}" if rank else ""
+                stages.append(f"{stage} {hit.scores[stage]:.3f}{shown}")
         if stages:
             lines.append(indent + " · ".join(stages))
     return "\n".join(lines)

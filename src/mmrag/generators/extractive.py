@@ -26,7 +26,8 @@ _STOPWORDS = frozenset(
     "whom whose when where why how do does did this that these those it its as than then "
     "i you he she we they my your our their me him her us them not no yes can could would "
     "should will shall may might must about into over under 的 了 是 在 和 与 及 或 吗 呢 吧 啊 "
-    "什么 哪 哪个 哪些 谁 怎么 怎样 如何 为什么 多少 几 有 这 那 这个 那个 一个 我 你 他 她 它 们".split()
+    "什么 哪 哪个 哪些 谁 怎么 怎样 如何 为什么 多少 几 有 这 那 这个 那个 一个 "
+    "我 你 他 她 它 们".split()
 )
 
 
@@ -66,7 +67,8 @@ class ExtractiveAnswerer:
         order = np.argsort(-scores, kind="stable")
         chosen = [int(order[0])]
         for j in order[1:]:
-            if len(chosen) >= self.max_sentences or scores[j] < self.second_ratio * scores[order[0]]:
+            full = len(chosen) >= self.max_sentences
+            if full or scores[j] < self.second_ratio * scores[order[0]]:
                 break
             picked = [candidates[c] for c in chosen]
             # A second sentence must answer more of the question, not repeat the first.
@@ -92,7 +94,9 @@ class ExtractiveAnswerer:
         n = len(candidates)
         idf = {t: math.log(1 + n / (1 + sum(t in c.tokens for c in candidates))) for t in terms}
         total = sum(idf.values()) or 1.0
-        lexical = np.array([sum(idf[t] for t in terms if t in c.tokens) / total for c in candidates])
+        lexical = np.array(
+            [sum(idf[t] for t in terms if t in c.tokens) / total for c in candidates]
+        )
         prior = np.array([1.0 / (1 + c.hit) for c in candidates])
         if self.embedder is None:
             return lexical + 0.1 * prior, lexical

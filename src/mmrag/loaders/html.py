@@ -61,7 +61,7 @@ def html_to_text(markup: str) -> str:
 
 class HtmlLoader:
     name = "html"
-    extensions = (".html", ".htm", ".xhtml")
+    extensions: tuple[str, ...] = (".html", ".htm", ".xhtml")
 
     def load(self, path: Path) -> Iterable[Section]:
         return [Section(text=html_to_text(read_text(path)))]

@@ -13,7 +13,7 @@ from . import loaders
 
 class PdfLoader:
     name = "pdf"
-    extensions = (".pdf",)
+    extensions: tuple[str, ...] = (".pdf",)
 
     def load(self, path: Path) -> Iterable[Section]:
         pdfium = require("pypdfium2", purpose="reading PDF files")

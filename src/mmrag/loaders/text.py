@@ -12,7 +12,7 @@ from .decode import read_text
 
 class TextLoader:
     name = "text"
-    extensions = (".txt", ".md", ".markdown", ".rst", ".text")
+    extensions: tuple[str, ...] = (".txt", ".md", ".markdown", ".rst", ".text")
 
     def load(self, path: Path) -> Iterable[Section]:
         return [Section(text=read_text(path))]

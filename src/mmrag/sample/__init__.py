@@ -16,7 +16,7 @@ def write_sample(target: str | Path) -> list[Path]:
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for name in sample_files():
-        source = files(__package__).joinpath("data", name)
+        source = files(__package__).joinpath("data").joinpath(name)
         with source.open("rb") as src, (target / name).open("wb") as dst:
             shutil.copyfileobj(src, dst)
         written.append(target / name)

@@ -12,7 +12,9 @@ _BOUNDARY = re.compile(
     r"|(?<=[.!?;])[\"')\]]?\s+(?=\S)"
     r"|\n\s*\n"
 )
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "mr.", "mrs.", "ms.", "dr.", "prof.", "vs.", "no.", "fig.")
+_ABBREVIATIONS = (
+    "e.g.", "i.e.", "etc.", "mr.", "mrs.", "ms.", "dr.", "prof.", "vs.", "no.", "fig.",
+)
 
 
 _HEADING_MAX = 60
@@ -37,7 +39,7 @@ def _is_heading(line: str) -> bool:
         return False
     if line.startswith("#"):
         return True
-    if len(line) > _HEADING_MAX or line[-1] in ",，、;；:：-–—([（\"“'" or _ENDS_SENTENCE.search(line):
+    if len(line) > _HEADING_MAX or line[-1] in _CONTINUES or _ENDS_SENTENCE.search(line):
         return False
     if re.search(r"[\u4e00-\u9fff]", line):
         return len(line) <= 20
@@ -47,6 +49,7 @@ def _is_heading(line: str) -> bool:
 
 
 _ENDS_SENTENCE = re.compile(r"[。！？!?.…]$")
+_CONTINUES = ",，、;；:：-–—([（\"“'"
 
 
 def split_sentences(text: str) -> list[str]:

@@ -22,7 +22,7 @@ def _segmenter() -> Callable[[str], list[str]]:
     try:
         import rjieba
 
-        return rjieba.cut_for_search  # type: ignore[no-any-return]
+        return rjieba.cut_for_search  # type: ignore[no-any-return,unused-ignore]
     except ImportError:
         pass
     try:

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs everything the tests need (system packages, then mmrag with its test extra)
+# and runs lint, types and the whole test suite, real models included. CI runs this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -f scripts/install-system-deps.sh ]; then
+    bash scripts/install-system-deps.sh
+fi
+python3 -m pip install -q --disable-pip-version-check -e ".[test]"
+python3 -m ruff check src tests
+python3 -m mypy
+python3 -m pytest "$@"

@@ -1,0 +1,37 @@
+import math
+
+from mmrag.retrieval.fusion import fuse_rrf
+from mmrag.types import Hit
+
+
+def _hits(stage, ids):
+    return [Hit(id=i, score=10.0 - n, source=f"{i}.txt", text=i, scores={stage: 10.0 - n})
+            for n, i in enumerate(ids)]
+
+
+def test_rrf_matches_hand_computed_values():
+    dense = _hits("dense", ["a", "b", "c"])
+    bm25 = _hits("bm25", ["c", "a", "d"])
+    fused = fuse_rrf({"dense": dense, "bm25": bm25}, k=60)
+    expected = {
+        "a": 1 / 61 + 1 / 62,
+        "c": 1 / 63 + 1 / 61,
+        "b": 1 / 62,
+        "d": 1 / 63,
+    }
+    assert [h.id for h in fused] == ["a", "c", "b", "d"]
+    for hit in fused:
+        assert math.isclose(hit.score, expected[hit.id])
+        assert math.isclose(hit.scores["rrf"], expected[hit.id])
+    a = fused[0]
+    assert a.scores["dense"] == 10.0 and a.scores["dense_rank"] == 1
+    assert a.scores["bm25"] == 9.0 and a.scores["bm25_rank"] == 2
+    assert "bm25" not in fused[2].scores  # b was only found by dense
+
+
+def test_rrf_does_not_mutate_inputs_and_breaks_ties_by_id():
+    dense = _hits("dense", ["x", "y"])
+    bm25 = _hits("bm25", ["y", "x"])
+    fused = fuse_rrf({"dense": dense, "bm25": bm25})
+    assert [h.id for h in fused] == ["x", "y"]
+    assert dense[0].scores == {"dense": 10.0}
