@@ -179,7 +179,8 @@ class LanceStore:
             return
         from lancedb.index import IvfPq
 
-        partitions = max(1, int(math.sqrt(rows)))
+        # sqrt(n) lists, but no more than k-means can train well (about 256 rows per list).
+        partitions = max(1, min(int(math.sqrt(rows)), rows // 256))
         sub_vectors = self.dim // 8 if self.dim % 8 == 0 else 1
         config = IvfPq(
             distance_type="cosine", num_partitions=partitions, num_sub_vectors=sub_vectors
