@@ -23,4 +23,4 @@ generators: Registry[Generator] = Registry("generator")
 
 
 # Importing the built-in backends registers them; their heavy imports are lazy.
-from . import echo, extractive  # noqa: E402,F401
+from . import echo, extractive, llm  # noqa: E402,F401

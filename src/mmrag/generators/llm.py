@@ -1,0 +1,110 @@
+"""Answers written by an LLM from the retrieved passages, with the extractive answerer as
+the fallback when the model is missing, fails, times out or says nothing.
+
+``llm`` trusts the model's wording and only repairs citations; ``hybrid`` keeps the model's
+answer only when its content words are found in a cited passage, else answers extractively
+(small models sometimes answer from their own weights instead of the context).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..embedders import Embedder
+from ..errors import MmragError
+from ..llms import LLM, complete, llms
+from ..types import Answer, Hit
+from . import generators
+from .extractive import ExtractiveAnswerer
+from .prompting import (
+    STOP,
+    chat_prompt,
+    cited_numbers,
+    completion_prompt,
+    echoes,
+    first_line,
+    grounding,
+    renumber,
+)
+
+
+class LLMAnswerer:
+    name = "llm"
+    require_grounding = 0.0
+
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        llm: str = "llamacpp",
+        top_hits: int = 5,
+        max_tokens: int = 128,
+        timeout: float = 60.0,
+        **llm_options: object,
+    ):
+        self.backend: LLM | None = None
+        self.llm_name = llm
+        self.llm_options = llm_options
+        self.top_hits = top_hits
+        self.max_tokens = max_tokens
+        self.timeout = timeout
+        self.fallback = ExtractiveAnswerer(embedder)
+
+    def _llm(self) -> LLM:
+        if self.backend is None:
+            self.backend = llms.create(self.llm_name, **self.llm_options)
+        return self.backend
+
+    def messages(self, question: str, hits: Sequence[Hit]) -> list:
+        mode = getattr(self._llm(), "mode", "chat")
+        if mode == "completion":
+            return completion_prompt(question, hits)
+        return chat_prompt(question, hits)
+
+    def generate(self, question: str, hits: Sequence[Hit]) -> Answer:
+        hits = list(hits[: self.top_hits])
+        if not hits:
+            return self.fallback.generate(question, hits)
+        try:
+            text = complete(
+                self._llm(), self.messages(question, hits), max_tokens=self.max_tokens,
+                stop=STOP, timeout=self.timeout,
+            )
+            text = first_line(text)
+        except MmragError as exc:
+            return self._fall_back(question, hits, f"LLM unavailable ({exc})")
+        if not text:
+            return self._fall_back(question, hits, "the LLM returned nothing")
+        if echoes(text, question):
+            return self._fall_back(question, hits, "the LLM only repeated the question")
+        return self.cite(question, text, hits)
+
+    def cite(self, question: str, text: str, hits: list[Hit]) -> Answer:
+        share, best = grounding(text, hits)
+        if share < self.require_grounding:
+            return self._fall_back(
+                question, hits, f"LLM answer {text!r} is not supported by the passages"
+            )
+        order = cited_numbers(text, len(hits))
+        if not order:
+            # The model cited nothing: attribute the answer to the passage that holds
+            # most of its words, so every answer still carries a citation.
+            order = [best + 1]
+            text = f"{text} [{best + 1}]"
+        return Answer(renumber(text, order), [hits[n - 1] for n in order], self.name)
+
+    def _fall_back(self, question: str, hits: list[Hit], why: str) -> Answer:
+        answer = self.fallback.generate(question, hits)
+        answer.notes.insert(0, f"answered extractively: {why}")
+        answer.generator = f"{self.name}->extractive"
+        return answer
+
+
+class HybridAnswerer(LLMAnswerer):
+    name = "hybrid"
+    # Half of the answer's content words must appear in one passage (measured on names,
+    # numbers and short phrases, which is what a grounded short answer is made of).
+    require_grounding = 0.5
+
+
+generators.register("llm")(LLMAnswerer)
+generators.register("hybrid")(HybridAnswerer)
