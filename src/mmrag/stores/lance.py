@@ -200,6 +200,16 @@ class LanceStore:
         sql = where.sql() if where else None
         return int(self._chunks.count_rows(sql) if sql else self._chunks.count_rows())
 
+    def vectors(self, ids: Sequence[str]) -> np.ndarray:
+        """The stored vectors of ``ids``, in that order."""
+        if not ids:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        rows = self._chunks.search().where(_in("id", ids)).select(["id", "vector"]).limit(
+            len(ids)
+        ).to_list()
+        by_id = {r["id"]: r["vector"] for r in rows}
+        return np.asarray([by_id[i] for i in ids], dtype=np.float32)
+
     def dense(self, vector: np.ndarray, k: int, where: Filter | None = None) -> list[Hit]:
         query = (
             self._chunks.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector")

@@ -1,0 +1,62 @@
+"""A conversation over an index: follow-up questions are rewritten into standalone queries.
+
+"Who wrote it?" after "Tell me about The Sound and the Fury" must search for the novel, not
+for "it". A question that leans on the conversation (a pronoun, or too few words of its own
+to search with) borrows the content words of the previous standalone query. This is a
+deterministic rule, so it works with the extractive answerer and costs no model call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .text.relevance import question_terms
+from .text.tokenize import tokenize
+from .types import Answer
+
+if TYPE_CHECKING:
+    from .pipeline import Pipeline
+
+_REFERRING = frozenset(
+    "it its they them their he him his she her this that these those there then one "
+    "它 它们 他 他们 她 她们 这 那 这个 那个 这些 那些 其 该 此".split()
+)
+
+
+def needs_context(question: str) -> bool:
+    words = tokenize(question)
+    return any(w in _REFERRING for w in words) or len(question_terms(question)) < 2
+
+
+def standalone(question: str, history: Sequence[str]) -> str:
+    """The query to search for ``question`` after the standalone queries in ``history``."""
+    question = question.strip()
+    if not history or not needs_context(question):
+        return question
+    own = set(question_terms(question))
+    borrowed = [t for t in question_terms(history[-1]) if t not in own]
+    return f"{question} {' '.join(borrowed)}".strip()
+
+
+@dataclass
+class Turn:
+    question: str
+    query: str
+    answer: Answer
+
+
+@dataclass
+class Conversation:
+    pipeline: Pipeline
+    k: int = 5
+    filters: dict[str, Any] = field(default_factory=dict)
+    turns: list[Turn] = field(default_factory=list)
+
+    def ask(self, question: str) -> Turn:
+        query = standalone(question, [t.query for t in self.turns])
+        answer = self.pipeline.ask(query, self.k, **self.filters)
+        turn = Turn(question.strip(), query, answer)
+        self.turns.append(turn)
+        return turn
