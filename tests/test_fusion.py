@@ -35,3 +35,26 @@ def test_rrf_does_not_mutate_inputs_and_breaks_ties_by_id():
     fused = fuse_rrf({"dense": dense, "bm25": bm25})
     assert [h.id for h in fused] == ["x", "y"]
     assert dense[0].scores == {"dense": 10.0}
+
+
+def test_minmax_and_zscore_normalisation_by_hand():
+    from mmrag.retrieval.fusion import normalise_scores
+
+    assert normalise_scores([3.0, 1.0, 2.0]) == [1.0, 0.0, 0.5]
+    assert normalise_scores([5.0]) == [1.0]
+    z = normalise_scores([1.0, 2.0, 3.0], "zscore")
+    assert z == [-(1.5**0.5), 0.0, 1.5**0.5]
+
+
+def test_weighted_fusion_matches_hand_computed_values():
+    from mmrag.retrieval.fusion import fuse_weighted
+
+    text = _hits("text", ["a", "b", "c"])  # scores 10, 9, 8 -> 1, .5, 0
+    audio = [Hit(id=i, score=s, source=i, text=i, scores={"audio": s})
+             for i, s in [("c", 0.9), ("d", 0.5), ("a", 0.1)]]  # -> 1, .5, 0
+    fused = fuse_weighted({"text": text, "audio": audio}, {"text": 0.6, "audio": 0.4})
+    expected = {"a": 0.6 * 1 + 0.4 * 0, "b": 0.6 * 0.5, "c": 0.6 * 0 + 0.4 * 1, "d": 0.4 * 0.5}
+    assert [h.id for h in fused] == ["a", "c", "b", "d"]
+    for hit in fused:
+        assert math.isclose(hit.score, expected[hit.id])
+    assert fused[0].scores["text_norm"] == 1.0 and fused[0].scores["audio"] == 0.1

@@ -74,3 +74,13 @@ def check_embedder(index_dir: Path, recorded: dict[str, Any], asked: dict[str, A
         f"Leave out --embedder to use the index's own, or pick a new --index directory "
         f"to build one with {asked.get('name')!r}."
     )
+
+
+def update_manifest(index_dir: Path, **values: Any) -> dict[str, Any]:
+    """Set top-level keys of the manifest (e.g. learned fusion weights), atomically."""
+    manifest = read_manifest(index_dir)
+    if manifest is None:
+        raise MmragError(f"no mmrag index at {index_dir}: run `mmrag ingest PATH` first")
+    manifest.update(values)
+    write_manifest(index_dir, manifest)
+    return manifest

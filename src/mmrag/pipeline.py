@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .embedders import Embedder, describe, embedders
 from .errors import ConfigError, MmragError
@@ -20,7 +21,9 @@ from .ingest import Ingestor, IngestReport, ProgressCallback
 from .refiners import Refiner, refiners
 from .refiners.extractive import compression
 from .rerankers import Reranker, rerankers
+from .retrieval import Retriever
 from .retrieval.hybrid import HybridRetriever
+from .retrieval.modality_fusion import ModalityFusionRetriever
 from .stores import SourceRecord, Store, stores
 from .stores.filters import Filter
 from .text.chunker import ChunkerConfig
@@ -38,6 +41,8 @@ class Pipeline:
         reranker: Reranker | None = None,
         refiner: Refiner | None = None,
         rerank_depth: int = 20,
+        strategy: str = "hybrid",
+        fusion: dict[str, Any] | None = None,
     ):
         self.index_dir = index_dir
         self.embedder = embedder
@@ -47,7 +52,17 @@ class Pipeline:
         self.reranker = reranker
         self.refiner = refiner or refiners.create("none")
         self.rerank_depth = rerank_depth
-        self.retriever = HybridRetriever(store, embedder)
+        fusion = fusion or {}
+        self.retrievers: dict[str, Retriever] = {
+            "hybrid": HybridRetriever(store, embedder),
+            "fusion": ModalityFusionRetriever(
+                store, embedder, method=fusion.get("method", "rrf"),
+                weights=fusion.get("weights", {}),
+            ),
+        }
+        if strategy not in self.retrievers:
+            raise ConfigError(f"unknown strategy {strategy!r}; available: {list(self.retrievers)}")
+        self.strategy = strategy
 
     @classmethod
     def open(
@@ -61,6 +76,7 @@ class Pipeline:
         reranker_options: dict[str, object] | None = None,
         refiner: str = "extractive",
         refiner_options: dict[str, object] | None = None,
+        strategy: str | None = None,
         create: bool = False,
         chunker: ChunkerConfig | None = None,
     ) -> Pipeline:
@@ -95,7 +111,11 @@ class Pipeline:
             else None
         )
         ref = refiners.create(refiner, embedder=emb, **(refiner_options or {}))
-        return cls(path, emb, store, gen, chunker, reranker=rer, refiner=ref)
+        return cls(
+            path, emb, store, gen, chunker, reranker=rer, refiner=ref,
+            strategy=strategy or manifest.get("strategy", "hybrid"),
+            fusion=manifest.get("fusion"),
+        )
 
     def ingest(
         self, paths: Sequence[str | Path], on_progress: ProgressCallback | None = None
@@ -110,13 +130,15 @@ class Pipeline:
         *,
         modality: Sequence[str] = (),
         source: str | None = None,
+        strategy: str | None = None,
     ) -> list[Hit]:
         if k < 1:
             raise ConfigError(f"k must be a positive number of hits, got {k}")
         where = Filter(tuple(modality), source)
         k = min(k, max(self.store.count(), 1))
         depth = max(k, self.rerank_depth) if self.reranker else k
-        hits = self.retriever.retrieve(query, depth, where if where.sql() else None)
+        retriever = self.retriever(strategy)
+        hits = retriever.retrieve(query, depth, where if where.sql() else None)
         return self.reranker.rerank(query, hits)[:k] if self.reranker else hits
 
     def ask(
@@ -126,12 +148,22 @@ class Pipeline:
         *,
         modality: Sequence[str] = (),
         source: str | None = None,
+        strategy: str | None = None,
     ) -> Answer:
-        hits = self.search(question, k, modality=modality, source=source)
+        hits = self.search(question, k, modality=modality, source=source, strategy=strategy)
         context = self.refiner.refine(question, hits)
         answer = self.generator.generate(question, context)
         answer.stats.update(compression(hits, context))
         return answer
+
+    def retriever(self, strategy: str | None = None) -> Retriever:
+        name = strategy or self.strategy
+        try:
+            return self.retrievers[name]
+        except KeyError:
+            raise ConfigError(
+                f"unknown strategy {name!r}; available: {list(self.retrievers)}"
+            ) from None
 
     def delete(self, path: str | Path) -> list[SourceRecord]:
         return self.store.delete(str(Path(path).expanduser().resolve()))

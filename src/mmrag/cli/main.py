@@ -45,6 +45,9 @@ def _filters(parser: argparse.ArgumentParser) -> None:
 
 
 def _stages(parser: argparse.ArgumentParser, answers: bool) -> None:
+    parser.add_argument("--strategy", default=None,
+                        help="retrieval strategy: hybrid (one dense + BM25 retriever over "
+                        "everything) or fusion (one per modality, fused); default: the index's")
     parser.add_argument("--reranker", default=None, help="rerank stage: mmr, llm, cross-encoder")
     if not answers:
         return
@@ -100,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("sources", parents=[_common(True)], help="list the ingested files")
 
+    p = sub.add_parser("tune", parents=[_common(True)],
+                       help="learn per-modality fusion weights from a labelled dev set")
+    p.add_argument("devset", type=Path,
+                   help='JSON lines: {"query": "...", "relevant": ["path or id", ...]}')
+
     p = sub.add_parser("sample", help="write mmrag's small sample corpus (en + zh) to DIR")
     p.add_argument("dir", type=Path)
     return parser
@@ -136,6 +144,7 @@ def _open(args: argparse.Namespace, create: bool = False) -> Any:
         refiner=getattr(args, "refiner", "extractive"),
         refiner_options={"budget": args.budget} if getattr(args, "refiner", "") == "extractive"
         else {},
+        strategy=getattr(args, "strategy", None),
     )
 
 
@@ -170,7 +179,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     from . import render
 
     rag = _open(args)
-    found = rag.search(args.query, args.k or 10, modality=args.modality, source=args.source)
+    found = rag.search(args.query, args.k or 10, modality=args.modality, source=args.source,
+                       strategy=args.strategy)
     _emit(args, [h.to_dict() for h in found], render.hits(found))
     return 0
 
@@ -179,7 +189,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from . import render
 
     rag = _open(args)
-    result = rag.ask(args.question, args.k or 5, modality=args.modality, source=args.source)
+    result = rag.ask(args.question, args.k or 5, modality=args.modality, source=args.source,
+                     strategy=args.strategy)
     _emit(args, result.to_dict(), render.answer(result))
     return 0
 
@@ -227,6 +238,23 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tune(args: argparse.Namespace) -> int:
+    from ..index import update_manifest
+    from ..retrieval.modality_fusion import ModalityFusionRetriever
+    from ..tune import read_devset, tune
+
+    rag = _open(args)
+    devset = read_devset(args.devset)
+    retriever = ModalityFusionRetriever(rag.store, rag.embedder, method="weighted")
+    weights, mrr, rrf = tune(retriever, devset)
+    update_manifest(rag.index_dir, fusion={"method": "weighted", "weights": weights})
+    data = {"weights": weights, "mrr@10": mrr, "rrf_mrr@10": rrf, "queries": len(devset)}
+    shown = ", ".join(f"{m} {w:.1f}" for m, w in weights.items())
+    _emit(args, data, f"learned weights {shown}: MRR@10 {mrr:.3f} on {len(devset)} queries "
+          f"(reciprocal rank fusion: {rrf:.3f}); saved in {rag.index_dir}")
+    return 0
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from ..sample import write_sample
 
@@ -242,6 +270,7 @@ COMMANDS = {
     "chat": cmd_chat,
     "delete": cmd_delete,
     "sources": cmd_sources,
+    "tune": cmd_tune,
     "sample": cmd_sample,
 }
 

@@ -37,3 +37,64 @@ def fuse_rrf(rankings: Mapping[str, Sequence[Hit]], k: int = RRF_K) -> list[Hit]
         out.append(hit)
     out.sort(key=lambda h: (-h.score, h.id))
     return out
+
+
+NORMALISERS = ("minmax", "zscore")
+
+
+def normalise_scores(scores: Sequence[float], method: str = "minmax") -> list[float]:
+    """Put one retriever's scores for one query on a common scale.
+
+    Retrievers score on different scales (cosine in [-1, 1] bunched near 0.8 for e5, BM25
+    unbounded), so a weighted sum of raw scores lets whichever has the widest range win.
+    ``minmax`` maps each query's list to [0, 1] (best = 1, worst = 0; a single hit gets 1);
+    ``zscore`` centres on the list's mean in units of its standard deviation, which keeps
+    how far the top stands out from the rest. min-max is the default: it is bounded, so
+    weights read as shares, and it is what Elasticsearch and Weaviate use for hybrid scores.
+    """
+    if method not in NORMALISERS:
+        raise ValueError(f"unknown normaliser {method!r}; expected one of {list(NORMALISERS)}")
+    values = [float(s) for s in scores]
+    if not values:
+        return []
+    if method == "minmax":
+        low, high = min(values), max(values)
+        return [1.0 if high == low else (v - low) / (high - low) for v in values]
+    mean = sum(values) / len(values)
+    std = (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5
+    return [0.0 if std == 0 else (v - mean) / std for v in values]
+
+
+def fuse_weighted(
+    rankings: Mapping[str, Sequence[Hit]],
+    weights: Mapping[str, float],
+    normaliser: str = "minmax",
+) -> list[Hit]:
+    """Weighted sum of per-retriever scores after per-query normalisation.
+
+    A hit missing from a retriever's list gets that retriever's floor: 0 for min-max (the
+    bottom of the scale), the list's lowest z-score otherwise.
+    """
+    fused: dict[str, Hit] = {}
+    totals: dict[str, float] = {}
+    floors = {}
+    for stage, hits in rankings.items():
+        norm = normalise_scores([h.score for h in hits], normaliser)
+        floors[stage] = 0.0 if normaliser == "minmax" or not norm else min(norm)
+        for hit, value in zip(hits, norm, strict=True):
+            if hit.id not in fused:
+                fused[hit.id] = replace(hit, scores={})
+            fused[hit.id].scores[stage] = hit.scores.get(stage, hit.score)
+            fused[hit.id].scores[f"{stage}_norm"] = value
+    for hit_id, hit in fused.items():
+        totals[hit_id] = sum(
+            float(weights.get(stage, 0.0)) * hit.scores.get(f"{stage}_norm", floors[stage])
+            for stage in rankings
+        )
+    out = []
+    for hit_id, hit in fused.items():
+        hit.score = totals[hit_id]
+        hit.scores["weighted"] = hit.score
+        out.append(hit)
+    out.sort(key=lambda h: (-h.score, h.id))
+    return out

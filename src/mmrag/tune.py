@@ -1,0 +1,95 @@
+"""Learn fusion weights from a small labelled dev set (``mmrag tune``).
+
+The dev set is JSON lines ``{"query": "...", "relevant": ["path or id", ...]}``. Each
+modality's ranking is computed once per query; then every weight vector on a simplex grid
+(step 0.1) is scored by mean reciprocal rank of the first relevant hit in the top 10, and
+the best is kept (ties go to the most even weights). Weights are saved in the index's
+manifest and used by the ``fusion`` strategy with the weighted method.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+from .retrieval.fusion import fuse_weighted
+from .retrieval.modality_fusion import ModalityFusionRetriever
+from .types import Hit
+
+
+@dataclass(frozen=True)
+class DevQuery:
+    query: str
+    relevant: frozenset[str]
+
+
+def read_devset(path: Path) -> list[DevQuery]:
+    items = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read dev set ({exc.strerror or exc})") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            items.append(DevQuery(str(row["query"]), frozenset(map(str, row["relevant"]))))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                f'{path}:{number}: expected {{"query": str, "relevant": [str]}}, got {line[:80]!r}'
+                f" ({exc})"
+            ) from None
+    if not items:
+        raise ConfigError(f"{path}: the dev set is empty")
+    return items
+
+
+def _is_relevant(hit: Hit, relevant: frozenset[str]) -> bool:
+    return hit.id in relevant or hit.source in relevant or any(
+        hit.source.endswith(r) for r in relevant
+    )
+
+
+def reciprocal_rank(hits: Sequence[Hit], relevant: frozenset[str], k: int = 10) -> float:
+    for rank, hit in enumerate(hits[:k], 1):
+        if _is_relevant(hit, relevant):
+            return 1.0 / rank
+    return 0.0
+
+
+def simplex(names: Sequence[str], step: float = 0.1) -> list[dict[str, float]]:
+    units = round(1 / step)
+    grid = []
+    for combo in itertools.product(range(units + 1), repeat=len(names)):
+        if sum(combo) == units:
+            grid.append({n: c / units for n, c in zip(names, combo, strict=True)})
+    return grid
+
+
+def tune(
+    retriever: ModalityFusionRetriever, devset: Sequence[DevQuery], depth: int = 50
+) -> tuple[dict[str, float], float, float]:
+    """(best weights, their MRR@10, MRR@10 of reciprocal rank fusion for comparison)."""
+    per_query = [(q, retriever.rankings(q.query, depth, None)) for q in devset]
+    names = sorted({m for _, r in per_query for m in r})
+    if not names:
+        raise ConfigError("the index is empty: ingest files before tuning")
+    from .retrieval.fusion import fuse_rrf
+
+    rrf = sum(reciprocal_rank(fuse_rrf(r), q.relevant) for q, r in per_query) / len(per_query)
+    best: tuple[float, float, dict[str, float]] | None = None
+    for weights in simplex(names):
+        mrr = sum(
+            reciprocal_rank(fuse_weighted(r, weights, retriever.normaliser), q.relevant)
+            for q, r in per_query
+        ) / len(per_query)
+        evenness = -max(weights.values())
+        if best is None or (mrr, evenness) > (best[0], best[1]):
+            best = (mrr, evenness, weights)
+    assert best is not None
+    return best[2], best[0], rrf

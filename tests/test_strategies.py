@@ -1,0 +1,79 @@
+"""The per-modality fusion strategy and learning its weights (mmrag tune)."""
+
+import json
+
+import pytest
+
+from mmrag.cli.main import main
+from mmrag.embedders import embed_texts
+from mmrag.index import read_manifest
+from mmrag.pipeline import Pipeline
+from mmrag.stores import SourceRecord
+from mmrag.types import Chunk, Span
+
+MEMOS = {
+    "memo1.mp3": "my favourite harpist is joanna newsom she plays the concert harp",
+    "memo2.mp3": "remember to buy green tea and bamboo shoots at the market",
+    "memo3.mp3": "the meeting about the solar panels moved to thursday",
+}
+
+
+def _add_audio(rag):
+    chunks = [Chunk(id=f"a{i}", source=name, text=text, modality="audio",
+                    span=Span(start=3.0 * i, end=3.0 * i + 2.5))
+              for i, (name, text) in enumerate(MEMOS.items())]
+    records = [SourceRecord(f"/m/{name}", name, "h", 1, 0.0, 1, "audio", 0.0) for name in MEMOS]
+    vectors = embed_texts(rag.embedder, [c.text for c in chunks], "document")
+    rag.store.write(records, chunks, vectors)
+    rag.store.optimize()
+
+
+@pytest.fixture
+def mixed(rag, corpus):
+    rag.ingest([corpus])
+    _add_audio(rag)
+    return rag
+
+
+def test_fusion_strategy_places_each_modality(mixed):
+    hits = mixed.search("tea", k=4, strategy="fusion")
+    modalities = {h.modality for h in hits}
+    assert modalities == {"text", "audio"}
+    top_audio = next(h for h in hits if h.modality == "audio")
+    assert top_audio.source == "memo2.mp3" and top_audio.span.start == 3.0
+    assert "audio_rank" in top_audio.scores and "rrf" in top_audio.scores
+
+
+def test_strategy_filters_and_unknown_names(mixed):
+    only_audio = mixed.search("harp", k=3, strategy="fusion", modality=["audio"])
+    assert {h.modality for h in only_audio} == {"audio"}
+    with pytest.raises(Exception, match=r"unknown strategy 'nope'; available: \['hybrid'"):
+        mixed.search("x", strategy="nope")
+
+
+def test_tune_learns_weights_and_saves_them(mixed, tmp_path, capsys):
+    devset = tmp_path / "dev.jsonl"
+    rows = [
+        {"query": "who is my favourite harpist", "relevant": ["memo1.mp3"]},
+        {"query": "what should I buy at the market", "relevant": ["memo2.mp3"]},
+        {"query": "when is the meeting about solar panels", "relevant": ["memo3.mp3"]},
+    ]
+    devset.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    code = main(["tune", str(devset), "--index", str(mixed.index_dir), "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0 and result["queries"] == 3
+    assert set(result["weights"]) == {"text", "audio"}
+    assert result["weights"]["audio"] >= result["weights"]["text"]
+    assert result["mrr@10"] >= result["rrf_mrr@10"]
+    manifest = read_manifest(mixed.index_dir)
+    assert manifest["fusion"] == {"method": "weighted", "weights": result["weights"]}
+    reopened = Pipeline.open(mixed.index_dir)
+    hits = reopened.search("who is my favourite harpist", k=1, strategy="fusion")
+    assert hits[0].source == "memo1.mp3" and "weighted" in hits[0].scores
+
+
+def test_bad_devset_names_the_line(mixed, tmp_path, capsys):
+    devset = tmp_path / "dev.jsonl"
+    devset.write_text('{"query": "x", "relevant": ["a"]}\n{"q": 1}\n', encoding="utf-8")
+    code = main(["tune", str(devset), "--index", str(mixed.index_dir)])
+    assert code == 2 and f"{devset}:2: expected" in capsys.readouterr().err
