@@ -24,6 +24,7 @@ from .rerankers import Reranker, rerankers
 from .retrieval import Retriever
 from .retrieval.hybrid import HybridRetriever
 from .retrieval.modality_fusion import ModalityFusionRetriever
+from .retrieval.single import BM25Retriever, DenseRetriever
 from .stores import SourceRecord, Store, stores
 from .stores.filters import Filter
 from .text.chunker import ChunkerConfig
@@ -59,6 +60,8 @@ class Pipeline:
                 store, embedder, method=fusion.get("method", "rrf"),
                 weights=fusion.get("weights", {}),
             ),
+            "dense": DenseRetriever(store, embedder),
+            "bm25": BM25Retriever(store),
         }
         if strategy not in self.retrievers:
             raise ConfigError(f"unknown strategy {strategy!r}; available: {list(self.retrievers)}")

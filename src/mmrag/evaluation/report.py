@@ -1,0 +1,93 @@
+"""Evaluation output: a terminal table, a JSON file, and a Markdown report with plots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+RETRIEVAL_COLUMNS: tuple[str, ...] = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
+ANSWER_COLUMNS: tuple[str, ...] = (
+    "exact_match", "f1", "contains", "citation_precision", "citation_recall", "retrieved@5",
+)
+
+
+def _rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    if results["kind"] == "beir":
+        header = ["strategy", *RETRIEVAL_COLUMNS, "p50 ms", "p95 ms"]
+        parts = results["strategies"]
+        columns = RETRIEVAL_COLUMNS
+    else:
+        header = ["generator", *ANSWER_COLUMNS, "p50 ms", "p95 ms"]
+        parts = results["generators"]
+        columns = ANSWER_COLUMNS
+    rows = []
+    for name, values in parts.items():
+        rows.append([name] + [f"{values.get(c, 0.0):.3f}" for c in columns]
+                    + [f"{values['latency']['p50_ms']:.0f}", f"{values['latency']['p95_ms']:.0f}"])
+    return header, rows
+
+
+def terminal_table(results: dict[str, Any]) -> str:
+    header, rows = _rows(results)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def markdown(results: dict[str, Any], plots: list[str]) -> str:
+    header, rows = _rows(results)
+    table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    table += ["| " + " | ".join(r) + " |" for r in rows]
+    facts = {k: v for k, v in results.items()
+             if not isinstance(v, dict | list) or k == "ingest_errors"}
+    body = [f"# mmrag eval: {results['dataset']}", "",
+            ", ".join(f"{k}: {v}" for k, v in facts.items()), "", *table, ""]
+    body += [f"![{p}]({p})" for p in plots]
+    return "\n".join(body) + "\n"
+
+
+def plot(results: dict[str, Any], out: Path) -> list[str]:
+    """Recall@k curves and latency histograms, if matplotlib is installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    made = []
+    parts = results.get("strategies") or results.get("generators") or {}
+    if results["kind"] == "beir":
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        for name, values in parts.items():
+            curve = values["recall_curve"]
+            ax.plot(range(1, len(curve) + 1), curve, marker="o", label=name)
+        ax.set_xlabel("k")
+        ax.set_ylabel("recall@k")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out / "recall_at_k.png", dpi=120)
+        plt.close(fig)
+        made.append("recall_at_k.png")
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for name, values in parts.items():
+        ax.hist(values["latencies_ms"], bins=30, alpha=0.5, label=name)
+    ax.set_xlabel("latency (ms)")
+    ax.set_ylabel("queries")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "latency.png", dpi=120)
+    plt.close(fig)
+    made.append("latency.png")
+    return made
+
+
+def write(results: dict[str, Any], out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False),
+                                      encoding="utf-8")
+    plots = plot(results, out)
+    (out / "report.md").write_text(markdown(results, plots), encoding="utf-8")
+    return [out / "results.json", out / "report.md", *(out / p for p in plots)]

@@ -1,0 +1,30 @@
+"""Single-retriever strategies, the baselines that hybrid and fusion are measured against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..embedders import Embedder, embed_texts
+from ..stores import Store
+from ..stores.filters import Filter
+from ..text.tokenize import tokenize
+from ..types import Hit
+
+
+@dataclass
+class DenseRetriever:
+    store: Store
+    embedder: Embedder
+
+    def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
+        if not query.strip():
+            return []
+        return self.store.dense(embed_texts(self.embedder, [query], "query")[0], k, where)
+
+
+@dataclass
+class BM25Retriever:
+    store: Store
+
+    def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
+        return self.store.sparse(tokenize(query), k, where)
