@@ -52,6 +52,12 @@ class IngestReport:
         }
 
 
+def safe_str(path: str | Path) -> str:
+    """A path as text the index can store: bytes that are not UTF-8 (which Python keeps as
+    lone surrogates) become backslash escapes, e.g. ``bad\\xffname.txt``."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def file_hash(path: Path) -> str:
     digest = hashlib.blake2b(digest_size=16)
     with path.open("rb") as fh:
@@ -68,8 +74,8 @@ def discover(
     skipped = {p.resolve() for p in skip}
     found: list[tuple[str, Path]] = []
     for given in paths:
-        given = str(given)
         root = Path(given).expanduser()
+        given = safe_str(given)
         if root.is_dir():
             for shown, path in _walk(given, root, skipped):
                 if path.suffix.lower() in extensions:
@@ -79,11 +85,15 @@ def discover(
         elif root.is_file():
             if root.suffix.lower() in extensions:
                 found.append((given, root.resolve()))
+            elif root.is_symlink() and not root.exists():
+                report.errors.append((given, "broken symbolic link"))
             else:
                 report.errors.append(
                     (given, f"unsupported file type {root.suffix or '(none)'!r}; "
                             f"supported: {sorted(extensions)}")
                 )
+        elif root.is_symlink():
+            report.errors.append((given, "broken symbolic link"))
         else:
             report.errors.append((given, "no such file or directory"))
     unique: dict[Path, str] = {}
@@ -102,7 +112,7 @@ def _walk(given: str, root: Path, skipped: set[Path]) -> Iterator[tuple[str, Pat
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
-            shown = os.path.normpath(os.path.join(given, rel, name))
+            shown = safe_str(os.path.normpath(os.path.join(given, rel, name)))
             yield shown, (base / name).resolve()
 
 
@@ -157,7 +167,7 @@ class Ingestor:
         except OSError as exc:
             report.errors.append((shown, f"cannot read file ({exc.strerror or exc})"))
             return None
-        previous = self.store.source(str(path))
+        previous = self.store.source(safe_str(path))
         if previous is not None and previous.hash == digest:
             report.unchanged.append(shown)
             return None
@@ -165,7 +175,7 @@ class Ingestor:
         try:
             sections = list(loader.load(path))
             chunks = chunk_sections(
-                sections, source=shown, source_key=str(path), content_hash=digest,
+                sections, source=shown, source_key=safe_str(path), content_hash=digest,
                 config=self.chunker,
             )
         except IngestError as exc:
@@ -178,7 +188,7 @@ class Ingestor:
             report.errors.append((shown, "no text found in file"))
             return None
         record = SourceRecord(
-            path=str(path), source=shown, hash=digest, size=stat.st_size, mtime=stat.st_mtime,
+            path=safe_str(path), source=shown, hash=digest, size=stat.st_size, mtime=stat.st_mtime,
             chunks=len(chunks), loader=loader.name, ingested_at=time.time(),
         )
         return _Pending(record, chunks, new=previous is None)

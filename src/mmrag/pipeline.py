@@ -17,7 +17,7 @@ from .index import (
     read_manifest,
     write_manifest,
 )
-from .ingest import Ingestor, IngestReport, ProgressCallback
+from .ingest import Ingestor, IngestReport, ProgressCallback, safe_str
 from .refiners import Refiner, refiners
 from .refiners.extractive import compression
 from .rerankers import Reranker, rerankers
@@ -169,7 +169,7 @@ class Pipeline:
             ) from None
 
     def delete(self, path: str | Path) -> list[SourceRecord]:
-        return self.store.delete(str(Path(path).expanduser().resolve()))
+        return self.store.delete(safe_str(Path(path).expanduser().resolve()))
 
     def sources(self) -> list[SourceRecord]:
         return self.store.sources()

@@ -6,8 +6,6 @@ from pathlib import Path
 
 from ..errors import IngestError
 
-_BOMS = (("\ufeff", "utf-8-sig"),)
-
 
 def read_text(path: Path) -> str:
     try:
@@ -21,6 +19,15 @@ def read_text(path: Path) -> str:
     sample = data[:8192]
     if b"\x00" in sample:
         raise IngestError(str(path), "binary data in a text file (NUL bytes); wrong extension?")
+    text = decode_text(data)
+    if text is None:
+        raise IngestError(str(path), "not text in any encoding tried; binary file?")
+    return text
+
+
+def decode_text(data: bytes) -> str | None:
+    """UTF-8, then GB18030 (Chinese), then UTF-8 with a few bad bytes replaced (files that
+    mix encodings), then Windows-1252 (Western European); None for what reads as binary."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -28,7 +35,13 @@ def read_text(path: Path) -> str:
             continue
         if _printable_ratio(text[:4096]) > 0.9:
             return text
-    raise IngestError(str(path), "not valid UTF-8 or GB18030 text; binary file or unknown encoding")
+    mixed = data.decode("utf-8", errors="replace")
+    if mixed.count("\ufffd") <= max(1, len(mixed) // 50) and _printable_ratio(mixed) > 0.9:
+        return mixed
+    western = data.decode("cp1252", errors="replace")
+    if _printable_ratio(western[:4096]) > 0.95:
+        return western
+    return None
 
 
 def _printable_ratio(text: str) -> float:

@@ -43,7 +43,9 @@ class LanceStore:
         nprobes: int = 20,
         refine_factor: int = 10,
     ):
-        os.environ.setdefault("LANCE_LOG", "error")
+        # Lance logs warnings (k-means on small or duplicate data) to stderr; the library
+        # must not print, so only errors unless the user asks for more.
+        os.environ.setdefault("LANCEDB_LOG", "error")
         self._lancedb = require("lancedb", purpose="the embedded store")
         self._pa = require("pyarrow", purpose="the embedded store")
         self.path = Path(path)
