@@ -7,9 +7,12 @@ against these, so a mismatch is refused with an error saying what to do.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -84,3 +87,20 @@ def update_manifest(index_dir: Path, **values: Any) -> dict[str, Any]:
     manifest.update(values)
     write_manifest(index_dir, manifest)
     return manifest
+
+
+@contextlib.contextmanager
+def write_lock(index_dir: Path) -> Iterator[None]:
+    """Serialise writers (ingest, delete) across processes on one index.
+
+    LanceDB commits each write atomically, but two ingests interleaving "delete a file's
+    chunks, add its new ones, save its record" could leave one's chunks under the other's
+    record; readers never block. The lock is an flock, so a killed holder releases it.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".write.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

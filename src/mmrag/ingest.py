@@ -33,6 +33,7 @@ class IngestReport:
     unsupported: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0
+    recovered: int = 0
     seconds: float = 0.0
 
     @property
@@ -48,6 +49,7 @@ class IngestReport:
             "unsupported": self.unsupported,
             "errors": [{"source": s, "error": e} for s, e in self.errors],
             "chunks": self.chunks,
+            "recovered": self.recovered,
             "seconds": round(self.seconds, 3),
         }
 
@@ -143,6 +145,7 @@ class Ingestor:
     ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
+        report.recovered = self.store.recover()
         files = discover(paths, report, self.skip)
         pending: list[_Pending] = []
         for done, (shown, path) in enumerate(files, 1):
@@ -155,7 +158,7 @@ class Ingestor:
             if on_progress:
                 on_progress(done, len(files), shown)
         self._flush(pending, report)
-        if report.added or report.updated:
+        if report.added or report.updated or report.recovered:
             self.store.optimize()
         report.seconds = time.perf_counter() - started
         return report

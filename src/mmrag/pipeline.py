@@ -15,6 +15,7 @@ from .index import (
     default_index_dir,
     new_manifest,
     read_manifest,
+    write_lock,
     write_manifest,
 )
 from .ingest import Ingestor, IngestReport, ProgressCallback, safe_str
@@ -121,10 +122,18 @@ class Pipeline:
         )
 
     def ingest(
-        self, paths: Sequence[str | Path], on_progress: ProgressCallback | None = None
+        self,
+        paths: Sequence[str | Path],
+        on_progress: ProgressCallback | None = None,
+        batch_chunks: int = 256,
     ) -> IngestReport:
-        ingestor = Ingestor(self.store, self.embedder, self.chunker, skip=[self.index_dir])
-        return ingestor.run(paths, on_progress)
+        ingestor = Ingestor(
+            self.store, self.embedder, self.chunker, batch_chunks=batch_chunks,
+            skip=[self.index_dir],
+        )
+        with write_lock(self.index_dir):
+            self.store.refresh()
+            return ingestor.run(paths, on_progress)
 
     def search(
         self,
@@ -169,7 +178,9 @@ class Pipeline:
             ) from None
 
     def delete(self, path: str | Path) -> list[SourceRecord]:
-        return self.store.delete(safe_str(Path(path).expanduser().resolve()))
+        with write_lock(self.index_dir):
+            self.store.refresh()
+            return self.store.delete(safe_str(Path(path).expanduser().resolve()))
 
     def sources(self) -> list[SourceRecord]:
         return self.store.sources()

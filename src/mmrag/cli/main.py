@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="add files and folders to the index (idempotent)")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--batch-chunks", type=int, default=256, help=argparse.SUPPRESS)
 
     p = sub.add_parser("search", parents=[_common(True)], help="hybrid dense + BM25 search")
     p.add_argument("query")
@@ -188,7 +189,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             bar.update(done - bar.n)
 
     try:
-        result = rag.ingest(args.paths, on_progress=progress)
+        result = rag.ingest(args.paths, on_progress=progress, batch_chunks=args.batch_chunks)
     finally:
         if bar is not None:
             bar.close()

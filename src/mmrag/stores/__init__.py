@@ -58,6 +58,14 @@ class Store(Protocol):
 
     def count(self, where: Filter | None = None) -> int: ...
 
+    def refresh(self) -> None:
+        """See every write committed so far, by this process or another."""
+        ...
+
+    def recover(self) -> int:
+        """Remove what an interrupted write left behind; return how many chunks."""
+        ...
+
     def optimize(self) -> None:
         """Fold recent writes into the indexes (full-text, ANN); called after each ingest."""
         ...

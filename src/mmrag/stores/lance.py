@@ -12,6 +12,7 @@ import json
 import math
 import os
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,11 @@ class LanceStore:
         self.ann_threshold = ann_threshold
         self.nprobes = nprobes
         self.refine_factor = refine_factor
-        self._db = self._lancedb.connect(str(self.path))
+        # Readers (a server, a search during an ingest) see other processes' writes within
+        # a second; writers call refresh() under the index's write lock to see them at once.
+        self._db = self._lancedb.connect(
+            str(self.path), read_consistency_interval=timedelta(seconds=1)
+        )
         self._chunks = self._open("chunks", self._chunk_schema())
         self._sources = self._open("sources", self._source_schema())
 
@@ -64,6 +69,9 @@ class LanceStore:
             [
                 ("id", pa.string()),
                 ("path", pa.string()),
+                # the content hash the chunk was made from: with the source records, it
+                # tells a finished file's chunks from a crashed write's (see recover)
+                ("source_hash", pa.string()),
                 ("source", pa.string()),
                 ("modality", pa.string()),
                 ("chunk_index", pa.int32()),
@@ -120,7 +128,7 @@ class LanceStore:
         if len(chunks) != len(vectors):
             raise ValueError(f"expected one vector per chunk, got {len(vectors)} for {len(chunks)}")
         paths = [r.path for r in records]
-        by_source = {r.source: r.path for r in records}
+        by_source = {r.source: r for r in records}
         if paths:
             self._chunks.delete(_in("path", paths))
         if chunks:
@@ -128,7 +136,8 @@ class LanceStore:
             vecs = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
             columns = {
                 "id": [c.id for c in chunks],
-                "path": [by_source[c.source] for c in chunks],
+                "path": [by_source[c.source].path for c in chunks],
+                "source_hash": [by_source[c.source].hash for c in chunks],
                 "source": [c.source for c in chunks],
                 "modality": [c.modality for c in chunks],
                 "chunk_index": [c.index for c in chunks],
@@ -160,6 +169,30 @@ class LanceStore:
         self._chunks.delete(where)
         self._sources.delete(where)
         return gone
+
+    def refresh(self) -> None:
+        self._chunks.checkout_latest()
+        self._sources.checkout_latest()
+
+    def recover(self) -> int:
+        """Remove chunks left by an interrupted write: chunks of a file with no source
+        record, or made from other content than the record's. Returns how many."""
+        records = {r.path: r.hash for r in self.sources()}
+        pairs = (
+            self._chunks.to_arrow()
+            .select(["path", "source_hash"])
+            .group_by(["path", "source_hash"])
+            .aggregate([([], "count_all")])
+            .to_pylist()
+        )
+        removed = 0
+        for row in pairs:
+            if records.get(row["path"]) != row["source_hash"]:
+                self._chunks.delete(
+                    f"path = {quote(row['path'])} AND source_hash = {quote(row['source_hash'])}"
+                )
+                removed += row["count_all"]
+        return removed
 
     def optimize(self) -> None:
         self._chunks.optimize()
