@@ -15,14 +15,18 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .embedders import Embedder
-from .errors import IngestError
-from .loaders import by_extension, loaders
+from .errors import IngestError, NoContentError
+from .loaders import LoadContext, by_extension, load, loaders
 from .stores import SourceRecord, Store
 from .text.chunker import ChunkerConfig, chunk_sections
 from .types import Chunk, Content
 
 ProgressCallback = Callable[[int, int, str], None]
+# (source, units done, units in all or None) within one long file: seconds for audio
+FileProgressCallback = Callable[[str, float, "float | None"], None]
 
 
 @dataclass
@@ -32,6 +36,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    # files that were read fine and recorded, but hold nothing to index (silence)
+    notes: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0
     seconds: float = 0.0
 
@@ -47,6 +53,7 @@ class IngestReport:
             "unchanged": self.unchanged,
             "unsupported": self.unsupported,
             "errors": [{"source": s, "error": e} for s, e in self.errors],
+            "notes": [{"source": s, "note": n} for s, n in self.notes],
             "chunks": self.chunks,
             "seconds": round(self.seconds, 3),
         }
@@ -121,22 +128,29 @@ class Ingestor:
         chunker: ChunkerConfig = ChunkerConfig(),
         batch_chunks: int = 256,
         skip: Sequence[Path] = (),
+        media_dir: Path | None = None,
+        transcriber: str = "whisper",
     ):
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
         self.batch_chunks = batch_chunks
         self.skip = skip
+        self.media_dir = media_dir
+        self.transcriber = transcriber
 
     def run(
-        self, paths: Sequence[str | Path], on_progress: ProgressCallback | None = None
+        self,
+        paths: Sequence[str | Path],
+        on_progress: ProgressCallback | None = None,
+        on_file_progress: FileProgressCallback | None = None,
     ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
         files = discover(paths, report, self.skip)
         pending: list[_Pending] = []
         for done, (shown, path) in enumerate(files, 1):
-            item = self._prepare(shown, path, report)
+            item = self._prepare(shown, path, report, on_file_progress)
             if item is not None:
                 pending.append(item)
             if sum(len(p.chunks) for p in pending) >= self.batch_chunks:
@@ -150,7 +164,13 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _prepare(self, shown: str, path: Path, report: IngestReport) -> _Pending | None:
+    def _prepare(
+        self,
+        shown: str,
+        path: Path,
+        report: IngestReport,
+        on_file_progress: FileProgressCallback | None = None,
+    ) -> _Pending | None:
         try:
             stat = path.stat()
             digest = file_hash(path)
@@ -162,19 +182,31 @@ class Ingestor:
             report.unchanged.append(shown)
             return None
         loader = loaders.create(by_extension()[path.suffix.lower()])
+        context = LoadContext(
+            media_dir=self.media_dir / digest if self.media_dir else None,
+            transcriber=self.transcriber,
+            modalities=frozenset(self.embedder.modalities),
+            on_progress=(
+                (lambda done, total: on_file_progress(shown, done, total))
+                if on_file_progress else None
+            ),
+        )
         try:
-            sections = list(loader.load(path))
+            sections = list(load(loader, path, context))
             chunks = chunk_sections(
                 sections, source=shown, source_key=str(path), content_hash=digest,
                 config=self.chunker,
             )
+        except NoContentError as exc:
+            report.notes.append((shown, exc.reason))
+            chunks = []
         except IngestError as exc:
             report.errors.append((shown, exc.reason))
             return None
         except Exception as exc:  # a decoder bug must not end the whole run
             report.errors.append((shown, f"{loader.name} loader failed: {exc!r}"))
             return None
-        if not chunks:
+        if not chunks and not any(s == shown for s, _ in report.notes):
             report.errors.append((shown, "no text found in file"))
             return None
         record = SourceRecord(
@@ -187,9 +219,21 @@ class Ingestor:
         if not pending:
             return
         chunks = [c for p in pending for c in p.chunks]
-        contents = [Content(c.modality, text=c.text) for c in chunks]
-        vectors = self.embedder.embed(contents, role="document")
+        contents = [_content(c) for c in chunks]
+        if contents:
+            vectors = self.embedder.embed(contents, role="document")
+        else:  # only files with nothing to index, e.g. silent recordings
+            vectors = np.zeros((0, self.embedder.dim), dtype=np.float32)
         self.store.write([p.record for p in pending], chunks, vectors)
         for p in pending:
             (report.added if p.new else report.updated).append(p.record.source)
         report.chunks += len(chunks)
+
+
+def _content(chunk: Chunk) -> Content:
+    """What the embedder reads: a transcript by its text, a video frame by its image file."""
+    if chunk.modality == "image" and "path" in chunk.meta:
+        return Content("image", path=str(chunk.meta["path"]))
+    if chunk.modality in ("audio", "video"):
+        return Content.of_text(chunk.text)
+    return Content(chunk.modality, text=chunk.text)

@@ -16,8 +16,9 @@ from .index import (
     read_manifest,
     write_manifest,
 )
-from .ingest import Ingestor, IngestReport, ProgressCallback
+from .ingest import FileProgressCallback, Ingestor, IngestReport, ProgressCallback
 from .retrieval.hybrid import HybridRetriever
+from .speech import DEFAULT_TRANSCRIBER
 from .stores import SourceRecord, Store, stores
 from .stores.filters import Filter
 from .text.chunker import ChunkerConfig
@@ -77,10 +78,18 @@ class Pipeline:
         return cls(path, emb, store, gen, chunker)
 
     def ingest(
-        self, paths: Sequence[str | Path], on_progress: ProgressCallback | None = None
+        self,
+        paths: Sequence[str | Path],
+        on_progress: ProgressCallback | None = None,
+        on_file_progress: FileProgressCallback | None = None,
+        *,
+        transcriber: str = DEFAULT_TRANSCRIBER,
     ) -> IngestReport:
-        ingestor = Ingestor(self.store, self.embedder, self.chunker, skip=[self.index_dir])
-        return ingestor.run(paths, on_progress)
+        ingestor = Ingestor(
+            self.store, self.embedder, self.chunker, skip=[self.index_dir],
+            media_dir=self.index_dir / "media", transcriber=transcriber,
+        )
+        return ingestor.run(paths, on_progress, on_file_progress)
 
     def search(
         self,
