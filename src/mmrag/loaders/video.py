@@ -22,7 +22,7 @@ from .keyframes import Frame, keyframes
 
 class VideoLoader:
     name = "video"
-    extensions = (".mp4", ".mkv", ".webm", ".mov")
+    extensions: tuple[str, ...] = (".mp4", ".mkv", ".webm", ".mov")
     accepts_context = True
 
     def load(self, path: Path, context: LoadContext | None = None) -> Iterable[Section]:

@@ -68,6 +68,7 @@ def _atomic_copy(sources: list[Path], dest: Path) -> None:
             for source in sources:
                 with source.open("rb") as fh:
                     shutil.copyfileobj(fh, out, 1 << 22)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the cache is plain data
         os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
