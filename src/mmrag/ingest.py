@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .embedders import Embedder
-from .errors import IngestError, NoContentError
+from .errors import IngestError, MissingDependencyError, NoContentError
 from .loaders import LoadContext, by_extension, load, loaders
 from .stores import SourceRecord, Store
 from .text.chunker import ChunkerConfig, chunk_sections
@@ -202,6 +202,9 @@ class Ingestor:
             chunks = []
         except IngestError as exc:
             report.errors.append((shown, exc.reason))
+            return None
+        except MissingDependencyError as exc:  # e.g. audio without mmrag[audio]
+            report.errors.append((shown, str(exc)))
             return None
         except Exception as exc:  # a decoder bug must not end the whole run
             report.errors.append((shown, f"{loader.name} loader failed: {exc!r}"))

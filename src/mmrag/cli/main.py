@@ -138,17 +138,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from . import render
 
     rag = _open(args, create=True)
-    progress = None
+    progress = file_progress = None
     bar = None
-    inner = None
+    inner: list[Any] = []  # a second bar, made on the first long recording
     if not args.no_progress:
         from tqdm import tqdm
 
         bar = tqdm(total=0, unit="file", file=sys.stderr, dynamic_ncols=True, leave=False)
-        # a second bar, in seconds of audio, with an ETA inside one long recording
-        inner = tqdm(total=0, unit="s", file=sys.stderr, dynamic_ncols=True, leave=False,
-                     position=1, bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f}s audio "
-                     "[{elapsed}<{remaining}]")
 
         def progress(done: int, total: int, path: str) -> None:
             bar.total = total
@@ -156,22 +152,29 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             bar.update(done - bar.n)
 
         def file_progress(path: str, done: float, total: float | None) -> None:
-            if inner.desc != render.snippet(path, 30):
-                inner.reset(total=total or 0)
-                inner.set_description_str(render.snippet(path, 30), refresh=False)
+            # seconds of audio, so the ETA inside one hour-long recording means something
+            if not inner:
+                inner.append(tqdm(total=0, unit="s", file=sys.stderr, dynamic_ncols=True,
+                                  leave=False, position=1,
+                                  bar_format="{desc}: {percentage:3.0f}%|{bar}| "
+                                  "{n:.0f}/{total:.0f} s audio [{elapsed}<{remaining}]"))
+            audio = inner[0]
+            name = render.snippet(path, 30)
+            if audio.desc != name:
+                audio.reset(total=total or 0)
+                audio.set_description_str(name, refresh=False)
             if total:
-                inner.total = max(total, done)
-            inner.update(done - inner.n)
+                audio.total = max(total, done)
+            audio.update(done - audio.n)
 
     try:
         result = rag.ingest(
-            args.paths, on_progress=progress,
-            on_file_progress=file_progress if inner is not None else None,
+            args.paths, on_progress=progress, on_file_progress=file_progress,
             transcriber=args.transcriber,
         )
     finally:
-        if inner is not None:
-            inner.close()
+        for audio in inner:
+            audio.close()
         if bar is not None:
             bar.close()
     for source, note in result.notes:

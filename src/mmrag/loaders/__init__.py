@@ -20,7 +20,11 @@ class Loader(Protocol):
     extensions: tuple[str, ...]
 
     def load(self, path: Path) -> Iterable[Section]:
-        """Read ``path``; raise :class:`mmrag.errors.IngestError` naming the file on bad input."""
+        """Read ``path``; raise :class:`mmrag.errors.IngestError` naming the file on bad input.
+
+        A loader that sets ``accepts_context = True`` is called as ``load(path, context)``
+        with a :class:`LoadContext` (media loaders: audio, video).
+        """
         ...
 
 
