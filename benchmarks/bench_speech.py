@@ -67,6 +67,8 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=50, help="spoken captions to score")
     parser.add_argument("--beam", type=int, default=1, help="beam size (1 = greedy)")
     parser.add_argument("--threads", type=int, default=2, help="ctranslate2 cpu_threads")
+    parser.add_argument("--block-s", type=float, default=120.0,
+                        help="seconds of audio per transcription block")
     parser.add_argument("--long-minutes", type=int, default=60,
                         help="also stream a generated file this long through ingest with the "
                         "fake transcriber, to measure memory (0 to skip)")
@@ -85,7 +87,9 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     refs = captions(args.data / "flickr8k_1k" / "flickr8kcn")
     clips = sorted(clips_dir.glob("*.wav"))[: args.limit]
-    whisper = transcribers.create("whisper", beam_size=args.beam, cpu_threads=args.threads)
+    whisper = transcribers.create(
+        "whisper", beam_size=args.beam, cpu_threads=args.threads, block_s=args.block_s
+    )
     t0 = time.perf_counter()
     whisper._model()  # type: ignore[attr-defined]
     load_s = time.perf_counter() - t0
@@ -96,6 +100,7 @@ def main() -> int:
     pieces: list[np.ndarray] = []
     started = time.perf_counter()
     worst: list[tuple[float, str, str]] = []
+    spoken: list[str] = []  # the closest caption of each clip, in order
     for clip in clips:
         samples = np.concatenate([b for _, b in blocks(clip)])
         pieces += [samples, np.zeros(RATE // 2, dtype=np.float32)]
@@ -104,6 +109,7 @@ def main() -> int:
         best = min((edits(normalise(r), hyp), r) for r in refs[clip.stem])
         total_edits += best[0]
         total_words += len(normalise(best[1]))
+        spoken.append(best[1])
         worst.append((best[0] / max(len(normalise(best[1])), 1), best[1], " ".join(hyp)))
     clip_s = time.perf_counter() - started
     wer = total_edits / max(total_words, 1)
@@ -121,6 +127,10 @@ def main() -> int:
         started = time.perf_counter()
         segments = list(whisper.transcribe(long_path))
         long_transcribe_s = time.perf_counter() - started
+        # the same references against the joined transcript: words lost or doubled where
+        # the file was cut into blocks would show up here
+        joined_ref = normalise(" ".join(spoken))
+        joined_wer = edits(joined_ref, normalise(join_text(segments))) / max(len(joined_ref), 1)
 
         # 3. full ingest of the long file (model already loaded, as in a folder ingest)
         rag = Pipeline.open(Path(tmp) / "index", create=True)
@@ -142,6 +152,7 @@ def main() -> int:
         "",
         "Command: `PYTHONPATH=src python3 benchmarks/bench_speech.py "
         f"--limit {args.limit} --beam {args.beam} --threads {args.threads} "
+        f"--block-s {args.block_s:g} --long-minutes {args.long_minutes} "
         "--write docs/benchmarks.md`",
         "",
         "| measure | audio | time | RTF |",
@@ -159,7 +170,8 @@ def main() -> int:
         "",
         f"WER on the first {len(clips)} of flickr8k_1k/tts_mp3 against the closest of each "
         f"image's five English captions: **{wer:.3f}** ({total_edits} edits / "
-        f"{total_words} reference words).",
+        f"{total_words} reference words). The same clips joined into one file (cut into "
+        f"{args.block_s:.0f} s blocks): WER {joined_wer:.3f} against the same captions.",
         "",
         long_line,
         "",

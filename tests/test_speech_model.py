@@ -91,3 +91,22 @@ def test_video_speech_is_transcribed_with_times(tmp_path):
     assert hit.span.start is not None and hit.span.end is not None
     assert LEAD_S - 0.6 <= hit.span.start <= LEAD_S + 0.5
     assert hit.meta["frames"]
+
+
+def test_blocks_of_a_long_recording_keep_their_offsets(tmp_path):
+    """Cut into 10 s blocks, the second sentence still gets its time from the file start."""
+    import numpy as np
+
+    from mmrag.speech import transcribers
+    from speech_media import read_wav, write_wav
+
+    first, rate = read_wav(speak(tmp_path / "a.wav", MEMO, lead_s=LEAD_S))
+    second, _ = read_wav(speak(tmp_path / "b.wav", "The garden gate is painted green."))
+    gap = np.zeros(int(14.0 * rate) - len(first), dtype=np.float32)
+    path = write_wav(tmp_path / "two.wav", np.concatenate([first, gap, second]), rate)
+    whisper = transcribers.create("whisper", block_s=10.0)
+    segments = list(whisper.transcribe(path))
+    later = [s for s in segments if "garden" in words(s.text)]
+    assert later, [s.text for s in segments]
+    assert 13.5 <= later[0].start <= 14.6
+    assert segments[0].start < 4.0
