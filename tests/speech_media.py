@@ -81,3 +81,25 @@ def video(path: Path, audio: Path | None, seconds: float, fps: int = 10) -> Path
         out.mux(astream.encode(None))
     out.close()
     return path
+
+
+def encode(path: Path, samples: np.ndarray, codec: str, rate: int = RATE) -> Path:
+    """``samples`` (mono float32 at ``rate``) encoded with ``codec`` into ``path``."""
+    av = pytest.importorskip("av")
+    out = av.open(str(path), "w")
+    stream = out.add_stream(codec, rate=rate)
+    stream.layout = "mono"
+    step = 960
+    for i in range(0, len(samples), step):
+        frame = av.AudioFrame.from_ndarray(
+            samples[i : i + step].reshape(1, -1).astype(np.float32), format="flt", layout="mono"
+        )
+        frame.sample_rate = rate
+        frame.pts = i
+        frame.time_base = Fraction(1, rate)
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    for packet in stream.encode(None):
+        out.mux(packet)
+    out.close()
+    return path

@@ -16,7 +16,7 @@ import pytest
 from mmrag.cli.main import main
 from mmrag.pipeline import Pipeline
 from mmrag.speech import Segment, group, join_text
-from speech_media import RATE, silence, video, write_wav
+from speech_media import RATE, encode, silence, video, write_wav
 
 pytest.importorskip("av")
 
@@ -115,6 +115,23 @@ def test_fake_ingest_keeps_spans_and_language(tmp_path):
     assert hit.meta["language"] == "en"
 
 
+@pytest.mark.parametrize(
+    "name, codec, rate",
+    [("memo.mp3", "libmp3lame", RATE), ("memo.flac", "flac", RATE), ("memo.m4a", "aac", RATE),
+     ("memo.ogg", "libopus", 48_000), ("memo.opus", "libopus", 48_000)],
+)
+def test_each_audio_format_decodes_with_its_times(tmp_path, name, codec, rate):
+    t = np.arange(int(4 * rate)) / rate
+    audio = np.concatenate([np.zeros(6 * rate), 0.3 * np.sin(2 * np.pi * 440 * t)])
+    path = encode(tmp_path / name, audio.astype(np.float32), codec, rate)
+    rag = _open(tmp_path)
+    report = rag.ingest([path], transcriber="fake")
+    assert report.errors == [] and report.added == [str(path)]
+    hit = rag.search("sound", k=1)[0]
+    # fake segments are 5 s steps; encoder delay may shift the tone by a few ms
+    assert hit.span.start == 5.0 and hit.span.end == pytest.approx(10.0, abs=0.2)
+
+
 def test_bad_media_is_named_and_the_rest_still_ingests(tmp_path):
     folder = tmp_path / "mixed"
     folder.mkdir()
@@ -147,9 +164,10 @@ def test_truncated_tail_keeps_what_decoded(tmp_path):
     assert rag.search("sound", k=1)[0].span.end == pytest.approx(6.0, abs=0.1)
 
 
-def test_video_keeps_transcript_and_key_frames(tmp_path):
+@pytest.mark.parametrize("name", ["clip.mp4", "clip.mkv", "clip.mov"])
+def test_video_keeps_transcript_and_key_frames(tmp_path, name):
     audio = write_wav(tmp_path / "track.wav", np.concatenate([quiet(5), tone(5)]))
-    clip = video(tmp_path / "clip.mp4", audio, seconds=10.0)
+    clip = video(tmp_path / name, audio, seconds=10.0)
     rag = _open(tmp_path)
     report = rag.ingest([clip], transcriber="fake")
     assert report.errors == [], report.errors
