@@ -181,6 +181,8 @@ def test_video_keeps_transcript_and_key_frames(tmp_path, name):
     for f in frames:
         assert Path(f["path"]).read_bytes()[:2] == b"\xff\xd8"  # JPEG
         assert Path(f["path"]).is_relative_to(tmp_path / "index" / "media")
+    assert rag.delete(clip)
+    assert not Path(frames[0]["path"]).parent.exists()  # frames go with their video
 
 
 def test_silent_video_without_audio_is_a_note(tmp_path):

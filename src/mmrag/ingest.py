@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -118,6 +119,7 @@ class _Pending:
     record: SourceRecord
     chunks: list[Chunk]
     new: bool
+    replaced_hash: str | None = None  # the content hash this file had before, if changed
 
 
 class Ingestor:
@@ -216,7 +218,8 @@ class Ingestor:
             path=str(path), source=shown, hash=digest, size=stat.st_size, mtime=stat.st_mtime,
             chunks=len(chunks), loader=loader.name, ingested_at=time.time(),
         )
-        return _Pending(record, chunks, new=previous is None)
+        replaced = previous.hash if previous is not None else None
+        return _Pending(record, chunks, new=previous is None, replaced_hash=replaced)
 
     def _flush(self, pending: list[_Pending], report: IngestReport) -> None:
         if not pending:
@@ -231,6 +234,19 @@ class Ingestor:
         for p in pending:
             (report.added if p.new else report.updated).append(p.record.source)
         report.chunks += len(chunks)
+        replaced = [p.replaced_hash for p in pending if p.replaced_hash]
+        if self.media_dir is not None and replaced:
+            drop_media(self.media_dir, replaced, self.store)
+
+
+def drop_media(media_dir: Path, hashes: Sequence[str], store: Store) -> None:
+    """Remove the derived files (video frames) of content hashes no file in ``store`` has.
+
+    Media folders are keyed by content hash, so two copies of one video share one.
+    """
+    in_use = {r.hash for r in store.sources()}
+    for digest in set(hashes) - in_use:
+        shutil.rmtree(media_dir / digest, ignore_errors=True)
 
 
 def _content(chunk: Chunk) -> Content:

@@ -16,7 +16,13 @@ from .index import (
     read_manifest,
     write_manifest,
 )
-from .ingest import FileProgressCallback, Ingestor, IngestReport, ProgressCallback
+from .ingest import (
+    FileProgressCallback,
+    Ingestor,
+    IngestReport,
+    ProgressCallback,
+    drop_media,
+)
 from .retrieval.hybrid import HybridRetriever
 from .speech import DEFAULT_TRANSCRIBER
 from .stores import SourceRecord, Store, stores
@@ -117,7 +123,9 @@ class Pipeline:
         return self.generator.generate(question, hits)
 
     def delete(self, path: str | Path) -> list[SourceRecord]:
-        return self.store.delete(str(Path(path).expanduser().resolve()))
+        gone = self.store.delete(str(Path(path).expanduser().resolve()))
+        drop_media(self.index_dir / "media", [r.hash for r in gone], self.store)
+        return gone
 
     def sources(self) -> list[SourceRecord]:
         return self.store.sources()
