@@ -57,10 +57,12 @@ def video(path: Path, audio: Path | None, seconds: float, fps: int = 10) -> Path
     """An mp4 whose picture turns from black to white halfway, with ``audio`` as its track."""
     av = pytest.importorskip("av")
     out = av.open(str(path), "w")
-    vstream = out.add_stream("mpeg4", rate=fps)
+    webm = path.suffix == ".webm"
+    vstream = out.add_stream("libvpx" if webm else "mpeg4", rate=fps)
     vstream.width, vstream.height, vstream.pix_fmt = 64, 48, "yuv420p"
     samples, rate = read_wav(audio) if audio is not None else (np.zeros(0, np.float32), RATE)
-    astream = out.add_stream("aac", rate=rate) if audio is not None else None
+    acodec = "libopus" if webm else "aac"
+    astream = out.add_stream(acodec, rate=rate) if audio is not None else None
     for i in range(int(seconds * fps)):
         level = 0 if i < seconds * fps / 2 else 255
         image = np.full((48, 64, 3), level, dtype=np.uint8)

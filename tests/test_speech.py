@@ -164,7 +164,7 @@ def test_truncated_tail_keeps_what_decoded(tmp_path):
     assert rag.search("sound", k=1)[0].span.end == pytest.approx(6.0, abs=0.1)
 
 
-@pytest.mark.parametrize("name", ["clip.mp4", "clip.mkv", "clip.mov"])
+@pytest.mark.parametrize("name", ["clip.mp4", "clip.mkv", "clip.mov", "clip.webm"])
 def test_video_keeps_transcript_and_key_frames(tmp_path, name):
     audio = write_wav(tmp_path / "track.wav", np.concatenate([quiet(5), tone(5)]))
     clip = video(tmp_path / name, audio, seconds=10.0)
