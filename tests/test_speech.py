@@ -222,3 +222,46 @@ def test_import_stays_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={"PYTHONPATH": str(Path(__file__).parents[1] / "src")})
     assert out.stdout.strip() == "[]"
+
+
+class _ImageAwareHash:
+    """The hash embedder, plus images (hashed by their bytes), to stand in for CLIP."""
+
+    name = "hash-image"
+    modalities = frozenset({"text", "image"})
+
+    def __init__(self, dim: int = 64):
+        from mmrag.embedders.hashing import HashingEmbedder
+
+        self.inner = HashingEmbedder(dim)
+        self.dim = dim
+        self.config = {"dim": dim}
+        self.images: list[str] = []
+
+    def embed(self, items, *, role):
+        from mmrag.types import Content
+
+        texts = []
+        for item in items:
+            if item.modality == "image":
+                self.images.append(item.path)
+                texts.append(Content.of_text(Path(item.path).read_bytes()[:64].hex()))
+            else:
+                texts.append(item)
+        return self.inner.embed(texts, role=role)
+
+
+def test_frames_become_image_items_when_the_embedder_reads_images(tmp_path):
+    from mmrag.embedders import embedders
+
+    embedders.register("hash-image")(_ImageAwareHash)
+    audio = write_wav(tmp_path / "track.wav", np.concatenate([quiet(5), tone(5)]))
+    clip = video(tmp_path / "clip.mp4", audio, seconds=10.0)
+    rag = Pipeline.open(tmp_path / "index", embedder="hash-image", create=True)
+    report = rag.ingest([clip], transcriber="fake")
+    assert report.errors == []
+    frames = rag.search("video frame", k=10, modality=["image"])
+    assert frames and all(h.span.start == h.span.end for h in frames)
+    assert sorted(h.span.start for h in frames)[0] == 0.0
+    assert all(Path(h.meta["path"]).is_file() for h in frames)
+    assert sorted(rag.embedder.images) == sorted(h.meta["path"] for h in frames)
