@@ -265,3 +265,16 @@ def test_frames_become_image_items_when_the_embedder_reads_images(tmp_path):
     assert sorted(h.span.start for h in frames)[0] == 0.0
     assert all(Path(h.meta["path"]).is_file() for h in frames)
     assert sorted(rag.embedder.images) == sorted(h.meta["path"] for h in frames)
+
+
+def test_missing_audio_extra_is_named_per_file(tmp_path, monkeypatch):
+    from mmrag.speech import models, whisper
+
+    monkeypatch.setitem(sys.modules, "faster_whisper", None)  # import now fails
+    monkeypatch.setattr(models, "whisper_base", lambda: tmp_path)
+    whisper._load.cache_clear()
+    path = write_wav(tmp_path / "memo.wav", tone(2))
+    report = _open(tmp_path).ingest([path])
+    whisper._load.cache_clear()
+    ((source, error),) = report.errors
+    assert source == str(path) and "pip install 'mmrag[audio]'" in error
