@@ -193,6 +193,7 @@ class Ingestor:
                 if on_file_progress else None
             ),
         )
+        silent = False
         try:
             sections = list(load(loader, path, context))
             chunks = chunk_sections(
@@ -201,7 +202,7 @@ class Ingestor:
             )
         except NoContentError as exc:
             report.notes.append((shown, exc.reason))
-            chunks = []
+            chunks, silent = [], True
         except IngestError as exc:
             report.errors.append((shown, exc.reason))
             return None
@@ -211,7 +212,7 @@ class Ingestor:
         except Exception as exc:  # a decoder bug must not end the whole run
             report.errors.append((shown, f"{loader.name} loader failed: {exc!r}"))
             return None
-        if not chunks and not any(s == shown for s, _ in report.notes):
+        if not chunks and not silent:
             report.errors.append((shown, "no text found in file"))
             return None
         record = SourceRecord(
