@@ -34,6 +34,14 @@ class IngestError(MmragError):
         self.reason = reason
 
 
+class NoContentError(IngestError):
+    """The file reads fine but holds nothing to index (silence, no speech).
+
+    Ingest records such a file with no chunks and a note, so it is neither lost nor
+    retried on every run.
+    """
+
+
 class MissingDependencyError(MmragError, ImportError):
     """An optional dependency is not installed; the message names the extra to install."""
 

@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .embedders import Embedder
-from .errors import IngestError
-from .loaders import by_extension, loaders
+from .errors import IngestError, MissingDependencyError, NoContentError
+from .loaders import LoadContext, by_extension, load, loaders
 from .stores import SourceRecord, Store
 from .text.chunker import ChunkerConfig, chunk_sections
 from .types import Chunk, Content
 
 ProgressCallback = Callable[[int, int, str], None]
+# (source, units done, units in all or None) within one long file: seconds for audio
+FileProgressCallback = Callable[[str, float, "float | None"], None]
 
 
 @dataclass
@@ -32,6 +37,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    # files that were read fine and recorded, but hold nothing to index (silence)
+    notes: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0
     recovered: int = 0
     seconds: float = 0.0
@@ -48,6 +55,7 @@ class IngestReport:
             "unchanged": self.unchanged,
             "unsupported": self.unsupported,
             "errors": [{"source": s, "error": e} for s, e in self.errors],
+            "notes": [{"source": s, "note": n} for s, n in self.notes],
             "chunks": self.chunks,
             "recovered": self.recovered,
             "seconds": round(self.seconds, 3),
@@ -123,6 +131,7 @@ class _Pending:
     record: SourceRecord
     chunks: list[Chunk]
     new: bool
+    replaced_hash: str | None = None  # the content hash this file had before, if changed
 
 
 class Ingestor:
@@ -133,15 +142,22 @@ class Ingestor:
         chunker: ChunkerConfig = ChunkerConfig(),
         batch_chunks: int = 256,
         skip: Sequence[Path] = (),
+        media_dir: Path | None = None,
+        transcriber: str = "whisper",
     ):
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
         self.batch_chunks = batch_chunks
         self.skip = skip
+        self.media_dir = media_dir
+        self.transcriber = transcriber
 
     def run(
-        self, paths: Sequence[str | Path], on_progress: ProgressCallback | None = None
+        self,
+        paths: Sequence[str | Path],
+        on_progress: ProgressCallback | None = None,
+        on_file_progress: FileProgressCallback | None = None,
     ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
@@ -149,7 +165,7 @@ class Ingestor:
         files = discover(paths, report, self.skip)
         pending: list[_Pending] = []
         for done, (shown, path) in enumerate(files, 1):
-            item = self._prepare(shown, path, report)
+            item = self._prepare(shown, path, report, on_file_progress)
             if item is not None:
                 pending.append(item)
             if sum(len(p.chunks) for p in pending) >= self.batch_chunks:
@@ -163,7 +179,13 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _prepare(self, shown: str, path: Path, report: IngestReport) -> _Pending | None:
+    def _prepare(
+        self,
+        shown: str,
+        path: Path,
+        report: IngestReport,
+        on_file_progress: FileProgressCallback | None = None,
+    ) -> _Pending | None:
         try:
             stat = path.stat()
             digest = file_hash(path)
@@ -175,34 +197,76 @@ class Ingestor:
             report.unchanged.append(shown)
             return None
         loader = loaders.create(by_extension()[path.suffix.lower()])
+        context = LoadContext(
+            media_dir=self.media_dir / digest if self.media_dir else None,
+            transcriber=self.transcriber,
+            modalities=frozenset(self.embedder.modalities),
+            on_progress=(
+                (lambda done, total: on_file_progress(shown, done, total))
+                if on_file_progress else None
+            ),
+        )
+        silent = False
         try:
-            sections = list(loader.load(path))
+            sections = list(load(loader, path, context))
             chunks = chunk_sections(
                 sections, source=shown, source_key=safe_str(path), content_hash=digest,
                 config=self.chunker,
             )
+        except NoContentError as exc:
+            report.notes.append((shown, exc.reason))
+            chunks, silent = [], True
         except IngestError as exc:
             report.errors.append((shown, exc.reason))
+            return None
+        except MissingDependencyError as exc:  # e.g. audio without mmrag[audio]
+            report.errors.append((shown, str(exc)))
             return None
         except Exception as exc:  # a decoder bug must not end the whole run
             report.errors.append((shown, f"{loader.name} loader failed: {exc!r}"))
             return None
-        if not chunks:
+        if not chunks and not silent:
             report.errors.append((shown, "no text found in file"))
             return None
         record = SourceRecord(
             path=safe_str(path), source=shown, hash=digest, size=stat.st_size, mtime=stat.st_mtime,
             chunks=len(chunks), loader=loader.name, ingested_at=time.time(),
         )
-        return _Pending(record, chunks, new=previous is None)
+        replaced = previous.hash if previous is not None else None
+        return _Pending(record, chunks, new=previous is None, replaced_hash=replaced)
 
     def _flush(self, pending: list[_Pending], report: IngestReport) -> None:
         if not pending:
             return
         chunks = [c for p in pending for c in p.chunks]
-        contents = [Content(c.modality, text=c.text) for c in chunks]
-        vectors = self.embedder.embed(contents, role="document")
+        contents = [_content(c) for c in chunks]
+        if contents:
+            vectors = self.embedder.embed(contents, role="document")
+        else:  # only files with nothing to index, e.g. silent recordings
+            vectors = np.zeros((0, self.embedder.dim), dtype=np.float32)
         self.store.write([p.record for p in pending], chunks, vectors)
         for p in pending:
             (report.added if p.new else report.updated).append(p.record.source)
         report.chunks += len(chunks)
+        replaced = [p.replaced_hash for p in pending if p.replaced_hash]
+        if self.media_dir is not None and replaced:
+            drop_media(self.media_dir, replaced, self.store)
+
+
+def drop_media(media_dir: Path, hashes: Sequence[str], store: Store) -> None:
+    """Remove the derived files (video frames) of content hashes no file in ``store`` has.
+
+    Media folders are keyed by content hash, so two copies of one video share one.
+    """
+    in_use = {r.hash for r in store.sources()}
+    for digest in set(hashes) - in_use:
+        shutil.rmtree(media_dir / digest, ignore_errors=True)
+
+
+def _content(chunk: Chunk) -> Content:
+    """What the embedder reads: a transcript by its text, a video frame by its image file."""
+    if chunk.modality == "image" and "path" in chunk.meta:
+        return Content("image", path=str(chunk.meta["path"]))
+    if chunk.modality in ("audio", "video"):
+        return Content.of_text(chunk.text)
+    return Content(chunk.modality, text=chunk.text)

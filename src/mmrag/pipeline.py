@@ -18,7 +18,14 @@ from .index import (
     write_lock,
     write_manifest,
 )
-from .ingest import Ingestor, IngestReport, ProgressCallback, safe_str
+from .ingest import (
+    FileProgressCallback,
+    Ingestor,
+    IngestReport,
+    ProgressCallback,
+    drop_media,
+    safe_str,
+)
 from .refiners import Refiner, refiners
 from .refiners.extractive import compression
 from .rerankers import Reranker, rerankers
@@ -26,6 +33,7 @@ from .retrieval import Retriever
 from .retrieval.hybrid import HybridRetriever
 from .retrieval.modality_fusion import ModalityFusionRetriever
 from .retrieval.single import BM25Retriever, DenseRetriever
+from .speech import DEFAULT_TRANSCRIBER
 from .stores import SourceRecord, Store, stores
 from .stores.filters import Filter
 from .text.chunker import ChunkerConfig
@@ -125,15 +133,18 @@ class Pipeline:
         self,
         paths: Sequence[str | Path],
         on_progress: ProgressCallback | None = None,
+        on_file_progress: FileProgressCallback | None = None,
+        *,
+        transcriber: str = DEFAULT_TRANSCRIBER,
         batch_chunks: int = 256,
     ) -> IngestReport:
         ingestor = Ingestor(
             self.store, self.embedder, self.chunker, batch_chunks=batch_chunks,
-            skip=[self.index_dir],
+            skip=[self.index_dir], media_dir=self.index_dir / "media", transcriber=transcriber,
         )
         with write_lock(self.index_dir):
             self.store.refresh()
-            return ingestor.run(paths, on_progress)
+            return ingestor.run(paths, on_progress, on_file_progress)
 
     def search(
         self,
@@ -180,7 +191,9 @@ class Pipeline:
     def delete(self, path: str | Path) -> list[SourceRecord]:
         with write_lock(self.index_dir):
             self.store.refresh()
-            return self.store.delete(safe_str(Path(path).expanduser().resolve()))
+            gone = self.store.delete(safe_str(Path(path).expanduser().resolve()))
+            drop_media(self.index_dir / "media", [r.hash for r in gone], self.store)
+            return gone
 
     def sources(self) -> list[SourceRecord]:
         return self.store.sources()

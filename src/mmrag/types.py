@@ -61,6 +61,8 @@ class Section:
     text: str
     span: Span = Span()
     modality: str = "text"
+    # copied into each chunk's meta (e.g. a transcript's detected language)
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import MmragError
+from ..errors import ConfigError, MmragError
 
 EXAMPLES = """examples:
   mmrag ingest ~/notes ~/papers
   mmrag search "熊猫吃什么" -k 5
   mmrag ask "Who wrote the 1929 novel?"
   mmrag search "bamboo" --json --modality text --source "*.md"
+  mmrag ask --audio question.wav
 """
 
 
@@ -66,6 +67,35 @@ def _stages(parser: argparse.ArgumentParser, answers: bool) -> None:
     parser.add_argument("--llm-model", default=None, help="model name to ask the server for")
 
 
+def _audio(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--audio", metavar="FILE", type=Path, default=None,
+                        help="speak the query: transcribe FILE and run its text")
+    parser.add_argument("--transcriber", default="whisper", help=argparse.SUPPRESS)
+
+
+def _spoken(args: argparse.Namespace, typed: str | None) -> str:
+    """The query text: typed, or transcribed from --audio (echoed to stderr)."""
+    if args.audio is None:
+        if not typed or not typed.strip():
+            raise ConfigError("expected a query, or --audio FILE with a spoken one")
+        return typed
+    if typed:
+        raise ConfigError("give either a query or --audio FILE, not both")
+    from ..errors import IngestError
+    from ..speech import transcribe_text
+
+    if not args.audio.is_file():
+        raise ConfigError(f"{args.audio}: no such audio file")
+    try:
+        text = transcribe_text(args.audio, args.transcriber)
+    except IngestError as exc:
+        raise ConfigError(str(exc)) from None
+    if not text.strip():
+        raise ConfigError(f"{args.audio}: no speech found in the spoken query")
+    print(f"mmrag: heard: {text}", file=sys.stderr)
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mmrag",
@@ -82,15 +112,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--batch-chunks", type=int, default=256, help=argparse.SUPPRESS)
+    p.add_argument("--transcriber", default="whisper",
+                   help="speech-to-text backend for audio and video (default whisper)")
 
     p = sub.add_parser("search", parents=[_common(True)], help="hybrid dense + BM25 search")
-    p.add_argument("query")
+    p.add_argument("query", nargs="?", help="the query (or give --audio)")
+    _audio(p)
     _filters(p)
     _stages(p, answers=False)
 
     p = sub.add_parser("ask", parents=[_common(True)],
                        help="answer a question with numbered citations")
-    p.add_argument("question")
+    p.add_argument("question", nargs="?", help="the question (or give --audio)")
+    _audio(p)
     _filters(p)
     _stages(p, answers=True)
 
@@ -176,8 +210,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from . import render
 
     rag = _open(args, create=True)
-    progress = None
+    progress = file_progress = None
     bar = None
+    inner: list[Any] = []  # a second bar, made on the first long recording
     if not args.no_progress:
         from tqdm import tqdm
 
@@ -188,11 +223,34 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             bar.set_postfix_str(render.snippet(path, 40), refresh=False)
             bar.update(done - bar.n)
 
+        def file_progress(path: str, done: float, total: float | None) -> None:
+            # seconds of audio, so the ETA inside one hour-long recording means something
+            if not inner:
+                inner.append(tqdm(total=0, unit="s", file=sys.stderr, dynamic_ncols=True,
+                                  leave=False, position=1,
+                                  bar_format="{desc}: {percentage:3.0f}%|{bar}| "
+                                  "{n:.0f}/{total:.0f} s audio [{elapsed}<{remaining}]"))
+            audio = inner[0]
+            name = render.snippet(path, 30)
+            if audio.desc != name:
+                audio.reset(total=total or 0)
+                audio.set_description_str(name, refresh=False)
+            if total:
+                audio.total = max(total, done)
+            audio.update(done - audio.n)
+
     try:
-        result = rag.ingest(args.paths, on_progress=progress, batch_chunks=args.batch_chunks)
+        result = rag.ingest(
+            args.paths, on_progress=progress, on_file_progress=file_progress,
+            transcriber=args.transcriber, batch_chunks=args.batch_chunks,
+        )
     finally:
+        for audio in inner:
+            audio.close()
         if bar is not None:
             bar.close()
+    for source, note in result.notes:
+        print(f"mmrag: note: {source}: {note}", file=sys.stderr)
     for source, error in result.errors:
         print(f"mmrag: error: {source}: {error}", file=sys.stderr)
     _emit(args, result.to_dict(), render.report(result))
@@ -202,8 +260,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from . import render
 
+    query = _spoken(args, args.query)
     rag = _open(args)
-    found = rag.search(args.query, args.k or 10, modality=args.modality, source=args.source,
+    found = rag.search(query, args.k or 10, modality=args.modality, source=args.source,
                        strategy=args.strategy)
     _emit(args, [h.to_dict() for h in found], render.hits(found))
     return 0
@@ -212,8 +271,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from . import render
 
+    question = _spoken(args, args.question)
     rag = _open(args)
-    result = rag.ask(args.question, args.k or 5, modality=args.modality, source=args.source,
+    result = rag.ask(question, args.k or 5, modality=args.modality, source=args.source,
                      strategy=args.strategy)
     _emit(args, result.to_dict(), render.answer(result))
     return 0

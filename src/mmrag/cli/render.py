@@ -64,6 +64,8 @@ def report(result: IngestReport) -> str:
     ]
     if result.errors:
         parts.append(f"{len(result.errors)} failed")
+    if result.notes:
+        parts.append(f"{len(result.notes)} with nothing to index")
     if result.unsupported:
         parts.append(f"{len(result.unsupported)} unsupported skipped")
     return "; ".join(parts)

@@ -5,7 +5,8 @@ A loader declares the file extensions it reads; :func:`loader_for` picks one by 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -19,11 +20,37 @@ class Loader(Protocol):
     extensions: tuple[str, ...]
 
     def load(self, path: Path) -> Iterable[Section]:
-        """Read ``path``; raise :class:`mmrag.errors.IngestError` naming the file on bad input."""
+        """Read ``path``; raise :class:`mmrag.errors.IngestError` naming the file on bad input.
+
+        A loader that sets ``accepts_context = True`` is called as ``load(path, context)``
+        with a :class:`LoadContext` (media loaders: audio, video).
+        """
         ...
 
 
 loaders: Registry[Loader] = Registry("loader")
+
+
+@dataclass(frozen=True)
+class LoadContext:
+    """What the ingest job offers loaders that declare ``accepts_context = True``.
+
+    Media loaders need more than a path: where to keep derived files (video frames), which
+    transcriber to run, what the embedder can read, and a way to report progress within
+    one long file.
+    """
+
+    media_dir: Path | None = None
+    transcriber: str = "whisper"
+    modalities: frozenset[str] = frozenset({"text"})
+    # (units done, units in all or None); for audio the unit is seconds of audio
+    on_progress: Callable[[float, float | None], None] | None = None
+
+
+def load(loader: Loader, path: Path, context: LoadContext) -> Iterable[Section]:
+    if getattr(loader, "accepts_context", False):
+        return loader.load(path, context)  # type: ignore[call-arg]
+    return loader.load(path)
 
 
 def by_extension() -> dict[str, str]:
@@ -40,4 +67,4 @@ def loader_for(path: Path) -> Loader | None:
 
 
 # Importing the built-in backends registers them; their heavy imports are lazy.
-from . import html, pdf, text  # noqa: E402,F401
+from . import audio, html, pdf, text, video  # noqa: E402,F401

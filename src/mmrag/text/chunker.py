@@ -129,6 +129,7 @@ def chunk_sections(
                     modality=section.modality,
                     span=section.span,
                     index=i,
+                    meta=dict(section.meta),
                 )
             )
     return chunks

@@ -1,0 +1,110 @@
+"""faster-whisper (CTranslate2) transcription: whisper-base, int8 on the CPU.
+
+Audio is fed in blocks of ``block_s`` seconds from :mod:`.audio`, so memory stays bounded
+whatever the length; each block is transcribed with the voice activity filter (silence is
+skipped, not hallucinated over) and word timestamps, then shifted by its offset. The
+language is detected on the first block with speech and kept for the rest of the file, so
+a long recording does not flip language between blocks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .._lazy import require
+from . import AudioProgress, Segment, Word, transcribers
+from .audio import RATE, blocks, media_duration
+
+
+@lru_cache(maxsize=2)
+def _load(model_dir: str, compute_type: str, cpu_threads: int) -> Any:
+    fw = require("faster_whisper", extra="audio", purpose="speech transcription")
+    return fw.WhisperModel(
+        model_dir, device="cpu", compute_type=compute_type, cpu_threads=cpu_threads
+    )
+
+
+def _default_threads() -> int:
+    return min(os.cpu_count() or 1, 4)
+
+
+class WhisperTranscriber:
+    name = "whisper"
+
+    def __init__(
+        self,
+        model: str | None = None,
+        compute_type: str = "int8",
+        cpu_threads: int | None = None,
+        beam_size: int = 1,
+        block_s: float = 120.0,
+        language: str | None = None,
+    ):
+        self.model = model
+        self.compute_type = compute_type
+        self.cpu_threads = cpu_threads or _default_threads()
+        self.beam_size = beam_size
+        self.block_s = block_s
+        self.language = language
+
+    def _model(self) -> Any:
+        if self.model is None:
+            from .models import whisper_base
+
+            self.model = str(whisper_base())
+        return _load(self.model, self.compute_type, self.cpu_threads)
+
+    def transcribe(
+        self, path: Path, on_progress: AudioProgress | None = None
+    ) -> Iterator[Segment]:
+        total = media_duration(path)
+        language = self.language
+        prompt: str | None = None
+        model = None
+        for offset, audio in blocks(path, self.block_s):
+            model = model or self._model()
+            pieces, info = model.transcribe(
+                audio,
+                language=language,
+                beam_size=self.beam_size,
+                vad_filter=True,
+                word_timestamps=True,
+                initial_prompt=prompt,
+                condition_on_previous_text=False,
+            )
+            for piece in pieces:
+                segment = _segment(piece, offset, info.language)
+                if segment.text:
+                    language = language or info.language
+                    prompt = segment.text
+                    yield segment
+            if on_progress:
+                on_progress(offset + len(audio) / RATE, total)
+
+
+def _segment(piece: Any, offset: float, language: str) -> Segment:
+    convert = _simplify if language == "zh" else _same
+    words = tuple(
+        Word(convert(w.word), round(offset + w.start, 3), round(offset + w.end, 3))
+        for w in (piece.words or ())
+    )
+    start = words[0].start if words else round(offset + piece.start, 3)
+    end = words[-1].end if words else round(offset + piece.end, 3)
+    return Segment(convert(piece.text.strip()), start, end, language, words)
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _simplify(text: str) -> str:
+    # whisper often writes Mandarin in traditional characters; the index is simplified
+    zhconv = require("zhconv", extra="audio", purpose="simplified Chinese transcripts")
+    return str(zhconv.convert(text, "zh-cn"))
+
+
+transcribers.register("whisper")(WhisperTranscriber)
