@@ -1,0 +1,381 @@
+"""The HTTP API and web page, built by :func:`create_app` around one pipeline.
+
+Errors raised by the library are mapped to HTTP statuses in one table (``STATUS``); the
+JSON shapes of hits, answers and reports are the library's own ``to_dict`` shapes.
+"""
+
+import asyncio
+import json
+import tempfile
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from .._lazy import require
+
+require("fastapi", extra="server", purpose="mmrag serve")
+require("multipart", extra="server", purpose="file uploads")
+
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, UploadFile  # noqa: E402
+from fastapi.concurrency import run_in_threadpool  # noqa: E402
+from fastapi.responses import (  # noqa: E402
+    FileResponse,
+    JSONResponse,
+    StreamingResponse,
+)
+from fastapi.staticfiles import StaticFiles  # noqa: E402
+
+from .. import __version__  # noqa: E402
+from ..errors import (  # noqa: E402
+    ConfigError,
+    IndexMismatchError,
+    IngestError,
+    MissingDependencyError,
+    MmragError,
+    NotFoundError,
+)
+from ..loaders import by_extension  # noqa: E402
+from ..types import Hit  # noqa: E402
+from . import docs, media, uploads  # noqa: E402
+from .jobs import Jobs  # noqa: E402
+from .schemas import (  # noqa: E402
+    AskRequest,
+    DeleteResponse,
+    IngestPathRequest,
+    JobResponse,
+    SearchRequest,
+    SearchResponse,
+)
+from .security import COOKIE, Forbidden, Unauthorized, check_bind, check_token  # noqa: E402
+from .settings import Settings  # noqa: E402
+
+STATIC = Path(__file__).parent / "static"
+QueryK = Annotated[int, Form(ge=1, le=100)]
+
+# Most specific first: the first class in an error's MRO found here gives its status.
+STATUS: dict[type[BaseException], int] = {
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFoundError: 404,
+    IndexMismatchError: 409,
+    uploads.UploadTooLarge: 413,
+    uploads.UnsupportedUpload: 415,
+    IngestError: 422,
+    ConfigError: 400,
+    MissingDependencyError: 501,
+    MmragError: 400,
+}
+
+
+def status_of(exc: BaseException) -> int:
+    return next((STATUS[c] for c in type(exc).__mro__ if c in STATUS), 500)
+
+
+def error_body(exc: BaseException) -> dict[str, str]:
+    return {"error": type(exc).__name__, "detail": str(exc)}
+
+
+def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    write_lock = threading.Lock()
+    jobs = Jobs(pipeline, write_lock)
+    upload_dir = Path(pipeline.index_dir) / "uploads"
+
+    app = FastAPI(
+        title="mmrag",
+        version=__version__,
+        description="Multimodal retrieval-augmented generation: ingest files, search them, "
+        "ask questions answered with numbered citations.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.pipeline = pipeline
+    app.state.settings = settings
+
+    @app.exception_handler(MmragError)
+    async def _mmrag_error(request: Request, exc: MmragError) -> JSONResponse:
+        return JSONResponse(error_body(exc), status_code=status_of(exc))
+
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization"],
+        )
+
+    @app.middleware("http")
+    async def _limit_body(request: Request, call_next: Any) -> Any:
+        # Refuse an oversized upload before it is read (the copy also counts bytes).
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_upload_bytes + 2**20:
+            exc = uploads.UploadTooLarge(
+                f"request body of {length} bytes is over the limit of "
+                f"{settings.max_upload_bytes} bytes"
+            )
+            return JSONResponse(error_body(exc), status_code=413)
+        return await call_next(request)
+
+    def auth(request: Request) -> None:
+        check_token(settings.token, request.headers.get("authorization"),
+                    request.cookies.get(COOKIE))
+
+    api = APIRouter(prefix="/api", dependencies=[Depends(auth)])
+
+    @app.get("/api/health", tags=["server"])
+    def health() -> dict[str, Any]:
+        """Liveness, without a token: says whether the API wants one."""
+        return {"status": "ok", "version": __version__, "auth": bool(settings.token)}
+
+    @api.get("/info", tags=["server"])
+    def info() -> dict[str, Any]:
+        records = pipeline.sources()
+        return {
+            "index": str(pipeline.index_dir),
+            "embedder": pipeline.embedder.name,
+            "generator": pipeline.generator.name,
+            "strategy": pipeline.strategy,
+            "sources": len(records),
+            "chunks": sum(r.chunks for r in records),
+            "extensions": sorted(by_extension()),
+            "max_upload_bytes": settings.max_upload_bytes,
+            "capabilities": capabilities(pipeline),
+        }
+
+    @api.get("/sources", tags=["index"])
+    def sources() -> list[dict[str, Any]]:
+        return [dict(r.__dict__) for r in pipeline.sources()]
+
+    @api.delete("/sources", tags=["index"], response_model=DeleteResponse)
+    def delete(path: Annotated[str, Query(description="a source's path, or a folder")]) -> Any:
+        target = resolve_source(pipeline, path)
+        with write_lock:
+            gone = pipeline.delete(target)
+        if not gone:
+            raise NotFoundError(f"{path}: not in the index")
+        for record in gone:
+            stored = Path(record.path)
+            if stored.parent == upload_dir:
+                stored.unlink(missing_ok=True)
+        return {"deleted": [r.source for r in gone], "chunks": sum(r.chunks for r in gone)}
+
+    @api.post("/search", tags=["query"], response_model=SearchResponse)
+    def search(body: SearchRequest) -> Any:
+        hits = pipeline.search(body.query, body.k, modality=body.modality, source=body.source,
+                               strategy=body.strategy)
+        return {"query": body.query, "hits": [h.to_dict() for h in hits]}
+
+    @api.post("/search/image", tags=["query"], response_model=SearchResponse)
+    def search_image(file: Annotated[UploadFile, File()], k: QueryK = 10) -> Any:
+        """Image-to-image search (needs an index built with an image embedder)."""
+        if not hasattr(pipeline, "search_image"):
+            raise MissingDependencyError("this mmrag has no image search; install mmrag with "
+                                         "image support")
+        with query_file(file, settings, IMAGE_SUFFIXES) as path:
+            hits = pipeline.search_image(path, k)
+        return {"query": file.filename or "image", "hits": [h.to_dict() for h in hits]}
+
+    @api.post("/search/audio", tags=["query"], response_model=SearchResponse)
+    def search_audio(file: Annotated[UploadFile, File()], k: QueryK = 10) -> Any:
+        """A spoken query: transcribed, then searched as text."""
+        transcribe = speech_transcriber()
+        with query_file(file, settings, AUDIO_SUFFIXES) as path:
+            text = transcribe(path, settings.transcriber).strip()
+        if not text:
+            raise ConfigError("no speech was heard in the recording")
+        hits = pipeline.search(text, k)
+        return {"query": text, "hits": [h.to_dict() for h in hits]}
+
+    @api.post("/ask", tags=["query"])
+    def ask(body: AskRequest) -> dict[str, Any]:
+        answer = pipeline.ask(body.question, body.k, modality=body.modality,
+                              source=body.source, strategy=body.strategy)
+        return answer.to_dict()
+
+    @api.post("/ask/stream", tags=["query"], response_class=StreamingResponse, responses={
+        200: {"content": {"text/event-stream": {}},
+              "description": "events: citations (the retrieved passages, numbered), token "
+              "(answer text as it is written; a preview), done (the final answer, "
+              "Answer.to_dict()), error ({status, error, detail})"}})
+    async def ask_stream(body: AskRequest) -> StreamingResponse:
+        hits: list[Hit] = await run_in_threadpool(
+            lambda: pipeline.search(body.question, body.k, modality=body.modality,
+                                    source=body.source, strategy=body.strategy))
+        return StreamingResponse(
+            answer_events(pipeline, body.question, hits), media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    @api.post("/ingest/upload", tags=["index"], response_model=JobResponse, status_code=202)
+    def ingest_upload(
+        files: Annotated[list[UploadFile], File()],
+        wait: Annotated[bool, Query(description="answer when the job has finished")] = False,
+    ) -> Any:
+        """Upload files to index. They are stored under the index with generated names."""
+        supported = by_extension()
+        saved: list[Path] = []
+        try:
+            for f in files:
+                saved.append(uploads.save(f.filename or "upload", f.file, upload_dir,
+                                          settings.max_upload_bytes, supported))
+        except BaseException:
+            for path in saved:
+                path.unlink(missing_ok=True)
+            raise
+
+        def forget_failed() -> None:
+            for path in saved:
+                if pipeline.store.source(str(path)) is None:
+                    path.unlink(missing_ok=True)
+
+        job = jobs.start([str(p) for p in saved], after=forget_failed)
+        return finish(job, wait)
+
+    @api.post("/ingest/path", tags=["index"], response_model=JobResponse, status_code=202)
+    def ingest_path(body: IngestPathRequest, wait: bool = False) -> Any:
+        """Index files or folders on the server, under a root the operator allowed
+        (``mmrag serve --allow-path DIR``)."""
+        paths = [str(allowed_path(p, settings)) for p in body.paths]
+        return finish(jobs.start(paths), wait)
+
+    @api.get("/ingest/{job_id}", tags=["index"], response_model=JobResponse)
+    def ingest_job(job_id: str) -> Any:
+        return jobs.get(job_id).to_dict()
+
+    def finish(job: Any, wait: bool) -> Any:
+        if wait:
+            job.finished.wait()
+        return JSONResponse(job.to_dict(), status_code=200 if wait else 202)
+
+    @api.get("/media", tags=["media"], response_class=FileResponse)
+    def media_file(path: str) -> FileResponse:
+        """An indexed file (Range requests supported, for audio and video seeking)."""
+        found = media.indexed_file(pipeline, resolve_source(pipeline, path))
+        return FileResponse(found, media_type=media.media_type(found), headers=media.HEADERS,
+                            content_disposition_type="inline")
+
+    @api.get("/thumb", tags=["media"], response_class=FileResponse)
+    def thumb(path: str) -> FileResponse:
+        """A small JPEG of an indexed image (the image itself when Pillow is missing)."""
+        found = media.indexed_file(pipeline, resolve_source(pipeline, path))
+        small = media.thumbnail(found, Path(pipeline.index_dir) / "thumbs")
+        return FileResponse(small, media_type=media.media_type(small), headers=media.HEADERS)
+
+    app.include_router(api)
+    docs.mount(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    return app
+
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".gif", ".webp"}
+AUDIO_SUFFIXES = {".wav", ".mp3", ".ogg", ".flac", ".webm", ".m4a", ".mp4"}
+
+
+def capabilities(pipeline: Any) -> dict[str, bool]:
+    image = hasattr(pipeline, "search_image") and "image" in getattr(
+        pipeline.embedder, "modalities", ())
+    try:
+        speech_transcriber()
+        audio = True
+    except MissingDependencyError:
+        audio = False
+    return {"image_query": image, "audio_query": audio, "stream": True}
+
+
+def speech_transcriber() -> Any:
+    try:
+        from .. import speech
+    except ImportError:
+        speech = None
+    transcribe = getattr(speech, "transcribe_text", None)
+    if transcribe is None:
+        raise MissingDependencyError("this mmrag has no speech support for spoken queries")
+    return transcribe
+
+
+class query_file:
+    """An uploaded query (image, recording) in a temporary file, gone after use."""
+
+    def __init__(self, file: Any, settings: Settings, suffixes: set[str]):
+        self.file, self.settings, self.suffixes = file, settings, suffixes
+
+    def __enter__(self) -> Path:
+        self.tmp = tempfile.TemporaryDirectory(prefix="mmrag-query-")
+        return uploads.save(self.file.filename or "query", self.file.file, Path(self.tmp.name),
+                            self.settings.max_upload_bytes, self.suffixes)
+
+    def __exit__(self, *exc: object) -> None:
+        self.tmp.cleanup()
+
+
+def resolve_source(pipeline: Any, path: str) -> str:
+    """A source as the index names it (the path given at ingest) to its absolute path."""
+    for record in pipeline.sources():
+        if path in (record.source, record.path):
+            return str(record.path)
+    return path
+
+
+def allowed_path(path: str, settings: Settings) -> Path:
+    resolved = Path(path).expanduser().resolve()
+    for root in settings.allowed_paths:
+        if resolved.is_relative_to(Path(root).expanduser().resolve()):
+            return resolved
+    roots = [str(r) for r in settings.allowed_paths]
+    raise Forbidden(
+        f"{path}: not under a folder the server allows (allowed: {roots}; "
+        "start the server with --allow-path DIR)"
+    )
+
+
+def sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+async def answer_events(pipeline: Any, question: str, hits: list[Hit]) -> AsyncIterator[str]:
+    """citations first, then the answer as tokens, then the final answer (see /docs)."""
+    yield sse("citations", {"citations": [{"n": i, **h.to_dict()} for i, h in
+                                          enumerate(hits, 1)]})
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, Any] | None] = asyncio.Queue()
+
+    def put(item: tuple[str, Any] | None) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    def work() -> None:
+        streamed = False
+
+        def on_token(text: str) -> None:
+            nonlocal streamed
+            streamed = True
+            put(("token", {"text": text}))
+
+        try:
+            answer = pipeline.answer(question, hits, on_token=on_token)
+            if not streamed:
+                put(("token", {"text": answer.answer}))
+            put(("done", answer.to_dict()))
+        except Exception as exc:  # reported in the stream: the status line is already sent
+            body = error_body(exc) if isinstance(exc, MmragError) else {
+                "error": "InternalError", "detail": "the answer could not be made"}
+            put(("error", {"status": status_of(exc), **body}))
+        finally:
+            put(None)
+
+    worker = loop.run_in_executor(None, work)
+    while (item := await queue.get()) is not None:
+        yield sse(*item)
+    await worker
+
+
+def serve(pipeline: Any, settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
+    check_bind(host, settings.token)
+    uvicorn = require("uvicorn", extra="server", purpose="mmrag serve")
+    uvicorn.run(create_app(pipeline, settings), host=host, port=port, log_level="info",
+                server_header=False)
