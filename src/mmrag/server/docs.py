@@ -1,6 +1,6 @@
-"""/docs without the network: Swagger UI from the swagger-ui-bundle package when it is
-installed (FastAPI's default page loads it from a CDN), else a small page of our own that
-renders /openapi.json."""
+"""/docs without the network: Swagger UI from the assets the fastapi-offline package ships
+(FastAPI's default page loads them from a CDN; swagger-ui-bundle on PyPI holds Swagger UI 4,
+which cannot read FastAPI's OpenAPI 3.1), else a small page of our own over /openapi.json."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ STATIC = Path(__file__).parent / "static"
 
 
 def swagger_assets() -> Path | None:
-    try:
-        from swagger_ui_bundle import swagger_ui_path
-    except ImportError:
+    from importlib.util import find_spec
+
+    spec = find_spec("fastapi_offline")
+    if spec is None or not spec.submodule_search_locations:
         return None
-    path = Path(str(swagger_ui_path))
+    path = Path(next(iter(spec.submodule_search_locations))) / "static"
     return path if (path / "swagger-ui-bundle.js").is_file() else None
 
 
@@ -39,5 +40,5 @@ def mount(app: Any) -> None:
             openapi_url=app.openapi_url, title="mmrag API",
             swagger_js_url="/docs/assets/swagger-ui-bundle.js",
             swagger_css_url="/docs/assets/swagger-ui.css",
-            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+            swagger_favicon_url="/docs/assets/favicon.png",
         )

@@ -250,6 +250,7 @@ function ingest(files) {
   const bar = $("ingest-progress"), status = $("ingest-status");
   bar.hidden = false; bar.value = 0;
   status.textContent = `Uploading ${files.length} file(s)…`;
+  delete status.dataset.state;
   const xhr = new XMLHttpRequest();
   xhr.open("POST", "/api/ingest/upload");
   for (const [k, v] of Object.entries(headers())) xhr.setRequestHeader(k, v);
