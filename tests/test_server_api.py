@@ -240,3 +240,42 @@ def test_openapi_and_offline_docs(client: TestClient):
             assert client.get(src).status_code == 200
     page = client.get("/")
     assert page.status_code == 200 and "https://" not in page.text
+
+
+def test_concurrent_uploads_and_searches_keep_the_index_whole(client: TestClient):
+    import threading
+
+    texts = {f"doc{i}.txt": (f"document {i} " + "bamboo panda tea planet " * 200) for i in range(6)}
+    statuses: list[int] = []
+
+    def upload(name: str, text: str) -> None:
+        r = client.post("/api/ingest/upload?wait=true",
+                        files=[("files", (name, text.encode(), "text/plain"))])
+        statuses.append(r.status_code)
+
+    def search() -> None:
+        for _ in range(5):
+            statuses.append(client.post("/api/search", json={"query": "panda"}).status_code)
+
+    threads = [threading.Thread(target=upload, args=item) for item in texts.items()]
+    threads += [threading.Thread(target=search) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(statuses) == {200}
+    sources = client.get("/api/sources").json()
+    assert len(sources) == 6
+    info = client.get("/api/info").json()
+    assert info["chunks"] == sum(s["chunks"] for s in sources)
+
+
+def test_thumbnail_is_a_small_jpeg_when_pillow_is_there(tmp_path: Path):
+    image = pytest.importorskip("PIL.Image")
+    from mmrag.server.media import thumbnail
+
+    big = tmp_path / "big.png"
+    image.new("RGB", (1000, 500), (10, 200, 30)).save(big)
+    small = thumbnail(big, tmp_path / "thumbs")
+    assert small.suffix == ".jpg" and image.open(small).size == (320, 160)
+    assert thumbnail(big, tmp_path / "thumbs") == small  # cached

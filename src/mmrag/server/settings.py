@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -18,7 +18,6 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     # Transcriber for spoken queries (used once mmrag.speech is installed).
     transcriber: str = "whisper"
-    extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
