@@ -29,7 +29,9 @@ from mmrag.pipeline import Pipeline  # noqa: E402
 from mmrag.server import Settings, create_app  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+        "--disable-component-update", "--disable-sync", "--no-first-run",
+        # A fake microphone that needs no permission prompt, for the spoken query.
+        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 
 def free_port() -> int:
@@ -49,9 +51,7 @@ def png(path: Path, rgb: tuple[int, int, int], size: int = 16) -> Path:
     return path
 
 
-@pytest.fixture
-def server(tmp_path: Path):
-    rag = Pipeline.open(tmp_path / "index", embedder="hash", create=True)
+def start(rag: Pipeline):
     port = free_port()
     config = uvicorn.Config(create_app(rag, Settings()), host="127.0.0.1", port=port,
                             log_level="warning")
@@ -62,7 +62,14 @@ def server(tmp_path: Path):
     while not srv.started:
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", rag
+    return f"http://127.0.0.1:{port}", srv, thread
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    rag = Pipeline.open(tmp_path / "index", embedder="hash", create=True)
+    url, srv, thread = start(rag)
+    yield url, rag
     srv.should_exit = True
     thread.join(10)
 
@@ -165,3 +172,122 @@ def test_docs_page_works_offline(server):
         page.screenshot(path=str(ARTIFACTS / "server-docs.png"))
         browser.close()
     assert outside == []
+
+
+def wav(path: Path, seconds: float = 12.0, rate: int = 8000) -> Path:
+    import math
+    import wave
+
+    frames = b"".join(struct.pack("<h", int(3000 * math.sin(2 * math.pi * 440 * i / rate)))
+                      for i in range(int(seconds * rate)))
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames)
+    return path
+
+
+class _Store:
+    """The real store, which also knows the media files of the hits below."""
+
+    def __init__(self, store, records):
+        self._store, self._records = store, records
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def source(self, path):
+        return self._records.get(path) or self._store.source(path)
+
+
+class MediaPipeline(Pipeline):
+    """Until the image and speech branches land, image and audio hits come from here: the
+    page's thumbnails, players and image/voice queries run in the browser all the same."""
+
+    media: list = []
+
+    def search(self, query, k=10, **options):
+        hits = super().search(query, k, **options)
+        return [*self.media, *hits][:k] if "sound" in query else hits
+
+    def search_image(self, path, k=10):
+        return [h for h in self.media if h.modality == "image"]
+
+    def sources(self):
+        return [*super().sources(), *self.store._records.values()]
+
+
+def test_page_shows_images_and_plays_recordings_at_the_cited_second(tmp_path, files,
+                                                                     monkeypatch):
+    from mmrag.server import app as server_app
+    from mmrag.stores import SourceRecord
+    from mmrag.types import Hit, Span
+
+    recording = wav(tmp_path / "bamboo-talk.wav")
+    heard: list[str] = []
+    monkeypatch.setattr(server_app, "speech_transcriber", lambda: lambda path, name: (
+        heard.append(Path(path).suffix) or "熊猫吃什么"))
+    rag = MediaPipeline.open(tmp_path / "index", embedder="hash", create=True)
+    rag.embedder.modalities = frozenset({"text", "image"})  # type: ignore[misc]
+    records = {
+        str(p): SourceRecord(str(p), str(p), "h", p.stat().st_size, 0, 1, kind, 0)
+        for p, kind in ((recording, "audio"), (files["image"], "image"))
+    }
+    rag.store = _Store(rag.store, records)
+    MediaPipeline.media = [
+        Hit("a1", 0.9, str(recording), "pandas chewing bamboo", "audio",
+            Span(start=4.0, end=9.0)),
+        Hit("i1", 0.8, str(files["image"]), "a red square", "image",
+            meta={"path": str(files["image"])}),
+    ]
+    rag.ingest([files["panda"]])
+    url, srv, thread = start(rag)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(url + "/")
+            expect(page.locator("#status")).to_contain_text("3 files")
+
+            page.fill("#q", "bamboo sounds")
+            page.click("#search-btn")
+            audio = page.locator("#grid .card[data-modality=audio] audio")
+            expect(audio).to_have_count(1)
+            expect(page.locator("#grid .card[data-modality=audio] .where")).to_have_text(
+                "00:04–00:09")
+            page.wait_for_function("""() => {
+                const a = document.querySelector('#grid audio');
+                return a && a.readyState >= 1 && Math.abs(a.currentTime - 4) < 0.5; }""",
+                                   timeout=15_000)
+            thumb = page.locator("#grid .card[data-modality=image] img.thumb")
+            page.wait_for_function("""() => {
+                const i = document.querySelector('#grid img.thumb');
+                return i && i.complete && i.naturalWidth > 0; }""", timeout=15_000)
+            assert thumb.count() == 1
+
+            # Image query: the dropped image's look-alikes come back as a grid of thumbnails.
+            page.fill("#q", "")
+            page.set_input_files("#image-file", str(files["image"]))
+            expect(page.locator("#results-title")).to_contain_text("the image")
+            expect(page.locator("#grid .card")).to_have_count(1)
+
+            # Audio-file query and the microphone: transcribed, then searched as text.
+            page.set_input_files("#audio-file", str(recording))
+            expect(page.locator("#q")).to_have_value("熊猫吃什么")
+            expect(page.locator("#grid .card").first).to_contain_text("大熊猫")
+            page.fill("#q", "")
+            page.click("#mic")
+            expect(page.locator("#mic")).to_have_text("■ Stop")
+            page.wait_for_timeout(1200)
+            page.click("#mic")
+            expect(page.locator("#q")).to_have_value("熊猫吃什么")
+            assert heard == [".wav", ".webm"]
+            page.fill("#q", "bamboo sounds")
+            page.click("#search-btn")
+            expect(audio).to_have_count(1)
+            page.screenshot(path=str(ARTIFACTS / "server-e2e-media.png"), full_page=True)
+            browser.close()
+    finally:
+        srv.should_exit = True
+        thread.join(10)
