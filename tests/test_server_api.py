@@ -279,3 +279,11 @@ def test_thumbnail_is_a_small_jpeg_when_pillow_is_there(tmp_path: Path):
     small = thumbnail(big, tmp_path / "thumbs")
     assert small.suffix == ".jpg" and image.open(small).size == (320, 160)
     assert thumbnail(big, tmp_path / "thumbs") == small  # cached
+
+
+def test_oversized_body_is_refused_before_it_is_read(rag: Pipeline):
+    client = TestClient(create_app(rag, Settings(max_upload_bytes=1000)))
+    big = ("a.txt", b"a" * (2 * 2**20), "text/plain")
+    r = client.post("/api/ingest/upload", files=[("files", big)])
+    assert r.status_code == 413 and "over the limit" in r.json()["detail"]
+    assert not (rag.index_dir / "uploads").exists()

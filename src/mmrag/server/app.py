@@ -68,6 +68,24 @@ STATUS: dict[type[BaseException], int] = {
 }
 
 
+class BodyLimit:
+    """Refuse a request whose declared body is over the limit before it is read (uploads
+    also count the bytes they copy). Plain ASGI: it must not buffer the streamed answers."""
+
+    def __init__(self, app: Any, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length", b"")
+            if length.isdigit() and int(length) > self.limit:
+                exc = uploads.UploadTooLarge(
+                    f"request body of {int(length)} bytes is over the limit of {self.limit} bytes")
+                await JSONResponse(error_body(exc), status_code=413)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def status_of(exc: BaseException) -> int:
     return next((STATUS[c] for c in type(exc).__mro__ if c in STATUS), 500)
 
@@ -105,17 +123,7 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization"],
         )
 
-    @app.middleware("http")
-    async def _limit_body(request: Request, call_next: Any) -> Any:
-        # Refuse an oversized upload before it is read (the copy also counts bytes).
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_upload_bytes + 2**20:
-            exc = uploads.UploadTooLarge(
-                f"request body of {length} bytes is over the limit of "
-                f"{settings.max_upload_bytes} bytes"
-            )
-            return JSONResponse(error_body(exc), status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 2**20)
 
     def auth(request: Request) -> None:
         check_token(settings.token, request.headers.get("authorization"),
@@ -316,6 +324,11 @@ class query_file:
 
 def resolve_source(pipeline: Any, path: str) -> str:
     """A source as the index names it (the path given at ingest) to its absolute path."""
+    try:
+        if pipeline.store.source(str(Path(path).expanduser().resolve())) is not None:
+            return path
+    except (OSError, RuntimeError, ValueError):
+        pass
     for record in pipeline.sources():
         if path in (record.source, record.path):
             return str(record.path)
