@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("fastapi", reason="the server extra is not installed")
-pytest.importorskip("multipart", reason="the server extra is not installed")
+pytest.importorskip("python_multipart", reason="the server extra is not installed")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
@@ -287,3 +287,37 @@ def test_oversized_body_is_refused_before_it_is_read(rag: Pipeline):
     r = client.post("/api/ingest/upload", files=[("files", big)])
     assert r.status_code == 413 and "over the limit" in r.json()["detail"]
     assert not (rag.index_dir / "uploads").exists()
+
+
+def test_cli_serve_answers_on_loopback(tmp_path: Path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "src")}
+    env.pop("MMRAG_API_TOKEN", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mmrag", "serve", "--index", str(tmp_path / "i"), "--embedder",
+         "hash", "--port", str(port)], env=env, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/api/health")
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read().decode()  # type: ignore[union-attr]
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        assert r.json()["status"] == "ok"
+        assert httpx.get(f"http://127.0.0.1:{port}/api/sources").json() == []
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -291,3 +291,34 @@ def test_page_shows_images_and_plays_recordings_at_the_cited_second(tmp_path, fi
     finally:
         srv.should_exit = True
         thread.join(10)
+
+
+def test_page_asks_for_the_token_and_sends_it_to_media(tmp_path, files):
+    rag = Pipeline.open(tmp_path / "index", embedder="hash", create=True)
+    rag.ingest([files["tea"]])
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(rag, Settings(token="s3cret tok")),
+                                        host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    while not srv.started:
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            page = browser.new_page()
+            page.goto(url + "/")
+            expect(page.locator("#token-form")).to_be_visible()
+            page.fill("#token", "s3cret tok")
+            page.click("#token-form button")
+            expect(page.locator("#status")).to_contain_text("1 files")
+            # A plain link (no headers) opens the source: the cookie carries the token.
+            link = page.locator("#sources a").first
+            with page.context.expect_page() as opened:
+                link.click()
+            expect(opened.value.locator("body")).to_contain_text("Tea drinking began")
+            browser.close()
+    finally:
+        srv.should_exit = True
+        thread.join(10)

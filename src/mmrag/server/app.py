@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from .._lazy import require
 
 require("fastapi", extra="server", purpose="mmrag serve")
-require("multipart", extra="server", purpose="file uploads")
+require("python_multipart", extra="server", purpose="file uploads")
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, UploadFile  # noqa: E402
 from fastapi.concurrency import run_in_threadpool  # noqa: E402
