@@ -4,11 +4,10 @@ Errors raised by the library are mapped to HTTP statuses in one table (``STATUS`
 JSON shapes of hits, answers and reports are the library's own ``to_dict`` shapes.
 """
 
-import asyncio
-import json
 import tempfile
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,8 +28,6 @@ from fastapi.staticfiles import StaticFiles  # noqa: E402
 from .. import __version__  # noqa: E402
 from ..errors import (  # noqa: E402
     ConfigError,
-    IndexMismatchError,
-    IngestError,
     MissingDependencyError,
     MmragError,
     NotFoundError,
@@ -38,6 +35,7 @@ from ..errors import (  # noqa: E402
 from ..loaders import by_extension  # noqa: E402
 from ..types import Hit  # noqa: E402
 from . import docs, media, uploads  # noqa: E402
+from .answers import answer_events  # noqa: E402
 from .jobs import Jobs  # noqa: E402
 from .schemas import (  # noqa: E402
     AskRequest,
@@ -47,26 +45,12 @@ from .schemas import (  # noqa: E402
     SearchRequest,
     SearchResponse,
 )
-from .security import COOKIE, Forbidden, Unauthorized, check_bind, check_token  # noqa: E402
+from .security import COOKIE, Forbidden, check_bind, check_token  # noqa: E402
 from .settings import Settings  # noqa: E402
+from .statuses import error_body, status_of  # noqa: E402
 
 STATIC = Path(__file__).parent / "static"
 QueryK = Annotated[int, Form(ge=1, le=100)]
-
-# Most specific first: the first class in an error's MRO found here gives its status.
-STATUS: dict[type[BaseException], int] = {
-    Unauthorized: 401,
-    Forbidden: 403,
-    NotFoundError: 404,
-    IndexMismatchError: 409,
-    uploads.UploadTooLarge: 413,
-    uploads.UnsupportedUpload: 415,
-    IngestError: 422,
-    ConfigError: 400,
-    MissingDependencyError: 501,
-    MmragError: 400,
-}
-
 
 class BodyLimit:
     """Refuse a request whose declared body is over the limit before it is read (uploads
@@ -84,14 +68,6 @@ class BodyLimit:
                 await JSONResponse(error_body(exc), status_code=413)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
-
-
-def status_of(exc: BaseException) -> int:
-    return next((STATUS[c] for c in type(exc).__mro__ if c in STATUS), 500)
-
-
-def error_body(exc: BaseException) -> dict[str, str]:
-    return {"error": type(exc).__name__, "detail": str(exc)}
 
 
 def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
@@ -307,19 +283,12 @@ def speech_transcriber() -> Any:
     return transcribe
 
 
-class query_file:
+@contextmanager
+def query_file(file: Any, settings: Settings, suffixes: set[str]) -> Iterator[Path]:
     """An uploaded query (image, recording) in a temporary file, gone after use."""
-
-    def __init__(self, file: Any, settings: Settings, suffixes: set[str]):
-        self.file, self.settings, self.suffixes = file, settings, suffixes
-
-    def __enter__(self) -> Path:
-        self.tmp = tempfile.TemporaryDirectory(prefix="mmrag-query-")
-        return uploads.save(self.file.filename or "query", self.file.file, Path(self.tmp.name),
-                            self.settings.max_upload_bytes, self.suffixes)
-
-    def __exit__(self, *exc: object) -> None:
-        self.tmp.cleanup()
+    with tempfile.TemporaryDirectory(prefix="mmrag-query-") as tmp:
+        yield uploads.save(file.filename or "query", file.file, Path(tmp),
+                           settings.max_upload_bytes, suffixes)
 
 
 def resolve_source(pipeline: Any, path: str) -> str:
@@ -345,46 +314,6 @@ def allowed_path(path: str, settings: Settings) -> Path:
         f"{path}: not under a folder the server allows (allowed: {roots}; "
         "start the server with --allow-path DIR)"
     )
-
-
-def sse(event: str, data: Any) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-
-async def answer_events(pipeline: Any, question: str, hits: list[Hit]) -> AsyncIterator[str]:
-    """citations first, then the answer as tokens, then the final answer (see /docs)."""
-    yield sse("citations", {"citations": [{"n": i, **h.to_dict()} for i, h in
-                                          enumerate(hits, 1)]})
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[tuple[str, Any] | None] = asyncio.Queue()
-
-    def put(item: tuple[str, Any] | None) -> None:
-        loop.call_soon_threadsafe(queue.put_nowait, item)
-
-    def work() -> None:
-        streamed = False
-
-        def on_token(text: str) -> None:
-            nonlocal streamed
-            streamed = True
-            put(("token", {"text": text}))
-
-        try:
-            answer = pipeline.answer(question, hits, on_token=on_token)
-            if not streamed:
-                put(("token", {"text": answer.answer}))
-            put(("done", answer.to_dict()))
-        except Exception as exc:  # reported in the stream: the status line is already sent
-            body = error_body(exc) if isinstance(exc, MmragError) else {
-                "error": "InternalError", "detail": "the answer could not be made"}
-            put(("error", {"status": status_of(exc), **body}))
-        finally:
-            put(None)
-
-    worker = loop.run_in_executor(None, work)
-    while (item := await queue.get()) is not None:
-        yield sse(*item)
-    await worker
 
 
 def serve(pipeline: Any, settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
