@@ -51,9 +51,9 @@ def png(path: Path, rgb: tuple[int, int, int], size: int = 16) -> Path:
     return path
 
 
-def start(rag: Pipeline):
+def start(rag: Pipeline, settings: Settings | None = None):
     port = free_port()
-    config = uvicorn.Config(create_app(rag, Settings()), host="127.0.0.1", port=port,
+    config = uvicorn.Config(create_app(rag, settings or Settings()), host="127.0.0.1", port=port,
                             log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -296,14 +296,7 @@ def test_page_shows_images_and_plays_recordings_at_the_cited_second(tmp_path, fi
 def test_page_asks_for_the_token_and_sends_it_to_media(tmp_path, files):
     rag = Pipeline.open(tmp_path / "index", embedder="hash", create=True)
     rag.ingest([files["tea"]])
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(rag, Settings(token="s3cret tok")),
-                                        host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
+    url, srv, thread = start(rag, Settings(token="s3cret tok"))
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -318,6 +311,30 @@ def test_page_asks_for_the_token_and_sends_it_to_media(tmp_path, files):
             with page.context.expect_page() as opened:
                 link.click()
             expect(opened.value.locator("body")).to_contain_text("Tea drinking began")
+            browser.close()
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+
+
+def test_page_ingests_a_server_folder_the_operator_allowed(tmp_path, corpus):
+    rag = Pipeline.open(tmp_path / "index", embedder="hash", create=True)
+    url, srv, thread = start(rag, Settings(allowed_paths=(corpus,)))
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            page = browser.new_page()
+            page.goto(url + "/")
+            expect(page.locator("#path-form")).to_be_visible()
+            page.fill("#server-path", str(corpus / ".." / ".."))
+            page.click("#path-form button")
+            expect(page.locator("#ingest-status")).to_contain_text("not under a folder")
+            page.fill("#server-path", str(corpus))
+            page.click("#path-form button")
+            expect(page.locator("#ingest-status")).to_have_attribute("data-state", "done",
+                                                                     timeout=30_000)
+            expect(page.locator("#ingest-status")).to_contain_text("Added 4 file(s)")
+            expect(page.locator("#sources li")).to_have_count(4)
             browser.close()
     finally:
         srv.should_exit = True

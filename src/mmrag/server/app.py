@@ -124,6 +124,7 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
             "chunks": sum(r.chunks for r in records),
             "extensions": sorted(by_extension()),
             "max_upload_bytes": settings.max_upload_bytes,
+            "allowed_paths": [str(p) for p in settings.allowed_paths],
             "capabilities": capabilities(pipeline),
         }
 

@@ -265,6 +265,19 @@ function ingest(files) {
   xhr.send(form);
 }
 
+async function ingestPath(path) {
+  $("ingest-status").textContent = "Indexing " + path + "…";
+  $("ingest-progress").hidden = false;
+  delete $("ingest-status").dataset.state;
+  try {
+    const job = await (await api("/api/ingest/path", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ paths: [path] }),
+    })).json();
+    poll(job.id);
+  } catch (e) { $("ingest-status").textContent = e.message; $("ingest-progress").hidden = true; }
+}
+
 async function poll(id) {
   const bar = $("ingest-progress"), status = $("ingest-status");
   const job = await (await api("/api/ingest/" + id)).json();
@@ -294,6 +307,8 @@ async function refresh() {
     $("mic").disabled = !caps.audio_query || !window.MediaRecorder;
     $("audio-file").disabled = !caps.audio_query;
     $("audio-file").parentElement.classList.toggle("disabled", !caps.audio_query);
+    $("path-form").hidden = !info.allowed_paths.length;
+    $("allowed-paths").replaceChildren(...info.allowed_paths.map((p) => el("option", { value: p })));
     const sources = await (await api("/api/sources")).json();
     $("sources").replaceChildren(...sources.map((s) => el("li", {},
       el("a", { href: mediaUrl(s.source), target: "_blank", textContent: fileName(s.source), title: s.source }),
@@ -328,6 +343,11 @@ $("audio-file").addEventListener("change", (e) => { if (e.target.files[0]) searc
 $("mic").addEventListener("click", toggleMic);
 $("ingest-files").addEventListener("change", (e) => { ingest([...e.target.files]); e.target.value = ""; });
 dropZone($("ingest-drop"), ingest);
+$("path-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const path = $("server-path").value.trim();
+  if (path) ingestPath(path);
+});
 $("token-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const value = $("token").value.trim();
