@@ -321,3 +321,15 @@ def test_cli_serve_answers_on_loopback(tmp_path: Path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_the_same_upload_twice_is_indexed_once(client: TestClient, rag: Pipeline):
+    def upload(name: str) -> dict:
+        return client.post("/api/ingest/upload?wait=true",
+                           files=[("files", (name, PANDA_ZH.encode(), "text/plain"))]).json()
+
+    first, second = upload("熊猫.txt"), upload("panda-again.txt")
+    assert len(first["report"]["added"]) == 1
+    assert second["report"]["unchanged"] == first["report"]["added"]
+    assert len(client.get("/api/sources").json()) == 1
+    assert len(list((rag.index_dir / "uploads").iterdir())) == 1

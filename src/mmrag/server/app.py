@@ -32,6 +32,7 @@ from ..errors import (  # noqa: E402
     MmragError,
     NotFoundError,
 )
+from ..ingest import file_hash  # noqa: E402
 from ..loaders import by_extension  # noqa: E402
 from ..types import Hit  # noqa: E402
 from . import docs, media, uploads  # noqa: E402
@@ -209,6 +210,8 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
                 path.unlink(missing_ok=True)
             raise
 
+        saved = reuse_uploaded(pipeline, saved, upload_dir)
+
         def forget_failed() -> None:
             for path in saved:
                 if pipeline.store.source(str(path)) is None:
@@ -290,6 +293,20 @@ def query_file(file: Any, settings: Settings, suffixes: set[str]) -> Iterator[Pa
     with tempfile.TemporaryDirectory(prefix="mmrag-query-") as tmp:
         yield uploads.save(file.filename or "query", file.file, Path(tmp),
                            settings.max_upload_bytes, suffixes)
+
+
+def reuse_uploaded(pipeline: Any, saved: list[Path], folder: Path) -> list[Path]:
+    """An upload whose content is already an uploaded source is that source (reported as
+    unchanged), so sending a file twice does not index it twice."""
+    known = {r.hash: Path(r.path) for r in pipeline.sources() if Path(r.path).parent == folder}
+    kept = []
+    for path in saved:
+        same = known.get(file_hash(path))
+        if same is not None and same != path and same.is_file():
+            path.unlink(missing_ok=True)
+            path = same
+        kept.append(path)
+    return kept
 
 
 def resolve_source(pipeline: Any, path: str) -> str:
