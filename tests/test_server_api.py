@@ -6,10 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("fastapi", reason="the server extra is not installed")
-pytest.importorskip("python_multipart", reason="the server extra is not installed")
-
 from fastapi.testclient import TestClient  # noqa: E402
 
 from conftest import NOVEL_PAGES, PANDA_ZH, TEA_EN, make_pdf  # noqa: E402

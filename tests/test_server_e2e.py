@@ -18,9 +18,6 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 if not CHROMIUM.exists():
     pytest.skip("no /usr/bin/chromium: run scripts/install-server-deps.sh",
                 allow_module_level=True)
-pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-pytest.importorskip("uvicorn", reason="the server extra is not installed")
-
 import uvicorn  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
