@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -f scripts/install-system-deps.sh ]; then
-    bash scripts/install-system-deps.sh
-fi
+for deps in scripts/install-*.sh; do  # Debian packages: espeak-ng, chromium, a CJK font
+    bash "$deps"
+done
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
 python3 -m ruff check src tests
 python3 -m mypy

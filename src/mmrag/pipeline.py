@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -174,8 +174,19 @@ class Pipeline:
         strategy: str | None = None,
     ) -> Answer:
         hits = self.search(question, k, modality=modality, source=source, strategy=strategy)
+        return self.answer(question, hits)
+
+    def answer(
+        self, question: str, hits: list[Hit], on_token: Callable[[str], None] | None = None
+    ) -> Answer:
+        """Answer from hits already retrieved. ``on_token`` receives the answer's text as a
+        generator that can stream produces it (a preview: the returned answer is final)."""
         context = self.refiner.refine(question, hits)
-        answer = self.generator.generate(question, context)
+        stream = getattr(self.generator, "stream", None)
+        if on_token is not None and stream is not None:
+            answer: Answer = stream(question, context, on_token)
+        else:
+            answer = self.generator.generate(question, context)
         answer.stats.update(compression(hits, context))
         return answer
 

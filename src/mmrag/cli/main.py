@@ -166,6 +166,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    p = sub.add_parser("serve", parents=[_common()],
+                       help="HTTP API and web page (search, ask, ingest) for one index")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1; any other needs MMRAG_API_TOKEN)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--allow-path", action="append", default=[], type=Path, metavar="DIR",
+                   help="server-side folder that clients may ask to ingest (repeatable)")
+    p.add_argument("--max-upload-mb", type=float, default=50,
+                   help="largest upload accepted, in MiB (default 50)")
+    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                   help="allow browser calls from this origin (repeatable; default: none)")
+    _stages(p, answers=True)
+
     p = sub.add_parser("sample", help="write mmrag's small sample corpus (en + zh) to DIR")
     p.add_argument("dir", type=Path)
     return parser
@@ -385,6 +398,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ..server import Settings, serve
+    from ..server.security import check_bind
+
+    settings = Settings.from_env(
+        max_upload_bytes=int(args.max_upload_mb * 2**20),
+        allowed_paths=tuple(p.expanduser().resolve() for p in args.allow_path),
+        cors_origins=tuple(args.cors_origin),
+    )
+    check_bind(args.host, settings.token)
+    rag = _open(args, create=True)
+    print(f"mmrag: serving {rag.index_dir} on http://{args.host}:{args.port}/ "
+          f"(API docs at /docs)", file=sys.stderr)
+    serve(rag, settings, host=args.host, port=args.port)
+    return 0
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from ..sample import write_sample
 
@@ -402,6 +432,7 @@ COMMANDS = {
     "sources": cmd_sources,
     "tune": cmd_tune,
     "eval": cmd_eval,
+    "serve": cmd_serve,
     "sample": cmd_sample,
 }
 

@@ -8,11 +8,11 @@ answer only when its content words are found in a cited passage, else answers ex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from ..embedders import Embedder
 from ..errors import MmragError
-from ..llms import LLM, complete, llms
+from ..llms import LLM, llms
 from ..types import Answer, Hit
 from . import generators
 from .extractive import ExtractiveAnswerer
@@ -61,15 +61,23 @@ class LLMAnswerer:
         return chat_prompt(question, hits)
 
     def generate(self, question: str, hits: Sequence[Hit]) -> Answer:
+        return self.stream(question, hits, None)
+
+    def stream(
+        self, question: str, hits: Sequence[Hit], on_token: Callable[[str], None] | None
+    ) -> Answer:
+        """Like :meth:`generate`, handing ``on_token`` the model's first line as it is
+        written. Those pieces are a preview: the returned answer (citations repaired, or the
+        extractive fallback) is the one to show."""
         hits = list(hits[: self.top_hits])
         if not hits:
             return self.fallback.generate(question, hits)
         try:
-            text = complete(
-                self._llm(), self.messages(question, hits), max_tokens=self.max_tokens,
+            pieces = self._llm().stream(
+                self.messages(question, hits), max_tokens=self.max_tokens,
                 stop=STOP, timeout=self.timeout,
             )
-            text = first_line(text)
+            text = first_line("".join(_first_line_pieces(pieces, on_token)))
         except MmragError as exc:
             return self._fall_back(question, hits, f"LLM unavailable ({exc})")
         if not text:
@@ -97,6 +105,27 @@ class LLMAnswerer:
         answer.notes.insert(0, f"answered extractively: {why}")
         answer.generator = f"{self.name}->extractive"
         return answer
+
+
+def _first_line_pieces(
+    pieces: Iterable[str], on_token: Callable[[str], None] | None
+) -> Iterable[str]:
+    """Pass the pieces through, handing ``on_token`` the part of them that is the first
+    non-empty line (the answer); what the model writes after it is not shown."""
+    text, sent = "", 0
+    for piece in pieces:
+        yield piece
+        if on_token is None:
+            continue
+        text += piece
+        line = text.lstrip()
+        cut = line.find("\n")
+        visible = line if cut < 0 else line[:cut]
+        if len(visible) > sent:
+            on_token(visible[sent:])
+            sent = len(visible)
+        if cut >= 0:
+            on_token = None
 
 
 class HybridAnswerer(LLMAnswerer):

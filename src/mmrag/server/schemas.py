@@ -1,0 +1,57 @@
+"""Request bodies of the HTTP API. Unknown keys are rejected (a typo is an error, not a no-op).
+
+Responses reuse the library's own shapes (``Hit.to_dict``, ``Answer.to_dict``) so the CLI's
+``--json`` and the API agree.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Modality = Literal["text", "image", "audio", "video"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SearchRequest(Strict):
+    query: str = Field(min_length=1, max_length=2000)
+    k: int = Field(10, ge=1, le=100)
+    modality: list[Modality] = []
+    source: str | None = Field(None, description="only hits whose file path matches this glob")
+    strategy: str | None = Field(None, description="hybrid, fusion, dense or bm25")
+
+
+class AskRequest(Strict):
+    question: str = Field(min_length=1, max_length=2000)
+    k: int = Field(5, ge=1, le=50)
+    modality: list[Modality] = []
+    source: str | None = None
+    strategy: str | None = None
+
+
+class IngestPathRequest(Strict):
+    paths: list[str] = Field(min_length=1, description="files or folders under an allowed root")
+
+
+class SearchResponse(BaseModel):
+    query: str
+    hits: list[dict]
+
+
+class JobResponse(BaseModel):
+    id: str
+    state: Literal["queued", "running", "done", "failed"]
+    done: int
+    total: int
+    current: str
+    report: dict | None = None
+    error: str | None = None
+
+
+class DeleteResponse(BaseModel):
+    deleted: list[str]
+    chunks: int
