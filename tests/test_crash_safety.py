@@ -82,8 +82,23 @@ def test_recover_removes_orphans_of_an_interrupted_write(rag):
              dict(rows[0], id="a1", source_hash="h2", text="new version")]
     store._chunks.add(pa.Table.from_pylist(extra, schema=store._chunk_schema()))
     assert store.count() == 3
-    assert store.recover() == 2
+    assert store.recover() == 0  # no journal: nothing was interrupted, nothing touched
+    (store.path / "write-journal").write_text("/b.txt\n/a.txt")  # the killed write's journal
+    assert store.interrupted()
+    assert store.recover() == 2 and not store.interrupted()
     assert [h.text for h in store.dense(np.ones(store.dim), k=5)] == ["kept"]
+
+
+def test_opening_an_index_recovers_a_killed_write(rag, corpus):
+    rag.ingest([corpus])
+    before = rag.store.count()
+    pa = rag.store._pa
+    row = rag.store._chunks.to_arrow().to_pylist()[0]
+    orphan = dict(row, id="orphan", source_hash="not-the-recorded-hash")
+    rag.store._chunks.add(pa.Table.from_pylist([orphan], schema=rag.store._chunk_schema()))
+    (rag.store.path / "write-journal").write_text(row["path"])
+    reopened = Pipeline.open(rag.index_dir)
+    assert reopened.store.count() == before and not reopened.store.interrupted()
 
 
 @pytest.mark.parametrize("n", [2])

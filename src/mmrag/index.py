@@ -90,17 +90,22 @@ def update_manifest(index_dir: Path, **values: Any) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def write_lock(index_dir: Path) -> Iterator[None]:
+def write_lock(index_dir: Path, wait: bool = True) -> Iterator[bool]:
     """Serialise writers (ingest, delete) across processes on one index.
 
     LanceDB commits each write atomically, but two ingests interleaving "delete a file's
     chunks, add its new ones, save its record" could leave one's chunks under the other's
     record; readers never block. The lock is an flock, so a killed holder releases it.
+    Yields whether the lock was taken (always True when ``wait``).
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".write.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False  # someone else is writing; only with wait=False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)

@@ -116,6 +116,13 @@ class Pipeline:
             check_embedder(path, recorded, describe(emb))
             chunker = ChunkerConfig(**manifest.get("chunker", {}))
         store = stores.create(manifest["store"], path=path / "lance", dim=emb.dim)
+        if store.interrupted():
+            # A write was killed: clean up now unless a live writer holds the lock (then the
+            # journal is its own and it will finish).
+            with write_lock(path, wait=False) as mine:
+                if mine:
+                    store.refresh()
+                    store.recover()
         gen = generators.create(generator, embedder=emb, **(generator_options or {}))
         rer = (
             rerankers.create(reranker, embedder=emb, store=store, **(reranker_options or {}))

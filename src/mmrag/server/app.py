@@ -278,13 +278,15 @@ def capabilities(pipeline: Any) -> dict[str, bool]:
 
 def speech_transcriber() -> Any:
     try:
-        from .. import speech
+        from .. import speech as module
     except ImportError:
-        speech = None
-    transcribe = getattr(speech, "transcribe_text", None)
-    if transcribe is None:
-        raise MissingDependencyError("this mmrag has no speech support for spoken queries")
-    return transcribe
+        return _no_speech()
+    transcribe = getattr(module, "transcribe_text", None)
+    return transcribe if transcribe is not None else _no_speech()
+
+
+def _no_speech() -> Any:
+    raise MissingDependencyError("this mmrag has no speech support for spoken queries")
 
 
 @contextmanager

@@ -62,6 +62,10 @@ class Store(Protocol):
         """See every write committed so far, by this process or another."""
         ...
 
+    def interrupted(self) -> bool:
+        """True when a write began and did not finish (its journal is still there)."""
+        ...
+
     def recover(self) -> int:
         """Remove what an interrupted write left behind; return how many chunks."""
         ...

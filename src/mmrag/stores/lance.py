@@ -23,6 +23,7 @@ from ..types import Chunk, Hit, Span
 from . import SourceRecord, stores
 from .filters import Filter, quote
 
+_JOURNAL = "write-journal"
 _HIT_COLUMNS = ["id", "source", "modality", "text", "page", "start", "end", "meta"]
 
 
@@ -129,6 +130,10 @@ class LanceStore:
             raise ValueError(f"expected one vector per chunk, got {len(vectors)} for {len(chunks)}")
         paths = [r.path for r in records]
         by_source = {r.source: r for r in records}
+        # The journal says "a write is under way": if it is still there when nobody holds
+        # the index's write lock, that write was killed and recover() must clean up.
+        journal = self.path / _JOURNAL
+        journal.write_text("\n".join(paths), encoding="utf-8")
         if paths:
             self._chunks.delete(_in("path", paths))
         if chunks:
@@ -160,23 +165,34 @@ class LanceStore:
                 .when_not_matched_insert_all()
                 .execute(self._pa.Table.from_pylist(rows, schema=self._source_schema()))
             )
+        journal.unlink(missing_ok=True)
 
     def delete(self, path: str) -> list[SourceRecord]:
         folder = path.rstrip("/") + "/"
         like = quote(folder.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         where = f"path = {quote(path)} OR path LIKE {like} ESCAPE '\\'"
         gone = [SourceRecord(**row) for row in self._sources.search().where(where).to_list()]
-        self._chunks.delete(where)
+        # Records go first: a crash in between leaves chunks without a record, which the
+        # journal makes recover() remove, never a record whose chunks are gone.
+        journal = self.path / _JOURNAL
+        journal.write_text("\n".join(r.path for r in gone), encoding="utf-8")
         self._sources.delete(where)
+        self._chunks.delete(where)
+        journal.unlink(missing_ok=True)
         return gone
 
     def refresh(self) -> None:
         self._chunks.checkout_latest()
         self._sources.checkout_latest()
 
+    def interrupted(self) -> bool:
+        return (self.path / _JOURNAL).exists()
+
     def recover(self) -> int:
         """Remove chunks left by an interrupted write: chunks of a file with no source
         record, or made from other content than the record's. Returns how many."""
+        if not self.interrupted():
+            return 0
         records = {r.path: r.hash for r in self.sources()}
         pairs = (
             self._chunks.to_arrow()
@@ -192,6 +208,7 @@ class LanceStore:
                     f"path = {quote(row['path'])} AND source_hash = {quote(row['source_hash'])}"
                 )
                 removed += row["count_all"]
+        (self.path / _JOURNAL).unlink(missing_ok=True)
         return removed
 
     def optimize(self) -> None:
