@@ -8,6 +8,7 @@ reported with its reason and skipped; the rest of the run goes on.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -23,6 +24,8 @@ from .text.chunker import ChunkerConfig, chunk_sections
 from .types import Chunk, Content
 
 ProgressCallback = Callable[[int, int, str], None]
+# Files looked ahead at once so that a loader with a model (images) runs it per batch.
+PREFETCH = 32
 
 
 @dataclass
@@ -136,6 +139,8 @@ class Ingestor:
         files = discover(paths, report, self.skip)
         pending: list[_Pending] = []
         for done, (shown, path) in enumerate(files, 1):
+            if (done - 1) % PREFETCH == 0:
+                self._prefetch([p for _, p in files[done - 1 : done - 1 + PREFETCH]])
             item = self._prepare(shown, path, report)
             if item is not None:
                 pending.append(item)
@@ -149,6 +154,27 @@ class Ingestor:
             self.store.optimize()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _prefetch(self, paths: list[Path]) -> None:
+        """Let loaders that run a model do it once for the files of a window that changed."""
+        extensions = by_extension()
+        groups: dict[str, list[Path]] = {}
+        for path in paths:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            previous = self.store.source(str(path))
+            if previous and previous.size == stat.st_size and previous.mtime == stat.st_mtime:
+                continue
+            groups.setdefault(extensions[path.suffix.lower()], []).append(path)
+        for name, group in groups.items():
+            loader = loaders.create(name)
+            prefetch = getattr(loader, "prefetch", None)
+            if prefetch is not None:
+                # A failed look-ahead only loses speed; load() reports the file's error.
+                with contextlib.suppress(Exception):
+                    prefetch(group)
 
     def _prepare(self, shown: str, path: Path, report: IngestReport) -> _Pending | None:
         try:
@@ -187,9 +213,25 @@ class Ingestor:
         if not pending:
             return
         chunks = [c for p in pending for c in p.chunks]
-        contents = [Content(c.modality, text=c.text) for c in chunks]
+        contents = [self._content(c) for c in chunks]
         vectors = self.embedder.embed(contents, role="document")
         self.store.write([p.record for p in pending], chunks, vectors)
+        self._write_image_features(chunks, contents)
         for p in pending:
             (report.added if p.new else report.updated).append(p.record.source)
         report.chunks += len(chunks)
+
+    def _content(self, chunk: Chunk) -> Content:
+        """What the embedder reads for a chunk: an image file if it reads images, else text."""
+        if chunk.modality == "image" and "image" in self.embedder.modalities:
+            return Content("image", text=chunk.meta.get("ocr") or None, path=chunk.meta["path"])
+        return Content("text", text=chunk.text)
+
+    def _write_image_features(self, chunks: list[Chunk], contents: list[Content]) -> None:
+        featurize = getattr(self.embedder, "image_features", None)
+        write = getattr(self.store, "write_image_features", None)
+        rows = [i for i, c in enumerate(contents) if c.modality == "image"]
+        if not rows or featurize is None or write is None:
+            return
+        features = featurize([contents[i] for i in rows])
+        write([chunks[i].id for i in rows], [str(contents[i].path) for i in rows], features)

