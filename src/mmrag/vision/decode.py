@@ -66,6 +66,7 @@ def open_rgb(
             if draft and im.format == "JPEG":
                 im.draft("RGB", (draft, draft))
             im.load()
+            loaded = im.size
             im = ImageOps.exif_transpose(im)
     except IngestError:
         raise
@@ -75,13 +76,13 @@ def open_rgb(
         raise IngestError(name, "not a readable image (unknown or corrupt format)") from None
     except OSError as exc:
         reason = str(exc)
-        if "truncated" in reason or "broken data stream" in reason:
+        if "truncated" in reason.lower() or "broken data stream" in reason:
             raise IngestError(name, f"image file is truncated ({reason})") from None
         raise IngestError(name, f"cannot decode image ({reason})") from None
     except (ValueError, SyntaxError, EOFError) as exc:
         raise IngestError(name, f"corrupt image ({exc})") from None
-    if im.size != (width, height):
-        facts["width"], facts["height"] = im.size
+    if im.size != loaded:  # EXIF turned it a quarter: report the size as displayed
+        facts["width"], facts["height"] = height, width
     return to_rgb(im), facts
 
 
