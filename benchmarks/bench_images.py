@@ -32,7 +32,8 @@ CIFAR_ZH = ["飞机", "汽车", "鸟", "猫", "鹿", "狗", "青蛙", "马", "�
 def recall(ranked: np.ndarray, relevant: list[set[int]], ks=(1, 5, 10)) -> dict[str, float]:
     out = {}
     for k in ks:
-        hits = [bool(set(row[:k].tolist()) & rel) for row, rel in zip(ranked, relevant)]
+        pairs = zip(ranked, relevant, strict=True)
+        hits = [bool(set(row[:k].tolist()) & rel) for row, rel in pairs]
         out[f"R@{k}"] = 100.0 * float(np.mean(hits))
     return out
 
@@ -176,6 +177,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=50, help="CIFAR images per class")
     parser.add_argument("--vision", default="lite0")
     parser.add_argument("--top-k", type=int, default=10)
+    parser.add_argument("--power", type=float, default=0.5)
     parser.add_argument("--hypernyms", type=int, default=2)
     parser.add_argument("--ocr", default="on")
     parser.add_argument("--skip", default="", help="comma list of: zeroshot,flickr,i2i,ingest")
@@ -186,7 +188,8 @@ def main() -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from mmrag.embedders import embedders
 
-    options = {"vision": args.vision, "top_k": args.top_k, "hypernyms": args.hypernyms}
+    options = {"vision": args.vision, "top_k": args.top_k, "power": args.power,
+               "hypernyms": args.hypernyms}
     emb = embedders.create("conse", **options)
     print(f"# conse {options}; {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cpus", flush=True)
@@ -206,7 +209,7 @@ def main() -> int:
         name = "conse"
         from mmrag.embedders import conse
 
-        if options != {"vision": "lite0", "top_k": 10, "hypernyms": 2}:
+        if options != {"vision": "lite0", "top_k": 10, "power": 0.5, "hypernyms": 2}:
             # the pipeline builds its embedder by name: register these options under one
             name = "conse-bench"
             embedders.register(name)(lambda: conse.ConSEEmbedder(**options))

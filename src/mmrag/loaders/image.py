@@ -80,8 +80,9 @@ def describe(path: Path, labels: list[dict[str, Any]], ocr: str, facts: dict[str
 
 class ImageLoader:
     name = "image"
-    extensions: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff",
-                  ".heic", ".heif")
+    extensions: tuple[str, ...] = (
+        ".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif",
+    )
 
     def prefetch(self, paths: Sequence[Path]) -> None:
         """Classify a batch of files in one encoder run; bad files are left to :meth:`load`."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ from .._lazy import require
 
 
 class Ocr:
-    def __init__(self, min_score: float = 0.5, max_side: int = 1280):
+    def __init__(self, min_score: float = 0.5, max_side: int = 960):
         self.min_score = min_score
         self.max_side = max_side
         self._engine: Any = None
@@ -23,7 +24,14 @@ class Ocr:
 
             # rapidocr configures its own chatty logger at import; keep the library quiet.
             logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-            self._engine = rapidocr.RapidOCR(intra_op_num_threads=2, inter_op_num_threads=1)
+            threads = {f"{part}_{k}_op_num_threads": n for part in ("det", "cls", "rec")
+                       for k, n in (("intra", 2), ("inter", 1))}
+            # RapidOCR's default scales the short side UP to 736 px before detection, which
+            # made a 200 px thumbnail cost ~1 s; bounding the long side instead keeps small
+            # images small (measured: see docs/benchmarks.md, "Images").
+            self._engine = rapidocr.RapidOCR(
+                det_limit_type="max", det_limit_side_len=self.max_side, **threads
+            )
         return self._engine
 
     def read(self, image: Any) -> str:
@@ -35,4 +43,9 @@ class Ocr:
         bgr = np.ascontiguousarray(np.asarray(image)[:, :, ::-1])
         result, _ = self.engine(bgr)
         lines = [text for _box, text, score in (result or []) if float(score) >= self.min_score]
-        return "\n".join(line.strip() for line in lines if line.strip())
+        # The recogniser often drops spaces ("OPEN24HOURS"); letter/digit seams are safe cuts.
+        lines = [_SEAMS.sub(" ", line.strip()) for line in lines]
+        return "\n".join(line for line in lines if line)
+
+
+_SEAMS = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
