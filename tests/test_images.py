@@ -182,3 +182,15 @@ def test_cli_search_bad_query_image_is_named(index, photos, capsys):
     code = main(["search", "--image", str(photos / "broken.jpg"), "--index", str(rag.index_dir)])
     assert code != 0
     assert "broken.jpg" in capsys.readouterr().err
+
+
+def test_text_only_embedder_indexes_images_as_text(cache, photos, tmp_path):
+    from mmrag.errors import ConfigError
+
+    rag = Pipeline.open(tmp_path / "text-only", embedder="hash", create=True)
+    report = rag.ingest([photos / "sign.png"])
+    assert report.added and not report.errors
+    hit = rag.search("open 24 hours", k=1)[0]
+    assert hit.modality == "image" and hit.meta["path"].endswith("sign.png")
+    with pytest.raises(ConfigError, match="reads no images"):
+        rag.search_image(photos / "sign.png")
