@@ -122,7 +122,9 @@ def image_image(emb, data: Path, per_class: int) -> dict[str, float]:
             "P@10 raw": precision["raw"]}
 
 
-def throughput_and_pipeline(emb_name: str, emb, data: Path, ocr: str) -> dict[str, object]:
+def throughput_and_pipeline(
+    emb_name: str, emb, data: Path, ocr: str, queries: bool = True
+) -> dict[str, object]:
     from mmrag.pipeline import Pipeline
     from mmrag.vision.decode import open_rgb
     from mmrag.vision.encoder import ImageEncoder
@@ -148,6 +150,17 @@ def throughput_and_pipeline(emb_name: str, emb, data: Path, ocr: str) -> dict[st
             shutil.copy(p, photos / p.name)
         rag = Pipeline.open(Path(tmp) / "index", embedder=emb_name, create=True)
         rag.embedder.class_vectors()  # cached once per machine; not part of the ingest rate
+        # Load the ONNX sessions and the OCR engine outside the timing, and forget what the
+        # earlier sections classified: the rate must include classifying every image.
+        from mmrag.loaders.image import _reader
+        from mmrag.vision.encoder import shared_encoder
+
+        shared = shared_encoder(emb.variants)
+        for variant in shared.variants:
+            shared._session(variant)
+        shared._memo.clear()
+        if ocr != "off":
+            _ = _reader().engine
         t = time.perf_counter()
         report = rag.ingest([photos])
         seconds = time.perf_counter() - t
@@ -156,7 +169,7 @@ def throughput_and_pipeline(emb_name: str, emb, data: Path, ocr: str) -> dict[st
             "bare encoder img/s (batch 16)": bare_rate, "bare encoder img/s (batch 1)": bare1_rate,
             f"ingest img/s (OCR {ocr})": len(src) / seconds,
         }
-        for lang, caps in (("en", caps_en), ("zh", caps_zh)):
+        for lang, caps in (("en", caps_en), ("zh", caps_zh)) if queries else ():
             ranked, relevant = [], []
             t = time.perf_counter()
             for i, image in enumerate(images):
@@ -180,7 +193,8 @@ def main() -> int:
     parser.add_argument("--power", type=float, default=0.5)
     parser.add_argument("--hypernyms", type=int, default=2)
     parser.add_argument("--ocr", default="on")
-    parser.add_argument("--skip", default="", help="comma list of: zeroshot,flickr,i2i,ingest")
+    parser.add_argument("--skip", default="",
+                        help="comma list of: zeroshot,flickr,i2i,ingest,hybrid")
     args = parser.parse_args()
     if not (args.data / "cifar10_test").is_dir():
         print(f"skipped: no evaluation data at {args.data}")
@@ -213,7 +227,9 @@ def main() -> int:
             # the pipeline builds its embedder by name: register these options under one
             name = "conse-bench"
             embedders.register(name)(lambda: conse.ConSEEmbedder(**options))
-        for k, v in throughput_and_pipeline(name, emb, args.data, args.ocr).items():
+        for k, v in throughput_and_pipeline(
+            name, emb, args.data, args.ocr, queries="hybrid" not in skip
+        ).items():
             print(f"{k}: {_fmt(v) if isinstance(v, dict) else _fmt({'': v})}", flush=True)
     return 0
 

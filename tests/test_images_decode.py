@@ -133,3 +133,17 @@ def test_error_is_an_ingest_error_for_the_cli():
     buf = io.BytesIO()
     Image.new("RGB", (2, 2)).save(buf, "PNG")
     assert buf.getvalue().startswith(b"\x89PNG")
+
+
+def test_image_support_imports_nothing_heavy_until_used():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mmrag, mmrag.embedders, mmrag.loaders, mmrag.cli.main, mmrag.pipeline;"
+        "heavy = [m for m in ('torch', 'onnxruntime', 'PIL', 'transformers', "
+        "'rapidocr_onnxruntime', 'cv2') if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**__import__("os").environ})
+    assert out.stdout.strip() == "[]"
