@@ -132,11 +132,12 @@ class Pipeline:
         if not ids:
             return []
         top, scores = rank_by_feature(featurize([query])[0], gallery, min(k, len(ids)))
-        hits = self.store.get([ids[i] for i in top])  # type: ignore[attr-defined]
-        for hit, score in zip(hits, scores, strict=True):
-            hit.score = float(score)
-            hit.scores = {"image": float(score)}
-        if source:
+        score_of = {ids[i]: float(s) for i, s in zip(top, scores, strict=True)}
+        hits = self.store.get(list(score_of))  # type: ignore[attr-defined]
+        for hit in hits:
+            hit.score = score_of[hit.id]
+            hit.scores = {"image": hit.score}
+        if source:  # applied to the k nearest: fewer than k hits may remain
             hits = [h for h in hits if fnmatch(h.source, source)]
         return hits
 
