@@ -194,3 +194,11 @@ def test_text_only_embedder_indexes_images_as_text(cache, photos, tmp_path):
     assert hit.modality == "image" and hit.meta["path"].endswith("sign.png")
     with pytest.raises(ConfigError, match="reads no images"):
         rag.search_image(photos / "sign.png")
+
+
+def test_cli_missing_query_image_is_named(index, tmp_path, capsys):
+    rag, _ = index
+    code = main(["search", "--image", str(tmp_path / "nope.jpg"), "--index", str(rag.index_dir)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "nope.jpg" in err and "cannot read file" in err

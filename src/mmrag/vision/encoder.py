@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._lazy import require
+from ..errors import IngestError
 from .decode import open_rgb
 from .export import RESOLUTION, build
 
@@ -107,7 +108,10 @@ class ImageEncoder:
 
 
 def file_key(path: str | Path) -> tuple[str, int, int]:
-    stat = os.stat(path)
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        raise IngestError(str(path), f"cannot read file ({exc.strerror or exc})") from None
     return (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
 
 
