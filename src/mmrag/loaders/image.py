@@ -93,8 +93,9 @@ class ImageLoader:
         keys, images = [], []
         for path in paths:
             try:
+                key = file_key(path)
                 images.append(open_rgb(path, draft=encoder.resolution)[0])
-                keys.append(file_key(path))
+                keys.append(key)
             except (IngestError, OSError):
                 continue
         if images:
