@@ -3,13 +3,15 @@
 ``hf-clip`` loads whatever ``AutoModel`` finds in ``path`` that has ``get_text_features``
 and ``get_image_features``: OpenAI CLIP (``CLIPModel``) and Chinese-CLIP
 (``ChineseCLIPModel``) among others, with their own tokenizer and image processor. Nothing
-is downloaded: ``path`` must hold the files (``save_pretrained`` output). Unlike the
+is downloaded: ``path`` (or ``$MMRAG_CLIP_PATH``) must hold the files (``save_pretrained``
+output). Unlike the
 EfficientNet path this runs torch at query time; it is for machines that have such weights.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,12 @@ class HFClipEmbedder:
     name = "hf-clip"
     modalities = frozenset({"text", "image"})
 
-    def __init__(self, path: str, batch_size: int = 16, max_length: int = 77):
+    def __init__(self, path: str | None = None, batch_size: int = 16, max_length: int = 77):
+        # Built by name from the CLI, it takes the directory from $MMRAG_CLIP_PATH; the
+        # manifest then records the resolved path, so the index reopens with the same model.
+        path = path or os.environ.get("MMRAG_CLIP_PATH")
+        if not path:
+            raise ConfigError("hf-clip needs a model directory: set MMRAG_CLIP_PATH or pass path")
         config = Path(path).expanduser() / "config.json"
         try:
             meta = json.loads(config.read_text(encoding="utf-8"))
@@ -38,12 +45,13 @@ class HFClipEmbedder:
         self.dim = int(meta["projection_dim"])
         self.batch_size = batch_size
         self.max_length = max_length
-        self.config: dict[str, Any] = {"path": self.path, "model_type": meta.get("model_type")}
+        self.config: dict[str, Any] = {"path": self.path}  # constructor options, exactly
         self._parts: tuple[Any, Any, Any] | None = None
 
     def _load(self) -> tuple[Any, Any, Any]:
         if self._parts is None:
             transformers = require("transformers", "clip", purpose="CLIP-family models")
+            transformers.utils.logging.disable_progress_bar()  # the library never prints
             model = transformers.AutoModel.from_pretrained(self.path, local_files_only=True)
             tokenizer = transformers.AutoTokenizer.from_pretrained(self.path, local_files_only=True)
             processor = transformers.AutoImageProcessor.from_pretrained(
