@@ -202,3 +202,26 @@ def test_cli_missing_query_image_is_named(index, tmp_path, capsys):
     assert code == 1
     err = capsys.readouterr().err
     assert "nope.jpg" in err and "cannot read file" in err
+
+
+def test_loader_labels_with_the_index_models(cache, photos, tmp_path, monkeypatch):
+    from mmrag.ingest import Ingestor
+    from mmrag.loaders import loaders
+
+    assert loaders.create("image", models=("lite0",)).models == ("lite0",)
+    rag = Pipeline.open(tmp_path / "idx", embedder="conse-hash", create=True)
+    assert rag.embedder.config["vision"] == "lite0"
+    seen: dict = {}
+    real = Ingestor.__init__
+
+    def spy(self, *args, **kwargs):
+        seen.update(kwargs.get("loader_options") or {})
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ingestor, "__init__", spy)
+    monkeypatch.setenv("MMRAG_IMAGE_MODELS", "lite1")  # ignored: the index records lite0
+    monkeypatch.setenv("MMRAG_OCR", "off")
+    again = Pipeline.open(tmp_path / "idx")
+    assert not again.ingest([photos / "red.png"]).errors
+    assert seen == {"image": {"models": ("lite0",)}}
+    assert not list(cache.glob("efficientnet-lite1-*"))  # lite1 was never needed

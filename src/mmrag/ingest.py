@@ -124,12 +124,15 @@ class Ingestor:
         chunker: ChunkerConfig = ChunkerConfig(),
         batch_chunks: int = 256,
         skip: Sequence[Path] = (),
+        loader_options: dict[str, dict[str, object]] | None = None,
     ):
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
         self.batch_chunks = batch_chunks
         self.skip = skip
+        # Per-loader constructor options, e.g. the image models the embedder was built with.
+        self.loader_options = loader_options or {}
 
     def run(
         self, paths: Sequence[str | Path], on_progress: ProgressCallback | None = None
@@ -169,7 +172,7 @@ class Ingestor:
                 continue
             groups.setdefault(extensions[path.suffix.lower()], []).append(path)
         for name, group in groups.items():
-            loader = loaders.create(name)
+            loader = loaders.create(name, **self.loader_options.get(name, {}))
             prefetch = getattr(loader, "prefetch", None)
             if prefetch is not None:
                 # A failed look-ahead only loses speed; load() reports the file's error.
@@ -187,7 +190,8 @@ class Ingestor:
         if previous is not None and previous.hash == digest:
             report.unchanged.append(shown)
             return None
-        loader = loaders.create(by_extension()[path.suffix.lower()])
+        name = by_extension()[path.suffix.lower()]
+        loader = loaders.create(name, **self.loader_options.get(name, {}))
         try:
             sections = list(loader.load(path))
             chunks = chunk_sections(

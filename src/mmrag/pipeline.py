@@ -83,7 +83,14 @@ class Pipeline:
     def ingest(
         self, paths: Sequence[str | Path], on_progress: ProgressCallback | None = None
     ) -> IngestReport:
-        ingestor = Ingestor(self.store, self.embedder, self.chunker, skip=[self.index_dir])
+        # The image loader labels with the same classifiers the embedder uses, so each
+        # image is classified once and its labels match its vector.
+        variants = getattr(self.embedder, "variants", None)
+        options: dict[str, dict[str, object]] = (
+            {"image": {"models": tuple(variants)}} if variants else {}
+        )
+        ingestor = Ingestor(self.store, self.embedder, self.chunker, skip=[self.index_dir],
+                            loader_options=options)
         return ingestor.run(paths, on_progress)
 
     def search(

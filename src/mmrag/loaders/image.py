@@ -6,7 +6,8 @@ so BM25 and any text embedder can search pictures. The section's meta keeps the 
 labels and OCR text for display.
 
 Settings come from the environment because loaders are built by name without options:
-``MMRAG_IMAGE_MODELS`` (default ``lite0``; ``lite0+lite1+lite2`` ensembles) and
+``MMRAG_IMAGE_MODELS`` (default ``lite0``; ``lite0+lite1+lite2`` ensembles; an index's
+``conse`` embedder overrides it with the models it records) and
 ``MMRAG_OCR`` (``on`` by default; ``off`` skips OCR, about 0.6 s per photo on 2 cores).
 """
 
@@ -84,12 +85,15 @@ class ImageLoader:
         ".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif",
     )
 
+    def __init__(self, models: Sequence[str] | None = None):
+        self.models = tuple(models) if models else image_models()
+
     def prefetch(self, paths: Sequence[Path]) -> None:
         """Classify a batch of files in one encoder run; bad files are left to :meth:`load`."""
         from ..vision.decode import open_rgb
         from ..vision.encoder import file_key, shared_encoder
 
-        encoder = shared_encoder(image_models())
+        encoder = shared_encoder(self.models)
         keys, images = [], []
         for path in paths:
             try:
@@ -106,7 +110,7 @@ class ImageLoader:
         from ..vision.encoder import shared_encoder
 
         ocr_on = ocr_enabled()
-        encoder = shared_encoder(image_models())
+        encoder = shared_encoder(self.models)
         image, facts = open_rgb(path, draft=1024 if ocr_on else encoder.resolution)
         probs = encoder.encode_file(path, image).probs[0]
         labels = top_labels(probs)
