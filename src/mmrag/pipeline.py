@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .embedders import Embedder, describe, embedders
 from .errors import ConfigError, MmragError
@@ -31,13 +34,14 @@ from .refiners.extractive import compression
 from .rerankers import Reranker, rerankers
 from .retrieval import Retriever
 from .retrieval.hybrid import HybridRetriever
+from .retrieval.image import rank_by_feature
 from .retrieval.modality_fusion import ModalityFusionRetriever
 from .retrieval.single import BM25Retriever, DenseRetriever
 from .speech import DEFAULT_TRANSCRIBER
 from .stores import SourceRecord, Store, stores
 from .stores.filters import Filter
 from .text.chunker import ChunkerConfig
-from .types import Answer, Hit
+from .types import Answer, Content, Hit
 
 
 class Pipeline:
@@ -145,9 +149,16 @@ class Pipeline:
         transcriber: str = DEFAULT_TRANSCRIBER,
         batch_chunks: int = 256,
     ) -> IngestReport:
+        # The image loader labels with the same classifiers the embedder uses, so each
+        # image is classified once and its labels match its vector.
+        variants = getattr(self.embedder, "variants", None)
+        options: dict[str, dict[str, object]] = (
+            {"image": {"models": tuple(variants)}} if variants else {}
+        )
         ingestor = Ingestor(
             self.store, self.embedder, self.chunker, batch_chunks=batch_chunks,
             skip=[self.index_dir], media_dir=self.index_dir / "media", transcriber=transcriber,
+            loader_options=options,
         )
         with write_lock(self.index_dir):
             self.store.refresh()
@@ -170,6 +181,47 @@ class Pipeline:
         retriever = self.retriever(strategy)
         hits = retriever.retrieve(query, depth, where if where.sql() else None)
         return self.reranker.rerank(query, hits)[:k] if self.reranker else hits
+
+    def search_image(
+        self,
+        image: str | Path,
+        k: int = 10,
+        *,
+        modality: Sequence[str] = (),
+        source: str | None = None,
+    ) -> list[Hit]:
+        """Search with an image file.
+
+        By default it ranks the indexed images by the image model's pooled features
+        (image-to-image). With ``modality`` naming other kinds (``["text"]``) it searches
+        those with the image's vector in the text space instead (image-to-text).
+        """
+        if k < 1:
+            raise ConfigError(f"k must be a positive number of hits, got {k}")
+        featurize = getattr(self.embedder, "image_features", None)
+        if featurize is None or "image" not in self.embedder.modalities:
+            raise ConfigError(
+                f"embedder {self.embedder.name!r} reads no images; build the index with "
+                f"an image embedder (available: {embedders.names()})"
+            )
+        query = Content("image", path=str(image))
+        if set(modality) - {"image"}:
+            vector = self.embedder.embed([query], role="query")[0]
+            where = Filter(tuple(modality), source)
+            return self.store.dense(vector, k, where)
+        stored = getattr(self.store, "image_features", None)
+        ids, gallery = stored() if stored is not None else ([], np.zeros((0, 0)))
+        if not ids:
+            return []
+        top, scores = rank_by_feature(featurize([query])[0], gallery, min(k, len(ids)))
+        score_of = {ids[i]: float(s) for i, s in zip(top, scores, strict=True)}
+        hits = self.store.get(list(score_of))  # type: ignore[attr-defined]
+        for hit in hits:
+            hit.score = score_of[hit.id]
+            hit.scores = {"image": hit.score}
+        if source:  # applied to the k nearest: fewer than k hits may remain
+            hits = [h for h in hits if fnmatch(h.source, source)]
+        return hits
 
     def ask(
         self,

@@ -43,7 +43,11 @@ def _clock(seconds: float) -> str:
 
 @dataclass(frozen=True)
 class Content:
-    """One input to an embedder: text, or a file of another modality."""
+    """One input to an embedder: text, or a file of another modality.
+
+    For a file, ``text`` may carry text found in or with it (an image's OCR text), which a
+    multimodal embedder can blend into the file's vector.
+    """
 
     modality: str = "text"
     text: str | None = None
@@ -61,7 +65,8 @@ class Section:
     text: str
     span: Span = Span()
     modality: str = "text"
-    # copied into each chunk's meta (e.g. a transcript's detected language)
+    # Carried to every chunk of the section and stored with it (a transcript's language,
+    # an image's path, labels and OCR text).
     meta: dict[str, Any] = field(default_factory=dict)
 
 

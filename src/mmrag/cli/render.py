@@ -8,7 +8,7 @@ import textwrap
 from ..ingest import IngestReport
 from ..types import Answer, Hit
 
-_STAGES = ("dense", "bm25")
+_STAGES = ("dense", "bm25", "image")
 
 
 def _width() -> int:
@@ -32,9 +32,12 @@ def hits(results: list[Hit]) -> str:
     indent = " " * 5
     for n, hit in enumerate(results, 1):
         lines.append(f"{n:>3}. {cite(hit)}  score {hit.score:.4f}")
-        body = textwrap.fill(snippet(hit.text), _width(), initial_indent=indent,
-                             subsequent_indent=indent)
-        lines.append(body)
+        if hit.modality == "image" and "labels" in hit.meta:
+            lines.extend(indent + line for line in image_lines(hit))
+        else:
+            body = textwrap.fill(snippet(hit.text), _width(), initial_indent=indent,
+                                 subsequent_indent=indent)
+            lines.append(body)
         stages = []
         for stage in _STAGES:
             if stage in hit.scores:
@@ -44,6 +47,15 @@ def hits(results: list[Hit]) -> str:
         if stages:
             lines.append(indent + " · ".join(stages))
     return "\n".join(lines)
+
+
+def image_lines(hit: Hit) -> list[str]:
+    meta = hit.meta
+    labels = ", ".join(f"{x['name']} / {x['zh']} {x['p']:.2f}" for x in meta["labels"])
+    lines = [f"image: {meta.get('path', hit.source)}", f"labels: {labels}"]
+    if meta.get("ocr"):
+        lines.append("ocr: " + snippet(meta["ocr"], 160))
+    return lines
 
 
 def answer(result: Answer) -> str:

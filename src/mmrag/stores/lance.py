@@ -62,6 +62,8 @@ class LanceStore:
         )
         self._chunks = self._open("chunks", self._chunk_schema())
         self._sources = self._open("sources", self._source_schema())
+        self._images: Any = None  # the "image_vectors" table, opened on first use
+        self._feature_cache: tuple[int, list[str], np.ndarray] | None = None
 
     # -- schema ---------------------------------------------------------------------------
     def _chunk_schema(self) -> Any:
@@ -136,6 +138,8 @@ class LanceStore:
         journal.write_text("\n".join(paths), encoding="utf-8")
         if paths:
             self._chunks.delete(_in("path", paths))
+            if self._image_table() is not None:
+                self._images.delete(_in("path", paths))
         if chunks:
             pa = self._pa
             vecs = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
@@ -167,6 +171,59 @@ class LanceStore:
             )
         journal.unlink(missing_ok=True)
 
+    # -- image features (image-to-image search) ------------------------------------------
+    def _image_table(self, dim: int | None = None) -> Any:
+        if self._images is None:
+            if "image_vectors" in self._db.list_tables().tables:
+                self._images = self._db.open_table("image_vectors")
+            elif dim is not None:
+                pa = self._pa
+                schema = pa.schema([("id", pa.string()), ("path", pa.string()),
+                                    ("vector", pa.list_(pa.float32(), dim))])
+                self._images = self._db.create_table("image_vectors", schema=schema,
+                                                     exist_ok=True)
+        return self._images
+
+    def write_image_features(
+        self, ids: Sequence[str], paths: Sequence[str], features: np.ndarray
+    ) -> None:
+        """Replace the image features of ``paths``' files (raw pooled features, one per id)."""
+        features = np.ascontiguousarray(features, dtype=np.float32)
+        table = self._image_table(features.shape[1])
+        table.delete(_in("path", sorted(set(paths))))
+        pa = self._pa
+        dim = features.shape[1]
+        table.add(pa.Table.from_arrays(
+            [pa.array(list(ids), pa.string()), pa.array(list(paths), pa.string()),
+             pa.FixedSizeListArray.from_arrays(pa.array(features.reshape(-1)), dim)],
+            names=["id", "path", "vector"],
+        ))
+        self._feature_cache = None
+
+    def image_features(self) -> tuple[list[str], np.ndarray]:
+        """All stored image ids and their raw features (cached until the next write)."""
+        table = self._image_table()
+        if table is None:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        version = int(table.version)
+        if self._feature_cache is None or self._feature_cache[0] != version:
+            data = table.to_arrow()
+            ids = data.column("id").to_pylist()
+            flat = data.column("vector").combine_chunks()
+            width = flat.type.list_size
+            matrix = flat.values.to_numpy(zero_copy_only=False).reshape(-1, width)
+            self._feature_cache = (version, ids, matrix.astype(np.float32, copy=False))
+        return self._feature_cache[1], self._feature_cache[2]
+
+    def get(self, ids: Sequence[str]) -> list[Hit]:
+        """The chunks with these ids, in the order asked (missing ids are left out)."""
+        if not ids:
+            return []
+        rows = self._chunks.search().where(_in("id", ids)).select(_HIT_COLUMNS) \
+            .limit(len(ids)).to_list()
+        by_id = {r["id"]: r for r in rows}
+        return [_hit(by_id[i], "stored", 0.0) for i in ids if i in by_id]
+
     def delete(self, path: str) -> list[SourceRecord]:
         folder = path.rstrip("/") + "/"
         like = quote(folder.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
@@ -178,6 +235,8 @@ class LanceStore:
         journal.write_text("\n".join(r.path for r in gone), encoding="utf-8")
         self._sources.delete(where)
         self._chunks.delete(where)
+        if self._image_table() is not None:
+            self._images.delete(where)
         journal.unlink(missing_ok=True)
         return gone
 
@@ -214,6 +273,8 @@ class LanceStore:
     def optimize(self) -> None:
         self._chunks.optimize()
         self._sources.optimize()
+        if self._image_table() is not None:
+            self._images.optimize()
         self._maybe_build_ann()
 
     def _maybe_build_ann(self) -> None:

@@ -1,0 +1,19 @@
+"""Where images become labels, features and vectors, without CLIP weights.
+
+- :mod:`.decode`: bytes to an RGB Pillow image, refusing bad files with named errors.
+- :mod:`.lite` + :mod:`.export`: the EfficientNet-Lite ImageNet classifiers, exported once
+  from their PyTorch state dicts to ONNX in the cache dir (torch is used only there).
+- :mod:`.encoder`: onnxruntime inference: class probabilities and the 1280-d pooled feature.
+- :mod:`.classes`: ImageNet-1k names in English and Chinese with WordNet hypernyms.
+- :mod:`.ocr`: text in images (RapidOCR, zh + en), optional.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def cache_dir() -> Path:
+    """``$MMRAG_CACHE``, else ``~/.cache/mmrag``: where exported models and class vectors live."""
+    return Path(os.environ.get("MMRAG_CACHE") or Path.home() / ".cache" / "mmrag")

