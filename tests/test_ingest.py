@@ -124,8 +124,12 @@ def test_index_refuses_another_embedder(tmp_path, corpus):
 def test_index_refuses_a_newer_format(tmp_path):
     Pipeline.open(tmp_path / "idx", embedder="hash", create=True)
     manifest = tmp_path / "idx" / "mmrag.json"
-    manifest.write_text(manifest.read_text().replace('"format_version": 1', '"format_version": 99'))
+    text = manifest.read_text()
+    manifest.write_text(text.replace('"format_version": 2', '"format_version": 99'))
     with pytest.raises(IndexMismatchError, match="format 99"):
+        Pipeline.open(tmp_path / "idx")
+    manifest.write_text(text.replace('"format_version": 2', '"format_version": 1'))
+    with pytest.raises(IndexMismatchError, match="older mmrag.*ingest your files again"):
         Pipeline.open(tmp_path / "idx")
 
 

