@@ -21,10 +21,12 @@ from .prompting import (
     chat_prompt,
     cited_numbers,
     completion_prompt,
+    content_words,
     echoes,
     first_line,
     grounding,
     renumber,
+    strip_citations,
 )
 
 
@@ -129,10 +131,29 @@ def _first_line_pieces(
 
 
 class HybridAnswerer(LLMAnswerer):
+    """The LLM's wording, only when it is a piece of the best-supported sentence.
+
+    The extractive answerer picks the sentence(s) that best support the question; the LLM's
+    short answer is kept when its content words are all in that extract ("300 grams of
+    flour" from "the cake needs 300 grams of flour and six plums"), else the extract is the
+    answer. A small model that drifts to another passage, or to its own weights, cannot
+    then change which passage answers (measured: 9/15 for llm alone, see benchmarks).
+    """
+
     name = "hybrid"
-    # Half of the answer's content words must appear in one passage (measured on names,
-    # numbers and short phrases, which is what a grounded short answer is made of).
-    require_grounding = 0.5
+
+    def cite(self, question: str, text: str, hits: list[Hit]) -> Answer:
+        extract = self.fallback.generate(question, hits)
+        words = content_words(text)
+        if not words or not extract.citations or not words <= content_words(extract.answer):
+            extract.notes.insert(
+                0, f"answered extractively: the LLM's {text!r} is not in the best-supported "
+                "sentence",
+            )
+            extract.generator = f"{self.name}->extractive"
+            return extract
+        first = extract.citations[0]
+        return Answer(f"{strip_citations(text)} [1]", [first], self.name)
 
 
 generators.register("llm")(LLMAnswerer)

@@ -88,6 +88,14 @@ def renumber(text: str, order: Sequence[int]) -> str:
     return re.sub(r"\s*\[\]", "", _CITE.sub(swap, text)).strip()
 
 
+def strip_citations(text: str) -> str:
+    return " ".join(_CITE.sub("", text).split()).rstrip(" .。") or text
+
+
+def content_words(text: str) -> set[str]:
+    return {t for t in tokenize(_CITE.sub("", text)) if t not in STOPWORDS}
+
+
 def grounding(answer: str, hits: Sequence[Hit]) -> tuple[float, int]:
     """Share of the answer's content words found in the best passage, and that passage."""
     words = {t for t in tokenize(_CITE.sub("", answer)) if t not in STOPWORDS}
