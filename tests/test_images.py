@@ -225,3 +225,21 @@ def test_loader_labels_with_the_index_models(cache, photos, tmp_path, monkeypatc
     assert not again.ingest([photos / "red.png"]).errors
     assert seen == {"image": {"models": ("lite0",)}}
     assert not list(cache.glob("efficientnet-lite1-*"))  # lite1 was never needed
+
+
+def test_text_and_average_strategies_search_images_their_other_ways(index):
+    rag, _ = index
+    assert rag.store.has_alt("text") and rag.store.has_alt("average")
+    ocr = rag.search("open 24 hours", k=3, strategy="text", modality=["image"])
+    assert ocr[0].source.endswith("sign.png") and "dense" in ocr[0].scores
+    # the text vector of an image is its text's embedding; the average lies between
+    text_vec = rag.store.dense_alt("text", rag.store.vectors([ocr[0].id])[0], k=50)
+    assert any(h.id == ocr[0].id for h in text_vec)
+    for strategy in ("shared", "text", "average"):
+        hits = rag.search("stripes", k=5, strategy=strategy)
+        assert hits and all(h.modality in ("image", "text") for h in hits)
+    # deleting the file removes its other vectors too; ingesting it again restores them
+    gone = rag.delete(gone_path := ocr[0].source)
+    assert gone and rag.store._alt.count_rows(f"id = '{ocr[0].id}'") == 0
+    rag.ingest([gone_path])
+    assert rag.store._alt.count_rows(f"id = '{ocr[0].id}'") == 2

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedders import Embedder
+from .embedders import Embedder, embed_texts, normalise
 from .errors import IngestError, MissingDependencyError, NoContentError
 from .loaders import LoadContext, by_extension, load, loaders
 from .stores import SourceRecord, Store
@@ -276,6 +276,8 @@ class Ingestor:
             vectors = np.zeros((0, self.embedder.dim), dtype=np.float32)
         self.store.write([p.record for p in pending], chunks, vectors)
         self._write_image_features(chunks, contents)
+        path_of = {p.record.source: p.record.path for p in pending}
+        self._write_alt_vectors(chunks, contents, vectors, path_of)
         for p in pending:
             (report.added if p.new else report.updated).append(p.record.source)
         report.chunks += len(chunks)
@@ -291,6 +293,26 @@ class Ingestor:
         if chunk.modality == "image" and "image" in self.embedder.modalities and "path" in meta:
             return Content("image", text=meta.get("ocr") or None, path=str(meta["path"]))
         return Content.of_text(chunk.text)
+
+    def _write_alt_vectors(
+        self,
+        chunks: list[Chunk],
+        contents: list[Content],
+        vectors: np.ndarray,
+        path_of: dict[str, str],
+    ) -> None:
+        """For items embedded as images, also keep their text's embedding (strategy "text":
+        everything as text) and the mean of both (strategy "average", seed 002's combined
+        item vector), so one index can be searched either way."""
+        write = getattr(self.store, "write_alt_vectors", None)
+        rows = [i for i, c in enumerate(contents) if c.modality == "image"]
+        if not rows or write is None:
+            return
+        texts = embed_texts(self.embedder, [chunks[i].text for i in rows], "document")
+        ids = [chunks[i].id for i in rows]
+        paths = [path_of[chunks[i].source] for i in rows]  # as the store deletes by
+        write("text", ids, paths, texts)
+        write("average", ids, paths, normalise(texts + vectors[rows]))
 
     def _write_image_features(self, chunks: list[Chunk], contents: list[Content]) -> None:
         featurize = getattr(self.embedder, "image_features", None)

@@ -33,6 +33,7 @@ from .refiners import Refiner, refiners
 from .refiners.extractive import compression
 from .rerankers import Reranker, rerankers
 from .retrieval import Retriever
+from .retrieval.alt_vectors import AltVectorRetriever
 from .retrieval.hybrid import HybridRetriever
 from .retrieval.image import rank_by_feature
 from .retrieval.modality_fusion import ModalityFusionRetriever
@@ -67,8 +68,14 @@ class Pipeline:
         self.refiner = refiner or refiners.create("none")
         self.rerank_depth = rerank_depth
         fusion = fusion or {}
+        hybrid = HybridRetriever(store, embedder)
         self.retrievers: dict[str, Retriever] = {
-            "hybrid": HybridRetriever(store, embedder),
+            "hybrid": hybrid,
+            # the three strategies of the design: one shared space (images by their image
+            # vectors), everything as text, and per-modality retrievers fused
+            "shared": hybrid,
+            "text": AltVectorRetriever(store, embedder, "text"),
+            "average": AltVectorRetriever(store, embedder, "average"),
             "fusion": ModalityFusionRetriever(
                 store, embedder, method=fusion.get("method", "rrf"),
                 weights=fusion.get("weights", {}),

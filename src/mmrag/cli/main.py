@@ -50,7 +50,9 @@ def _filters(parser: argparse.ArgumentParser) -> None:
 
 def _stages(parser: argparse.ArgumentParser, answers: bool) -> None:
     parser.add_argument("--strategy", default=None,
-                        help="retrieval strategy: hybrid (dense + BM25 over everything), "
+                        help="retrieval strategy: shared (= hybrid: dense + BM25, images by "
+                        "their image vectors), text (images by their text), average (by the "
+                        "mean of both), "
                         "fusion (one retriever per modality, fused), dense or bm25 alone; "
                         "default: the index's")
     parser.add_argument("--reranker", default=None, help="rerank stage: mmr, llm, cross-encoder")

@@ -63,6 +63,7 @@ class LanceStore:
         self._chunks = self._open("chunks", self._chunk_schema())
         self._sources = self._open("sources", self._source_schema())
         self._images: Any = None  # the "image_vectors" table, opened on first use
+        self._alt: Any = None  # the "alt_vectors" table, opened on first use
         self._feature_cache: tuple[int, list[str], np.ndarray] | None = None
 
     # -- schema ---------------------------------------------------------------------------
@@ -140,6 +141,8 @@ class LanceStore:
             self._chunks.delete(_in("path", paths))
             if self._image_table() is not None:
                 self._images.delete(_in("path", paths))
+            if self._alt_table() is not None:
+                self._alt.delete(_in("path", paths))
         if chunks:
             pa = self._pa
             vecs = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
@@ -170,6 +173,56 @@ class LanceStore:
                 .execute(self._pa.Table.from_pylist(rows, schema=self._source_schema()))
             )
         journal.unlink(missing_ok=True)
+
+    # -- other vectors of image items (strategies "text" and "average") -----------------
+    def _alt_table(self, create: bool = False) -> Any:
+        if self._alt is None:
+            if "alt_vectors" in self._db.list_tables().tables:
+                self._alt = self._db.open_table("alt_vectors")
+            elif create:
+                pa = self._pa
+                schema = pa.schema([("id", pa.string()), ("path", pa.string()),
+                                    ("kind", pa.string()),
+                                    ("vector", pa.list_(pa.float32(), self.dim))])
+                self._alt = self._db.create_table("alt_vectors", schema=schema, exist_ok=True)
+        return self._alt
+
+    def write_alt_vectors(
+        self, kind: str, ids: Sequence[str], paths: Sequence[str], vectors: np.ndarray
+    ) -> None:
+        """Store another vector per item, in the same space as the main one: for an image,
+        its text's embedding ("text") or the mean of that and its image vector ("average")."""
+        table = self._alt_table(create=True)
+        table.delete(f"kind = {quote(kind)} AND " + _in("path", sorted(set(paths))))
+        pa = self._pa
+        flat = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
+        table.add(pa.Table.from_arrays(
+            [pa.array(list(ids), pa.string()), pa.array(list(paths), pa.string()),
+             pa.array([kind] * len(ids), pa.string()),
+             pa.FixedSizeListArray.from_arrays(pa.array(flat), self.dim)],
+            names=["id", "path", "kind", "vector"],
+        ))
+
+    def has_alt(self, kind: str) -> bool:
+        table = self._alt_table()
+        return bool(table is not None and table.count_rows(f"kind = {quote(kind)}"))
+
+    def dense_alt(self, kind: str, vector: np.ndarray, k: int) -> list[Hit]:
+        """The image items nearest ``vector`` by their ``kind`` vector, as hits."""
+        table = self._alt_table()
+        if table is None:
+            return []
+        rows = (
+            table.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector")
+            .distance_type("cosine").where(f"kind = {quote(kind)}", prefilter=True)
+            .select(["id", "_distance"]).limit(k).to_list()
+        )
+        score = {r["id"]: 1.0 - float(r["_distance"]) for r in rows}
+        hits = self.get(list(score))
+        for hit in hits:
+            hit.score = score[hit.id]
+            hit.scores = {"dense": hit.score}
+        return hits
 
     # -- image features (image-to-image search) ------------------------------------------
     def _image_table(self, dim: int | None = None) -> Any:
@@ -237,6 +290,8 @@ class LanceStore:
         self._chunks.delete(where)
         if self._image_table() is not None:
             self._images.delete(where)
+        if self._alt_table() is not None:
+            self._alt.delete(where)
         journal.unlink(missing_ok=True)
         return gone
 

@@ -1,0 +1,56 @@
+"""Strategies "text" and "average" on an index whose images live in the shared space.
+
+An index built with an image-reading embedder (``conse``, CLIP) gives each image its image
+vector; ingest also keeps, per image, the embedding of its text (labels, OCR, file name) and
+the normalised mean of the two. These retrievers search images by one of those instead,
+text items by their own vectors, BM25 as usual, and fuse by reciprocal rank:
+
+- ``text``: everything retrieved as text (strategy 2);
+- ``average``: one combined vector per image-with-text item (seed 002's average vectors).
+
+On an index with no such vectors (a text-only embedder already embeds images by their
+text) both behave exactly like ``hybrid``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from typing import Any
+
+from ..embedders import Embedder, embed_texts
+from ..stores.filters import Filter
+from ..text.tokenize import tokenize
+from ..types import MODALITIES, Hit
+from .fusion import RRF_K, fuse_rrf
+from .hybrid import HybridRetriever
+
+
+@dataclass
+class AltVectorRetriever:
+    store: Any
+    embedder: Embedder
+    kind: str
+    depth: int = 4
+    min_candidates: int = 50
+
+    def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
+        has_alt = getattr(self.store, "has_alt", None)
+        if has_alt is None or not has_alt(self.kind):
+            return HybridRetriever(self.store, self.embedder).retrieve(query, k, where)
+        if not query.strip():
+            return []
+        candidates = max(k * self.depth, self.min_candidates)
+        wanted = where.modalities if where and where.modalities else MODALITIES
+        source = where.source if where else None
+        vector = embed_texts(self.embedder, [query], "query")[0]
+        dense: list[Hit] = []
+        others = tuple(m for m in wanted if m != "image")
+        if others:
+            dense += self.store.dense(vector, candidates, Filter(others, source))
+        if "image" in wanted:
+            images = self.store.dense_alt(self.kind, vector, candidates)
+            dense += [h for h in images if source is None or fnmatch(h.source, source)]
+        dense.sort(key=lambda h: -h.score)
+        sparse = self.store.sparse(tokenize(query), candidates, where)
+        return fuse_rrf({"dense": dense[:candidates], "bm25": sparse}, k=RRF_K)[:k]
