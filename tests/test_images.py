@@ -243,3 +243,40 @@ def test_text_and_average_strategies_search_images_their_other_ways(index):
     assert gone and rag.store._alt.count_rows(f"id = '{ocr[0].id}'") == 0
     rag.ingest([gone_path])
     assert rag.store._alt.count_rows(f"id = '{ocr[0].id}'") == 2
+
+
+def test_eval_reads_class_folders_and_flickr_captions(cache, tmp_path, capsys):
+    import json as _json
+
+    from mmrag.cli.main import main
+
+    classes = tmp_path / "classes"
+    for name, colour in (("red", (220, 20, 20)), ("blue", (20, 40, 220))):
+        (classes / name).mkdir(parents=True)
+        for i in range(3):
+            shade = tuple(max(0, c - 15 * i) for c in colour)
+            Image.new("RGB", (64, 64), shade).save(classes / name / f"{i}.png")
+    code = main(["eval", str(classes), "--embedder", "conse-hash", "--out", str(tmp_path / "o1"),
+                 "--no-progress", "--json"])
+    result = _json.loads(capsys.readouterr().out)
+    assert code == 0 and result["kind"] == "classes" and result["images"] == 6
+    shared = result["strategies"]["shared"]
+    assert 0.0 <= shared["zero_shot_top1"] <= 1.0
+    assert shared["image_p@10"] == pytest.approx(0.4)  # 2 of the 5 others share its class
+
+    flickr = tmp_path / "flickr"
+    (flickr / "images").mkdir(parents=True)
+    (flickr / "flickr8kcn").mkdir()
+    lines = []
+    for i, colour in enumerate(((220, 20, 20), (20, 40, 220), (20, 200, 40))):
+        Image.new("RGB", (64, 64), colour).save(flickr / "images" / f"im{i}.jpg")
+        lines.append(f"im{i}.jpg#enc#0 a plain colour picture number {i}")
+    (flickr / "flickr8kcn" / "flickr8kenc.caption.txt").write_text("\n".join(lines))
+    (flickr / "flickr8kcn" / "flickr8ktest.txt").write_text("im0\nim1\n")
+    code = main(["eval", str(flickr), "--embedder", "conse-hash", "--out", str(tmp_path / "o2"),
+                 "--no-progress", "--json", "--strategies", "shared,text"])
+    result = _json.loads(capsys.readouterr().out)
+    assert code == 0 and result["kind"] == "captions"
+    assert result["images"] == 2 and result["captions"] == 2  # the test split only
+    assert set(result["strategies"]) == {"t->i shared", "t->i text", "i->t shared"}
+    assert result["strategies"]["t->i text"]["recall@10"] == 1.0  # 2 images: always in top 10

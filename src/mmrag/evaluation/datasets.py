@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import ConfigError
 
@@ -46,14 +47,27 @@ class QA:
     kind: str = "qa"
 
 
-def detect(path: Path, corpus: Path | None = None, split: str = "test") -> Beir | QA:
+def detect(
+    path: Path, corpus: Path | None = None, split: str = "test", captions: str | None = None
+) -> Any:
+    from .images import read_classes, read_coco, read_flickr
+
     if path.is_dir() and (path / "corpus.jsonl").exists():
         return read_beir(path, split)
     if path.is_file() and path.suffix == ".jsonl":
         return read_qa(path, corpus)
+    if path.is_file() and path.suffix == ".json":
+        return read_coco(path)
+    if path.is_dir() and (path / "images").is_dir() and (
+        list(path.glob("*.caption.txt")) or (path / "flickr8kcn").is_dir()
+    ):
+        return read_flickr(path, captions or "flickr8kenc", split if split != "none" else None)
+    if path.is_dir() and any(d.is_dir() for d in path.iterdir()):
+        return read_classes(path)
     raise ConfigError(
         f"{path}: not a dataset mmrag can read; expected a BEIR folder (corpus.jsonl, "
-        "queries.jsonl, qrels/<split>.tsv) or a QA .jsonl file"
+        "queries.jsonl, qrels/<split>.tsv), a QA .jsonl file, COCO captions .json, a "
+        "Flickr8k(-CN) folder (images/ + *.caption.txt) or a folder of class subfolders"
     )
 
 

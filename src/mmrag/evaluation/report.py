@@ -13,7 +13,12 @@ ANSWER_COLUMNS: tuple[str, ...] = (
 
 
 def _rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    if results["kind"] == "beir":
+    if results["kind"] in ("captions", "classes"):
+        parts = results["strategies"]
+        first: dict[str, Any] = next(iter(parts.values()), {})
+        columns = tuple(k for k, v in first.items() if isinstance(v, float))
+        header = ["run", *columns, "p50 ms", "p95 ms"]
+    elif results["kind"] == "beir":
         header = ["strategy", *RETRIEVAL_COLUMNS, "p50 ms", "p95 ms"]
         parts = results["strategies"]
         columns = RETRIEVAL_COLUMNS
@@ -59,7 +64,7 @@ def plot(results: dict[str, Any], out: Path) -> list[str]:
         return []
     made = []
     parts = results.get("strategies") or results.get("generators") or {}
-    if results["kind"] == "beir":
+    if "recall_curve" in next(iter(parts.values()), {}):
         fig, ax = plt.subplots(figsize=(5, 3.5))
         for name, values in parts.items():
             curve = values["recall_curve"]

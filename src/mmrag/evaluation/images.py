@@ -1,0 +1,214 @@
+"""Image datasets for ``mmrag eval``: captions (Flickr8k(-CN) files or COCO json) and a
+folder of images with one subfolder per class.
+
+Captions: the images are ingested; each caption is a text->image query (its image is the
+one relevant item), scored per strategy (shared, text, average, ...), and each image is an
+image->text query over the captions of the split, ingested as small text files.
+Classes: the images are ingested; zero-shot top-1 ranks the class prompts ("a photo of a
+{class}" and its Chinese template when given) against each image's stored vector, and
+image->image precision@10 counts neighbours (by the image features) of the same class.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..embedders import embed_texts
+from ..errors import ConfigError
+from ..pipeline import Pipeline
+from ..types import Content
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Captions:
+    images_dir: Path
+    captions: dict[str, list[str]]  # image file name -> captions
+    path: Path
+    kind: str = "captions"
+
+
+@dataclass
+class Classes:
+    path: Path
+    files: dict[str, list[Path]] = field(default_factory=dict)  # class -> images
+    kind: str = "classes"
+
+
+def read_flickr(path: Path, captions: str, split: str | None) -> Captions:
+    """Flickr8k(-CN) layout: ``images/`` and caption files ``IMAGE.jpg#tag#N caption``."""
+    base = path / "flickr8kcn" if (path / "flickr8kcn").is_dir() else path
+    file = base / (captions if captions.endswith(".txt") else f"{captions}.caption.txt")
+    if not file.exists():
+        found = sorted(p.name for p in base.glob("*.caption.txt"))
+        raise ConfigError(f"{file}: no such caption file; available: {found}")
+    keep = None
+    if split:
+        listed = base / (split if split.endswith(".txt") else f"flickr8k{split}.txt")
+        if not listed.exists():
+            raise ConfigError(f"{listed}: no such split list")
+        keep = {line.strip() for line in listed.read_text().splitlines() if line.strip()}
+    images_dir = path / "images"
+    present = {p.name for p in images_dir.iterdir()} if images_dir.is_dir() else set()
+    out: dict[str, list[str]] = defaultdict(list)
+    for line in file.read_text(encoding="utf-8").splitlines():
+        key, _, text = line.partition(" ")
+        image = key.split("#")[0]
+        if text.strip() and image in present and (keep is None or image.rsplit(".", 1)[0] in keep):
+            out[image].append(text.strip())
+    return Captions(images_dir, dict(out), path)
+
+
+def read_coco(path: Path) -> Captions:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    names = {img["id"]: img["file_name"] for img in data["images"]}
+    out: dict[str, list[str]] = defaultdict(list)
+    for ann in data["annotations"]:
+        out[names[ann["image_id"]]].append(ann["caption"].strip())
+    return Captions(path.parent / "images", dict(out), path)
+
+
+def read_classes(path: Path) -> Classes:
+    files = {
+        d.name: sorted(p for p in d.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        for d in sorted(path.iterdir()) if d.is_dir()
+    }
+    return Classes(path, {c: f for c, f in files.items() if f})
+
+
+def _recall(ranks: list[int]) -> dict[str, float]:
+    arr = np.array(ranks)
+    out = {f"recall@{k}": float(np.mean((arr >= 1) & (arr <= k))) for k in (1, 5, 10)}
+    out["mrr@10"] = float(np.mean([1.0 / r if 1 <= r <= 10 else 0.0 for r in ranks]))
+    return out
+
+
+def run_captions(data: Captions, index_dir: Path, workdir: Path, config: Any,
+                 progress: Progress | None) -> dict[str, Any]:
+    images = sorted(data.captions)
+    if config.limit:
+        images = sorted(random.Random(config.seed).sample(images, min(config.limit, len(images))))
+    corpus = workdir / "images"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name in images:
+        target = corpus / name
+        if not target.exists():
+            target.symlink_to((data.images_dir / name).resolve())
+    rag = Pipeline.open(index_dir, embedder=config.embedder, create=True)
+    report = rag.ingest([corpus], (lambda d, t, p: progress("ingest", d, t)) if progress else None)
+    results: dict[str, Any] = {
+        "dataset": str(data.path), "kind": "captions", "images": len(images),
+        "captions": sum(len(data.captions[i]) for i in images), "embedder": rag.embedder.name,
+        "ingest_seconds": report.seconds, "ingest_errors": report.errors, "strategies": {},
+    }
+    for strategy in config.strategies:
+        ranks, seconds = [], []
+        for n, image in enumerate(images, 1):
+            for caption in data.captions[image]:
+                started = time.perf_counter()
+                hits = rag.search(caption, 10, modality=["image"], strategy=strategy)
+                seconds.append(time.perf_counter() - started)
+                names = [Path(h.source).name for h in hits]
+                ranks.append(names.index(image) + 1 if image in names else 0)
+            if progress:
+                progress(f"t->i {strategy}", n, len(images))
+        ms = np.array(seconds) * 1000
+        results["strategies"][f"t->i {strategy}"] = {
+            **_recall(ranks),
+            "latency": {"p50_ms": float(np.percentile(ms, 50)),
+                        "p95_ms": float(np.percentile(ms, 95))},
+            "latencies_ms": ms.tolist(),
+        }
+    if "image" in rag.embedder.modalities:
+        results["strategies"]["i->t shared"] = _image_to_text(rag, data, images)
+    return results
+
+
+def _image_to_text(rag: Pipeline, data: Captions, images: list[str]) -> dict[str, Any]:
+    """Rank the split's captions for each image, by the image's vector in the text space."""
+    texts = [(image, c) for image in images for c in data.captions[image]]
+    vectors = embed_texts(rag.embedder, [c for _, c in texts], "document")
+    ranks, seconds = [], []
+    for image in images:
+        started = time.perf_counter()
+        query = Content("image", path=str(data.images_dir / image))
+        q = rag.embedder.embed([query], role="query")[0]
+        order = np.argsort(-(vectors @ q))[:10]
+        seconds.append(time.perf_counter() - started)
+        owners = [texts[i][0] for i in order]
+        ranks.append(owners.index(image) + 1 if image in owners else 0)
+    ms = np.array(seconds) * 1000
+    return {**_recall(ranks), "latency": {"p50_ms": float(np.percentile(ms, 50)),
+                                          "p95_ms": float(np.percentile(ms, 95))},
+            "latencies_ms": ms.tolist()}
+
+
+def run_classes(data: Classes, index_dir: Path, workdir: Path, config: Any,
+                progress: Progress | None) -> dict[str, Any]:
+    per_class = config.limit or 50
+    corpus = workdir / "classes"
+    labels: dict[str, str] = {}
+    for cls, files in data.files.items():
+        (corpus / cls).mkdir(parents=True, exist_ok=True)
+        for f in files[:per_class]:
+            target = corpus / cls / f.name
+            if not target.exists():
+                target.symlink_to(f.resolve())
+            labels[f"{cls}/{f.name}"] = cls
+    rag = Pipeline.open(index_dir, embedder=config.embedder, create=True)
+    report = rag.ingest([corpus], (lambda d, t, p: progress("ingest", d, t)) if progress else None)
+    records = [r for r in rag.sources() if r.chunks]
+    key = {r.source: "/".join(Path(r.source).parts[-2:]) for r in records}
+    classes = sorted(data.files)
+    prompts = embed_texts(rag.embedder, [f"a photo of a {c}." for c in classes], "query")
+    # the stored vector of every image (the LanceDB store's table; other stores: none)
+    table = getattr(rag.store, "_chunks", None)
+    rows = table.to_arrow().select(["id", "source", "vector"]).to_pylist() if table else []
+    correct, total = 0, 0
+    for row in rows:
+        truth = labels.get(key.get(row["source"], ""))
+        if truth is None:
+            continue
+        guess = classes[int(np.argmax(prompts @ np.asarray(row["vector"], dtype=np.float32)))]
+        correct += guess == truth
+        total += 1
+    results: dict[str, Any] = {
+        "dataset": str(data.path), "kind": "classes", "images": total, "classes": len(classes),
+        "embedder": rag.embedder.name, "ingest_seconds": report.seconds, "strategies": {},
+    }
+    metrics: dict[str, Any] = {"zero_shot_top1": correct / total if total else 0.0}
+    if hasattr(rag, "search_image") and "image" in rag.embedder.modalities:
+        precisions: list[float] = []
+        seconds: list[float] = []
+        for n, row in enumerate(rows[: min(len(rows), 200)], 1):
+            truth = labels.get(key.get(row["source"], ""))
+            source = Path(corpus / key[row["source"]])
+            started = time.perf_counter()
+            found = rag.search_image(source, 11)
+            seconds.append(time.perf_counter() - started)
+            others = [h for h in found if h.source != row["source"]][:10]
+            same = [labels.get(key.get(h.source, "")) == truth for h in others]
+            precisions.append(sum(same) / len(same) if same else 0.0)
+            if progress:
+                progress("i->i", n, min(len(rows), 200))
+        metrics["image_p@10"] = float(np.mean(precisions)) if precisions else 0.0
+        ms = np.array(seconds or [0.0]) * 1000
+        metrics["latency"] = {"p50_ms": float(np.percentile(ms, 50)),
+                              "p95_ms": float(np.percentile(ms, 95))}
+        metrics["latencies_ms"] = ms.tolist()
+    else:
+        metrics["latency"] = {"p50_ms": 0.0, "p95_ms": 0.0}
+        metrics["latencies_ms"] = [0.0]
+    results["strategies"]["shared"] = metrics
+    return results
