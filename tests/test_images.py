@@ -280,3 +280,10 @@ def test_eval_reads_class_folders_and_flickr_captions(cache, tmp_path, capsys):
     assert result["images"] == 2 and result["captions"] == 2  # the test split only
     assert set(result["strategies"]) == {"t->i shared", "t->i text", "i->t shared"}
     assert result["strategies"]["t->i text"]["recall@10"] == 1.0  # 2 images: always in top 10
+
+
+def test_image_and_text_together(index, photos):
+    rag, _ = index
+    hits = rag.search_image(photos / "red.png", k=3, text="open 24 hours")
+    assert hits and {"dense", "rrf"} <= set(hits[0].scores) | {"rrf"}
+    assert any(h.source.endswith("sign.png") for h in hits)  # the words pull the sign in

@@ -77,3 +77,29 @@ def test_bad_devset_names_the_line(mixed, tmp_path, capsys):
     devset.write_text('{"query": "x", "relevant": ["a"]}\n{"q": 1}\n', encoding="utf-8")
     code = main(["tune", str(devset), "--index", str(mixed.index_dir)])
     assert code == 2 and f"{devset}:2: expected" in capsys.readouterr().err
+
+
+def test_time_range_and_tag_filters(rag, corpus, tmp_path):
+    rag.ingest([corpus / "tea.md"], tags=["drinks", "notes"])
+    rag.ingest([corpus / "panda.txt"])
+    _add_audio(rag)  # memos at 0-2.5 s, 3-5.5 s, 6-8.5 s
+    timed = rag.search("memo", k=10, after=2.8, before=5.0)
+    assert [h.source for h in timed] == ["memo2.mp3"]
+    assert all(h.span.start is not None for h in rag.search("the", k=10, after=0))
+    tagged = rag.search("tea china", k=10, tags=["drinks"])
+    assert tagged and {h.source for h in tagged} == {str(corpus / "tea.md")}
+    assert rag.search("tea", k=10, tags=["nothing-tagged-so"]) == []
+    for strategy in ("fusion", "text"):
+        assert {h.source for h in rag.search("tea", k=10, tags=["notes"], strategy=strategy)} \
+            == {str(corpus / "tea.md")}
+    with pytest.raises(Exception, match="after <= before"):
+        rag.search("x", after=5, before=1)
+
+
+def test_ingest_tag_flag_and_search_tag_flag(rag, corpus, capsys):
+    assert main(["ingest", str(corpus / "tea.md"), "--index", str(rag.index_dir), "--tag", "t1",
+                 "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["search", "tea", "--tag", "t1", "--json", "--index", str(rag.index_dir)]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert hits and all(h["source"].endswith("tea.md") for h in hits)

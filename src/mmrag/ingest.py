@@ -148,6 +148,7 @@ class Ingestor:
         media_dir: Path | None = None,
         transcriber: str = "whisper",
         loader_options: dict[str, dict[str, object]] | None = None,
+        tags: Sequence[str] = (),
     ):
         self.store = store
         self.embedder = embedder
@@ -158,6 +159,7 @@ class Ingestor:
         self.transcriber = transcriber
         # Per-loader constructor options, e.g. the image models the embedder was built with.
         self.loader_options = loader_options or {}
+        self.tags = sorted(set(tags))
 
     def run(
         self,
@@ -243,6 +245,9 @@ class Ingestor:
                 sections, source=shown, source_key=safe_str(path), content_hash=digest,
                 config=self.chunker,
             )
+            for chunk in chunks:
+                if self.tags:
+                    chunk.meta["tags"] = self.tags
         except NoContentError as exc:
             report.notes.append((shown, exc.reason))
             chunks, silent = [], True

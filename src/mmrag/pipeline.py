@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .embedders import Embedder, describe, embedders
+from .embedders import Embedder, describe, embedders, normalise
 from .errors import ConfigError, MmragError
 from .generators import Generator, generators
 from .index import (
@@ -34,6 +34,7 @@ from .refiners.extractive import compression
 from .rerankers import Reranker, rerankers
 from .retrieval import Retriever
 from .retrieval.alt_vectors import AltVectorRetriever
+from .retrieval.fusion import fuse_rrf
 from .retrieval.hybrid import HybridRetriever
 from .retrieval.image import rank_by_feature
 from .retrieval.modality_fusion import ModalityFusionRetriever
@@ -42,6 +43,7 @@ from .speech import DEFAULT_TRANSCRIBER
 from .stores import SourceRecord, Store, stores
 from .stores.filters import Filter
 from .text.chunker import ChunkerConfig
+from .text.tokenize import tokenize
 from .types import Answer, Content, Hit
 
 
@@ -155,6 +157,7 @@ class Pipeline:
         *,
         transcriber: str = DEFAULT_TRANSCRIBER,
         batch_chunks: int = 256,
+        tags: Sequence[str] = (),
     ) -> IngestReport:
         # The image loader labels with the same classifiers the embedder uses, so each
         # image is classified once and its labels match its vector.
@@ -165,7 +168,7 @@ class Pipeline:
         ingestor = Ingestor(
             self.store, self.embedder, self.chunker, batch_chunks=batch_chunks,
             skip=[self.index_dir], media_dir=self.index_dir / "media", transcriber=transcriber,
-            loader_options=options,
+            loader_options=options, tags=tags,
         )
         with write_lock(self.index_dir):
             self.store.refresh()
@@ -179,10 +182,13 @@ class Pipeline:
         modality: Sequence[str] = (),
         source: str | None = None,
         strategy: str | None = None,
+        tags: Sequence[str] = (),
+        after: float | None = None,
+        before: float | None = None,
     ) -> list[Hit]:
         if k < 1:
             raise ConfigError(f"k must be a positive number of hits, got {k}")
-        where = Filter(tuple(modality), source)
+        where = Filter(tuple(modality), source, tuple(tags), after, before)
         k = min(k, max(self.store.count(), 1))
         depth = max(k, self.rerank_depth) if self.reranker else k
         retriever = self.retriever(strategy)
@@ -196,8 +202,9 @@ class Pipeline:
         *,
         modality: Sequence[str] = (),
         source: str | None = None,
+        text: str | None = None,
     ) -> list[Hit]:
-        """Search with an image file.
+        """Search with an image file (and optionally words: "this, but at night").
 
         By default it ranks the indexed images by the image model's pooled features
         (image-to-image). With ``modality`` naming other kinds (``["text"]``) it searches
@@ -212,6 +219,19 @@ class Pipeline:
                 f"an image embedder (available: {embedders.names()})"
             )
         query = Content("image", path=str(image))
+        if text:
+            # image + text together: the two query vectors averaged in the shared space, and
+            # BM25 on the words, fused by reciprocal rank
+            both = self.embedder.embed([query, Content.of_text(text)], role="query")
+            vector = normalise(both.sum(axis=0, keepdims=True))[0]
+            where = Filter(tuple(modality), source)
+            cut = where if where.sql() else None
+            depth = max(k * 4, 50)
+            fused = fuse_rrf({
+                "dense": self.store.dense(vector, depth, cut),
+                "bm25": self.store.sparse(tokenize(text), depth, cut),
+            })
+            return fused[:k]
         if set(modality) - {"image"}:
             vector = self.embedder.embed([query], role="query")[0]
             where = Filter(tuple(modality), source)
@@ -238,8 +258,12 @@ class Pipeline:
         modality: Sequence[str] = (),
         source: str | None = None,
         strategy: str | None = None,
+        tags: Sequence[str] = (),
+        after: float | None = None,
+        before: float | None = None,
     ) -> Answer:
-        hits = self.search(question, k, modality=modality, source=source, strategy=strategy)
+        hits = self.search(question, k, modality=modality, source=source, strategy=strategy,
+                           tags=tags, after=after, before=before)
         return self.answer(question, hits)
 
     def answer(

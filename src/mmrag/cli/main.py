@@ -46,6 +46,12 @@ def _filters(parser: argparse.ArgumentParser) -> None:
                         help="only hits of this modality (repeatable)")
     parser.add_argument("--source", metavar="GLOB", default=None,
                         help="only hits whose file path matches GLOB, e.g. '*.pdf'")
+    parser.add_argument("--tag", dest="tags", action="append", default=[],
+                        help="only hits from files ingested with this tag (repeatable: any)")
+    parser.add_argument("--after", type=float, default=None, metavar="SECONDS",
+                        help="only timed hits (audio, video) ending after this second")
+    parser.add_argument("--before", type=float, default=None, metavar="SECONDS",
+                        help="only timed hits (audio, video) starting before this second")
 
 
 def _stages(parser: argparse.ArgumentParser, answers: bool) -> None:
@@ -117,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--batch-chunks", type=int, default=256, help=argparse.SUPPRESS)
+    p.add_argument("--tag", dest="tags", action="append", default=[],
+                   help="tag the files indexed by this run (repeatable); search with --tag")
     p.add_argument("--transcriber", default="whisper",
                    help="speech-to-text backend for audio and video (default whisper)")
 
@@ -267,7 +275,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         result = rag.ingest(
             args.paths, on_progress=progress, on_file_progress=file_progress,
-            transcriber=args.transcriber, batch_chunks=args.batch_chunks,
+            transcriber=args.transcriber, batch_chunks=args.batch_chunks, tags=args.tags,
         )
     finally:
         for audio in inner:
@@ -287,14 +295,15 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     rag = _open(args)
     if args.image is not None:
-        if args.query is not None or args.audio is not None:
-            raise ConfigError("search takes one of: a query text, --audio FILE, --image FILE")
+        if args.audio is not None:
+            raise ConfigError("search takes a query text or --audio FILE, not both with --image")
         found = rag.search_image(args.image, args.k or 10, modality=args.modality,
-                                 source=args.source)
+                                 source=args.source, text=args.query)
     else:
         query = _spoken(args, args.query)
         found = rag.search(query, args.k or 10, modality=args.modality, source=args.source,
-                           strategy=args.strategy)
+                           strategy=args.strategy, tags=args.tags, after=args.after,
+                           before=args.before)
     _emit(args, [h.to_dict() for h in found], render.hits(found))
     return 0
 
@@ -305,7 +314,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     question = _spoken(args, args.question)
     rag = _open(args)
     result = rag.ask(question, args.k or 5, modality=args.modality, source=args.source,
-                     strategy=args.strategy)
+                     strategy=args.strategy, tags=args.tags, after=args.after,
+                     before=args.before)
     _emit(args, result.to_dict(), render.answer(result))
     return 0
 
@@ -315,7 +325,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from . import render
 
     conversation = Conversation(_open(args), k=args.k or 5,
-                                filters={"modality": args.modality, "source": args.source})
+                                filters={"modality": args.modality, "source": args.source,
+                                         "tags": args.tags, "after": args.after,
+                                         "before": args.before})
     interactive = sys.stdin.isatty()
     if interactive:
         print("mmrag chat: ask a question; an empty line or Ctrl-D ends.", file=sys.stderr)

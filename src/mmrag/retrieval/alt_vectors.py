@@ -14,7 +14,7 @@ text) both behave exactly like ``hybrid``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatch
 from typing import Any
 
@@ -42,13 +42,15 @@ class AltVectorRetriever:
             return []
         candidates = max(k * self.depth, self.min_candidates)
         wanted = where.modalities if where and where.modalities else MODALITIES
-        source = where.source if where else None
+        base = where or Filter()
+        source = base.source
         vector = embed_texts(self.embedder, [query], "query")[0]
         dense: list[Hit] = []
         others = tuple(m for m in wanted if m != "image")
         if others:
-            dense += self.store.dense(vector, candidates, Filter(others, source))
-        if "image" in wanted:
+            dense += self.store.dense(vector, candidates, replace(base, modalities=others))
+        if "image" in wanted and not (base.tags or base.after is not None
+                                      or base.before is not None):
             images = self.store.dense_alt(self.kind, vector, candidates)
             dense += [h for h in images if source is None or fnmatch(h.source, source)]
         dense.sort(key=lambda h: -h.score)

@@ -10,7 +10,7 @@ set by the user (e.g. text 0.6, audio 0.4) or learned by ``mmrag tune``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..embedders import Embedder
 from ..stores import Store
@@ -38,13 +38,13 @@ class ModalityFusionRetriever:
 
     def modalities(self, where: Filter | None) -> list[str]:
         wanted = where.modalities if where and where.modalities else MODALITIES
-        base = where.source if where else None
-        return [m for m in wanted if self.store.count(Filter((m,), base))]
+        base = where or Filter()
+        return [m for m in wanted if self.store.count(replace(base, modalities=(m,)))]
 
     def rankings(self, query: str, k: int, where: Filter | None) -> dict[str, list[Hit]]:
-        base = where.source if where else None
+        base = where or Filter()
         return {
-            m: self._inner.retrieve(query, k, Filter((m,), base))
+            m: self._inner.retrieve(query, k, replace(base, modalities=(m,)))
             for m in self.modalities(where)
         }
 

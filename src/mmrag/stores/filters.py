@@ -28,15 +28,25 @@ def glob_to_like(pattern: str) -> str:
 
 @dataclass(frozen=True)
 class Filter:
-    """Restrict a search: ``modalities`` any of, ``source`` a glob on the path as given."""
+    """Restrict a search: ``modalities`` any of, ``source`` a glob on the path as given,
+    ``tags`` any of (set at ingest), ``after``/``before`` seconds: only timed items (audio,
+    video) whose span overlaps that range."""
 
     modalities: tuple[str, ...] = ()
     source: str | None = None
+    tags: tuple[str, ...] = ()
+    after: float | None = None
+    before: float | None = None
 
     def __post_init__(self) -> None:
         for m in self.modalities:
             if m not in MODALITIES:
                 raise ConfigError(f"unknown modality {m!r}; expected one of {list(MODALITIES)}")
+        if self.after is not None and self.before is not None and self.after > self.before:
+            raise ConfigError(f"expected after <= before, got {self.after} > {self.before}")
+        for tag in self.tags:
+            if not tag or "," in tag:
+                raise ConfigError(f"a tag is a non-empty word without commas, got {tag!r}")
 
     def sql(self) -> str | None:
         clauses = []
@@ -45,4 +55,13 @@ class Filter:
         if self.source:
             like = quote(glob_to_like(self.source))
             clauses.append(f"(source LIKE {like} ESCAPE '\\' OR path LIKE {like} ESCAPE '\\')")
+        if self.tags:
+            # tags are stored as ",a,b," so that one LIKE matches a whole tag
+            clauses.append("(" + " OR ".join(
+                f"tags LIKE {quote('%,' + glob_to_like(t) + ',%')} ESCAPE '\\'" for t in self.tags
+            ) + ")")
+        if self.after is not None:
+            clauses.append(f"`end` >= {float(self.after)}")
+        if self.before is not None:
+            clauses.append(f"`start` <= {float(self.before)}")
         return " AND ".join(clauses) or None

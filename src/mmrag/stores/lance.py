@@ -84,6 +84,7 @@ class LanceStore:
                 ("end", pa.float64()),
                 ("text", pa.string()),
                 ("tokens", pa.string()),
+                ("tags", pa.string()),
                 ("meta", pa.string()),
                 ("vector", pa.list_(pa.float32(), self.dim)),
             ]
@@ -158,6 +159,7 @@ class LanceStore:
                 "end": [c.span.end for c in chunks],
                 "text": [c.text for c in chunks],
                 "tokens": [_tokens(c.text) for c in chunks],
+                "tags": ["," + ",".join(c.meta.get("tags", ())) + "," for c in chunks],
                 "meta": [json.dumps(c.meta, ensure_ascii=False) for c in chunks],
             }
             schema = self._chunk_schema()
