@@ -2,7 +2,8 @@
 
 ``lancedb``, ``milvus-lite`` and ``milvus-lite-bm25`` always (the Milvus ones are skipped
 when pymilvus is absent);
-``milvus-server`` when the session fixture in conftest started the standalone server.
+``milvus-server`` against the standalone server that conftest's ``milvus_server_uri``
+fixture starts from the ``milvus==2.3.5`` wheel (skipped when that is not installed).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ BACKENDS = [
 ]
 
 
-def open_store(backend: str, root: Path, dim: int, **options):
+def open_store(backend: str, root: Path, dim: int, uri: str | None = None, **options):
     if backend == "lancedb":
         from mmrag.stores.lance import LanceStore
 
@@ -36,9 +37,8 @@ def open_store(backend: str, root: Path, dim: int, **options):
         if backend == "milvus-lite-bm25":
             options.setdefault("bm25", "native")
         return MilvusStore(root, dim=dim, **options)
-    uri = os.environ.get("MMRAG_TEST_MILVUS_URI")
     if not uri:
-        pytest.skip("no Milvus server for this session (see the milvus_server fixture)")
+        pytest.skip("no Milvus server URI given (the milvus_server_uri fixture starts one)")
     # one server for the session: a fresh collection pair per store keeps tests apart
     return MilvusStore(root, dim=dim, uri=uri, collection=f"t{os.getpid()}_{next(_ids)}",
                        **options)

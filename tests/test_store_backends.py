@@ -50,8 +50,13 @@ def backend(request):
 
 
 @pytest.fixture
-def filled(backend, tmp_path):
-    store = open_store(backend, tmp_path, DIM)
+def uri(backend, request):
+    return request.getfixturevalue("milvus_server_uri") if backend == "milvus-server" else None
+
+
+@pytest.fixture
+def filled(backend, uri, tmp_path):
+    store = open_store(backend, tmp_path, DIM, uri)
     vectors = _vectors(sum(len(t) for t in TEXTS.values()), 0)
     chunks = [c for path, texts in TEXTS.items() for c in _chunks(path, texts)]
     store.write([_record(p, len(t)) for p, t in TEXTS.items()], chunks, vectors)
@@ -145,8 +150,8 @@ def test_bm25_matches_hand_computed_scores(filled):
     assert store.sparse(["absent"], k=10) == []
 
 
-def test_recover_removes_orphans_of_an_interrupted_write(backend, tmp_path):
-    store = open_store(backend, tmp_path, DIM)
+def test_recover_removes_orphans_of_an_interrupted_write(backend, uri, tmp_path):
+    store = open_store(backend, tmp_path, DIM, uri)
     try:
         store.write([_record("/c.txt", 1)], _chunks("/c.txt", ["kept"]), _vectors(1, 1))
         # crashes after the chunks of b.txt, and of a new version of a.txt, were written

@@ -96,7 +96,8 @@ class MilvusStore:
             Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
         self._client = self._pm.MilvusClient(uri=self.uri, token=token)
         self.version = str(self._client.get_server_version())
-        self.lite = "lite" in self.version.lower()
+        # a Lite file, not the standalone server of the old "milvus" wheel ("v2.3.5-lite")
+        self.lite = self.uri.endswith(".db")
         self._chunks = f"{collection}_chunks"
         self._sources = f"{collection}_sources"
         if not self._client.has_collection(self._chunks):
