@@ -114,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-chunks", type=int, default=256, help=argparse.SUPPRESS)
     p.add_argument("--transcriber", default="whisper",
                    help="speech-to-text backend for audio and video (default whisper)")
+    p.add_argument("--store", default=None, metavar="NAME[:URI]",
+                   help="where a new index keeps its chunks: lancedb (default), milvus "
+                   "(a Milvus Lite file in the index), milvus:FILE.db or milvus://host:19530; "
+                   "recorded in the index, so later commands need no flag")
 
     p = sub.add_parser("search", parents=[_common(True)], help="hybrid dense + BM25 search")
     p.add_argument("query", nargs="?", help="the query (or give --audio)")
@@ -203,6 +207,7 @@ def _open(args: argparse.Namespace, create: bool = False) -> Any:
         refiner_options={"budget": args.budget} if getattr(args, "refiner", "") == "extractive"
         else {},
         strategy=getattr(args, "strategy", None),
+        store=getattr(args, "store", None),
     )
 
 
