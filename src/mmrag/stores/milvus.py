@@ -32,6 +32,11 @@ _SOURCE_FIELDS = ["path", "source", "hash", "size", "mtime", "chunks", "loader",
 _MISSING = -1
 _MAX_K = 16384  # Milvus' largest top-k and query window
 _BATCH = 1000
+# "Strong" reads wait for the server's next time tick: 200 ms a search on the 2.3.5 server
+# against 7 ms "Bounded" (stale by at most the 5 s grace time, as LanceDB readers see other
+# processes' writes within a second). Reads are Strong for a while after this store writes,
+# so it always sees its own writes, and Bounded otherwise; source records are always Strong.
+_STRONG_FOR_S = 6.0
 
 
 def _tokens(text: str) -> str:
@@ -114,6 +119,7 @@ class MilvusStore:
         self._bm25_rows: dict[str, tuple[str, str]] = {}
         self._bm25_mark: tuple[Any, ...] = ()
         self._bm25_checked = 0.0
+        self._strong_until = 0.0
 
     # -- schema ---------------------------------------------------------------------------
     def _server_has_bm25(self) -> bool:
@@ -212,7 +218,7 @@ class MilvusStore:
         if records:
             rows = [{**r.__dict__, "unused": [0.0, 0.0]} for r in records]
             self._client.upsert(self._sources, rows)
-        self._bm25 = None
+        self._wrote()
 
     def delete(self, path: str) -> list[SourceRecord]:
         folder = path.rstrip("/") + "/"
@@ -220,11 +226,18 @@ class MilvusStore:
         for batch in _batches([r.path for r in gone]):
             self._client.delete(self._chunks, filter=in_list("path", batch))
             self._client.delete(self._sources, filter=in_list("path", batch))
-        self._bm25 = None
+        self._wrote()
         return gone
 
     def refresh(self) -> None:
-        self._bm25 = None  # reads are Strong; only the in-process BM25 index can be stale
+        self._wrote()
+
+    def _wrote(self) -> None:
+        self._bm25 = None
+        self._strong_until = time.monotonic() + _STRONG_FOR_S
+
+    def _level(self) -> str:
+        return "Strong" if time.monotonic() < self._strong_until else "Bounded"
 
     def recover(self) -> int:
         """Remove chunks of a file with no source record, or made from other content."""
@@ -238,13 +251,14 @@ class MilvusStore:
             self._client.delete(
                 self._chunks, filter=f"path == {lit(path)} and source_hash == {lit(source_hash)}"
             )
-        self._bm25 = None
+        self._wrote()
         return sum(stale.values())
 
     def optimize(self) -> None:
-        if not self.lite:
-            self._client.flush(self._chunks)
-            self._client.flush(self._sources)
+        # Sealing the growing segment builds its vector index: measured on Lite at 10k
+        # vectors, 32 ms a search after against 400 ms before.
+        self._client.flush(self._chunks)
+        self._client.flush(self._sources)
 
     def close(self) -> None:
         self._client.close()
@@ -263,14 +277,16 @@ class MilvusStore:
         expr = self._expr(where)
         if expr is None:
             return 0
-        rows = self._client.query(self._chunks, filter=expr, output_fields=["count(*)"])
+        rows = self._client.query(self._chunks, filter=expr, output_fields=["count(*)"],
+                                  consistency_level=self._level())
         return int(rows[0]["count(*)"])
 
     def vectors(self, ids: Sequence[str]) -> np.ndarray:
         by_id: dict[str, Any] = {}
         for batch in _batches(list(ids)):
             for row in self._client.query(self._chunks, filter=in_list("id", batch),
-                                          output_fields=["id", "vector"]):
+                                          output_fields=["id", "vector"],
+                                          consistency_level=self._level()):
                 by_id[row["id"]] = row["vector"]
         if not ids:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -283,7 +299,7 @@ class MilvusStore:
         vec = np.asarray(vector, dtype=np.float32).reshape(-1).tolist()
         found = self._client.search(
             self._chunks, data=[vec], anns_field="vector", limit=min(k, _MAX_K),
-            filter=expr, output_fields=_HIT_FIELDS,
+            filter=expr, output_fields=_HIT_FIELDS, consistency_level=self._level(),
             search_params={"metric_type": "COSINE", "params": {"ef": max(64, k)}},
         )
         return [_hit(r["entity"], "dense", float(r["distance"])) for r in found[0]]
@@ -297,6 +313,7 @@ class MilvusStore:
             found = self._client.search(
                 self._chunks, data=[" ".join(terms)], anns_field="sparse",
                 limit=min(k, _MAX_K), filter=expr, output_fields=_HIT_FIELDS,
+                consistency_level=self._level(),
                 search_params={"metric_type": "BM25", "params": {"bm25_k1": K1, "bm25_b": B}},
             )
             # Lite reports BM25 as a negated distance; a server as the score.
@@ -323,7 +340,8 @@ class MilvusStore:
         found: dict[str, dict[str, Any]] = {}
         for batch in _batches([i for i, _ in ranked]):
             for row in self._client.query(self._chunks, filter=in_list("id", batch),
-                                          output_fields=_HIT_FIELDS):
+                                          output_fields=_HIT_FIELDS,
+                                          consistency_level=self._level()):
                 found[row["id"]] = row
         return [_hit(found[i], "bm25", score) for i, score in ranked if i in found]
 
@@ -360,7 +378,7 @@ class MilvusStore:
         the chunks) into a list of paths: exact, and the same on every Milvus version,
         whose LIKE differs in what wildcards and escapes it accepts.
         """
-        clauses = ['id != ""']
+        clauses = []
         if where is not None and where.modalities:
             clauses.append(in_list("modality", where.modalities))
         if where is not None and where.source:
@@ -368,7 +386,7 @@ class MilvusStore:
             if not paths:
                 return None
             clauses.append(in_list("path", sorted(paths)))
-        return " and ".join(clauses)
+        return " and ".join(clauses)  # "" is no filter, and costs nothing per row
 
     def _scan(self, collection: str, fields: list[str]) -> Iterator[dict[str, Any]]:
         iterator = self._client.query_iterator(collection, batch_size=_BATCH, filter="",
