@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where a new index keeps its chunks: lancedb (default), milvus "
                    "(a Milvus Lite file in the index), milvus:FILE.db or milvus://host:19530; "
                    "recorded in the index, so later commands need no flag")
+    p.add_argument("--ray", action="store_true",
+                   help="decode, chunk and embed in Ray Data tasks (mmrag[distributed]; a "
+                   "cluster when RAY_ADDRESS is set; slower than the default on one machine)")
 
     p = sub.add_parser("search", parents=[_common(True)], help="hybrid dense + BM25 search")
     p.add_argument("query", nargs="?", help="the query (or give --audio)")
@@ -245,10 +248,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             audio.update(done - audio.n)
 
     try:
-        result = rag.ingest(
-            args.paths, on_progress=progress, on_file_progress=file_progress,
-            transcriber=args.transcriber, batch_chunks=args.batch_chunks,
-        )
+        if args.ray:
+            from ..distributed import ray_ingest
+
+            result = ray_ingest(rag, args.paths, transcriber=args.transcriber)
+        else:
+            result = rag.ingest(
+                args.paths, on_progress=progress, on_file_progress=file_progress,
+                transcriber=args.transcriber, batch_chunks=args.batch_chunks,
+            )
     finally:
         for audio in inner:
             audio.close()
