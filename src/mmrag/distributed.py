@@ -67,6 +67,9 @@ def ray_ingest(pipeline: Any, paths: Sequence[str | Path], files_per_task: int =
     if not ray.is_initialized():
         # RAY_ADDRESS joins a cluster; otherwise a local one on this machine's cores
         ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
+    # Files are written in the order they were listed, as the plain ingest writes them,
+    # so two indexes of one corpus break score ties the same way.
+    ray.data.DataContext.get_current().execution_options.preserve_order = True
     from .index import write_lock
 
     started = time.perf_counter()
