@@ -15,6 +15,7 @@ past 5,000 rows); Milvus runs FLAT (exact) and, at 100k, HNSW too.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -164,7 +165,11 @@ def main() -> None:
         "queries; Milvus in its steady Bounded-consistency reads, 6 s after the last write). "
         "Recall@10 against numpy's exact top 10. LanceDB: IVF_PQ + refine past "
         "5,000 rows (its default here); Milvus: FLAT unless marked HNSW (M 16, "
-        f"efConstruction 200, ef 64). Server: {server_note}.",
+        f"efConstruction 200, ef 64). Server: {server_note}. Random vectors on the sphere have "
+        "no cluster structure and the 2nd to 10th neighbours of a query are near-ties, the "
+        "hardest case for approximate indexes (IVF_PQ, HNSW); FLAT rows are exact by "
+        "construction. The CPU is shared with other jobs (load average "
+        f"{os.getloadavg()[0]:.1f} at the end of the run).",
         "",
         table(["store", "vectors", "insert + optimize", "vectors/s", "p50 ms", "p95 ms",
                "recall@10"], rows),

