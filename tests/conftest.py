@@ -68,7 +68,9 @@ def milvus_server_uri(tmp_path_factory: pytest.TempPathFactory):
         "milvus", reason="the standalone server test needs `pip install milvus==2.3.5`"
     )
     config = server_pkg.MilvusServerConfig()
-    # Each component otherwise advertises the first non-loopback address it finds.
+    # Each component otherwise advertises the first non-loopback address it finds. This
+    # sets what they advertise and connect to; 2.3.5 still listens on all interfaces for
+    # its gRPC ports (seen with `ss -ltn`; only its embedded etcd binds 127.0.0.1).
     for component in ("rootCoord", "proxy", "queryCoord", "queryNode", "indexNode",
                       "dataCoord", "dataNode"):
         config.set(f"{component}.ip", "127.0.0.1")
