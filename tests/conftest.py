@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,37 @@ def corpus(tmp_path: Path) -> Path:
 @pytest.fixture
 def rag(tmp_path: Path) -> Pipeline:
     return Pipeline.open(tmp_path / "index", embedder="hash", create=True)
+
+
+@pytest.fixture(scope="session")
+def milvus_server_uri(tmp_path_factory: pytest.TempPathFactory):
+    """A standalone Milvus 2.3.5 server on loopback for the session, from the ``milvus``
+    wheel (``pip install milvus==2.3.5``): started here, stopped after the last test."""
+    if os.environ.get("MMRAG_TEST_MILVUS_SERVER") != "1":
+        # The 2.3.5 server's gRPC ports listen on every interface whatever its settings
+        # (seen with `ss -ltn`), and tests bind to loopback only: run these by hand, on a
+        # machine where that is acceptable, with MMRAG_TEST_MILVUS_SERVER=1.
+        pytest.skip("the Milvus 2.3.5 server listens beyond loopback; set "
+                    "MMRAG_TEST_MILVUS_SERVER=1 to run its tests")
+    pytest.importorskip("pymilvus", reason="the Milvus store needs mmrag[milvus]")
+    server_pkg = pytest.importorskip(
+        "milvus", reason="the standalone server test needs `pip install milvus==2.3.5`"
+    )
+    config = server_pkg.MilvusServerConfig()
+    # Each component otherwise advertises the first non-loopback address it finds. This
+    # sets what they advertise and connect to; 2.3.5 still listens on all interfaces for
+    # its gRPC ports (seen with `ss -ltn`; only its embedded etcd binds 127.0.0.1).
+    for component in ("rootCoord", "proxy", "queryCoord", "queryNode", "indexNode",
+                      "dataCoord", "dataNode"):
+        config.set(f"{component}.ip", "127.0.0.1")
+    server = server_pkg.MilvusServer(config)
+    server.set_base_dir(str(tmp_path_factory.mktemp("milvus-server")))
+    try:
+        server.start()
+    except Exception as exc:  # the bundled binary may not run on this platform
+        server.stop()
+        pytest.skip(f"the milvus==2.3.5 server did not start here: {exc}")
+    try:
+        yield f"http://127.0.0.1:{config.get('proxy_port')}"
+    finally:
+        server.stop()

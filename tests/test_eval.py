@@ -1,5 +1,6 @@
 """mmrag eval on tiny BEIR and QA datasets made here; metrics against hand-computed values."""
 
+import importlib.util
 import json
 import math
 
@@ -49,10 +50,15 @@ def beir(tmp_path):
     return root
 
 
-def test_eval_beir_end_to_end(beir, tmp_path, capsys):
+STORES = ["lancedb", pytest.param("milvus", marks=pytest.mark.skipif(
+    importlib.util.find_spec("milvus_lite") is None, reason="Milvus Lite needs mmrag[milvus]"))]
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_eval_beir_end_to_end(beir, tmp_path, capsys, store):
     out = tmp_path / "out"
     code = main(["eval", str(beir), "--embedder", "hash", "--out", str(out), "--no-progress",
-                 "--strategies", "hybrid,bm25", "--json"])
+                 "--strategies", "hybrid,bm25", "--json", "--store", store])
     results = json.loads(capsys.readouterr().out)
     assert code == 0 and results["queries"] == 2 and results["documents"] == 3
     for strategy in ("hybrid", "bm25"):
@@ -62,7 +68,8 @@ def test_eval_beir_end_to_end(beir, tmp_path, capsys):
     assert "| hybrid | 1.000" in (out / "report.md").read_text()
 
 
-def test_eval_qa_end_to_end(tmp_path, capsys):
+@pytest.mark.parametrize("store", STORES)
+def test_eval_qa_end_to_end(tmp_path, capsys, store):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "novel.txt").write_text("The Sound and the Fury is a 1929 novel by William "
@@ -75,7 +82,7 @@ def test_eval_qa_end_to_end(tmp_path, capsys):
         {"question": "长城有多长？", "answers": ["八千八百五十公里"], "source": "wall.txt"},
     ]), encoding="utf-8")
     code = main(["eval", str(qa), "--embedder", "hash", "--out", str(tmp_path / "o"),
-                 "--no-progress", "--json"])
+                 "--no-progress", "--json", "--store", store])
     results = json.loads(capsys.readouterr().out)
     extractive = results["generators"]["extractive"]
     assert code == 0 and results["questions"] == 2

@@ -5,12 +5,13 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mmrag.stores import SourceRecord
-from mmrag.stores.lance import LanceStore
 from mmrag.types import Chunk
+from store_backends import close, open_store
 
 DIM = 8
 WORDS = ["熊猫", "竹子", "tea", "china", "planet", "venus", "长城", "novel"]
@@ -34,12 +35,14 @@ def _vectors(n, seed):
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
+@pytest.mark.parametrize("backend", ["lancedb", "milvus-lite"])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops)
-def test_store_matches_a_dict_model(sequence):
+def test_store_matches_a_dict_model(backend, sequence):
     root = Path(tempfile.mkdtemp())
+    store = None
     try:
-        store = LanceStore(root / "lance", dim=DIM)
+        store = open_store(backend, root, DIM)
         model: dict[str, list[str]] = {}
         for step, (op, path, contents) in enumerate(sequence):
             if op == "write":
@@ -68,4 +71,6 @@ def test_store_matches_a_dict_model(sequence):
                 for hit in store.sparse([word], k=total):
                     assert hit.source in model and word in hit.text.split()
     finally:
+        if store is not None:
+            close(store)
         shutil.rmtree(root, ignore_errors=True)

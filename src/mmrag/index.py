@@ -12,12 +12,13 @@ import fcntl
 import json
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .errors import IndexMismatchError, MmragError
+from .errors import ConfigError, IndexMismatchError, MmragError
 from .text.chunker import ChunkerConfig
 
 # 2: chunks carry their file's content hash (crash recovery); images have feature vectors.
@@ -57,15 +58,58 @@ def read_manifest(index_dir: Path) -> dict[str, Any] | None:
 
 
 def new_manifest(
-    embedder: dict[str, Any], chunker: ChunkerConfig, store: str = DEFAULT_STORE
+    embedder: dict[str, Any],
+    chunker: ChunkerConfig,
+    store: str = DEFAULT_STORE,
+    store_uri: str | None = None,
 ) -> dict[str, Any]:
-    return {
-        "format_version": FORMAT_VERSION,
-        "store": store,
-        "embedder": embedder,
-        "chunker": asdict(chunker),
-        "created_at": time.time(),
-    }
+    manifest: dict[str, Any] = {"format_version": FORMAT_VERSION, "store": store}
+    if store_uri:
+        manifest["store_uri"] = store_uri
+    if store != DEFAULT_STORE:
+        # One server holds many indexes: each gets its own collections.
+        manifest["store_collection"] = "mmrag_" + uuid.uuid4().hex[:12]
+    manifest.update(embedder=embedder, chunker=asdict(chunker), created_at=time.time())
+    return manifest
+
+
+def parse_store(spec: str) -> tuple[str, str | None]:
+    """``lancedb``, ``milvus``, ``milvus:URI`` or ``milvus://host:port`` -> (name, uri)."""
+    from .stores import stores
+
+    if spec.startswith("milvus://"):
+        return "milvus", spec
+    name, _, uri = spec.partition(":")
+    if name not in stores:
+        raise ConfigError(
+            f"unknown store {name!r}; available: {stores.names()} "
+            f"(as NAME, NAME:URI or milvus://host:port)"
+        )
+    return name, uri or None
+
+
+def store_options(index_dir: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """The factory arguments of the index's store, besides ``dim``."""
+    if manifest["store"] == DEFAULT_STORE:
+        return {"path": index_dir / "lance"}
+    options: dict[str, Any] = {"path": index_dir, "uri": manifest.get("store_uri")}
+    if "store_collection" in manifest:
+        options["collection"] = manifest["store_collection"]
+    return options
+
+
+def check_store(
+    index_dir: Path, manifest: dict[str, Any], name: str, uri: str | None
+) -> None:
+    recorded = (manifest.get("store", DEFAULT_STORE), manifest.get("store_uri"))
+    if recorded == (name, uri) or (name == recorded[0] and uri is None):
+        return
+    where = f" at {recorded[1]}" if recorded[1] else ""
+    raise IndexMismatchError(
+        f"{index_dir} keeps its chunks in {recorded[0]!r}{where}, not {name!r}"
+        f"{f' at {uri}' if uri else ''}. Leave out --store to use the index's own store, "
+        f"or pick a new --index directory to build one on {name!r}."
+    )
 
 
 def write_manifest(index_dir: Path, manifest: dict[str, Any]) -> None:

