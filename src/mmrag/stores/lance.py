@@ -4,6 +4,9 @@ BM25 runs on LanceDB's native full-text index over a column of pre-segmented tok
 (whitespace tokenizer), so Chinese words segmented by rjieba are matched as words.
 Past ``ann_threshold`` rows an IVF_PQ index with exact re-ranking (refine) replaces the
 flat scan: measured on this class of machine, 5.5 ms p50 at 100k rows against 386 ms flat.
+The refine factor is 50 (500 PQ candidates re-ranked exactly for a top 10): on 100k
+synthetic vectors recall@10 went from 0.947 (factor 10, 8.8 ms p50) to 1.0 (12.5 ms); with
+factor 10 the store benchmark's concentrated e5-like vectors gave recall 0.16 at 100k.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ class LanceStore:
         *,
         ann_threshold: int = 5000,
         nprobes: int = 20,
-        refine_factor: int = 10,
+        refine_factor: int = 50,
     ):
         # Lance logs warnings (k-means on small or duplicate data) to stderr; the library
         # must not print, so only errors unless the user asks for more.
