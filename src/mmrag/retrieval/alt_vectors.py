@@ -34,10 +34,14 @@ class AltVectorRetriever:
     depth: int = 4
     min_candidates: int = 50
 
+    def __post_init__(self) -> None:
+        # one fallback retriever (and its BM25 thread) for the life of this one
+        self._hybrid = HybridRetriever(self.store, self.embedder)
+
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
         has_alt = getattr(self.store, "has_alt", None)
         if has_alt is None or not has_alt(self.kind):
-            return HybridRetriever(self.store, self.embedder).retrieve(query, k, where)
+            return self._hybrid.retrieve(query, k, where)
         if not query.strip():
             return []
         candidates = max(k * self.depth, self.min_candidates)
