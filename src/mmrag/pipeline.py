@@ -141,6 +141,10 @@ class Pipeline:
             chunker = ChunkerConfig(**manifest.get("chunker", {}))
             if store_name or uri:
                 check_store(path, manifest, store_name or manifest["store"], uri)
+        if manifest.get("align"):
+            from .align import load_adapter
+
+            load_adapter(path, emb)
         kept = stores.create(manifest["store"], dim=emb.dim, **store_options(path, manifest))
         if kept.interrupted():
             # A write was killed: clean up now unless a live writer holds the lock (then the

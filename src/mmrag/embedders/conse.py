@@ -23,6 +23,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..loaders.image import image_models
 from ..types import Content
+from ..vision.align import Adapter
 from . import Embedder, Role, describe, embed_texts, embedders, normalise
 
 
@@ -51,6 +52,20 @@ class ConSEEmbedder:
             "hypernyms": hypernyms, "ocr_weight": ocr_weight,
         }
         self._classes: np.ndarray | None = None
+        # A learned map from the image features (``mmrag align``), set by the index that
+        # has one; it moves every image vector, stored and query alike.
+        self.adapter: Adapter | None = None
+
+    def use_adapter(self, adapter: Adapter | None) -> None:
+        if adapter is not None and (
+            adapter.variant != self.variants[0] or adapter.dim != self.dim
+        ):
+            raise ConfigError(
+                f"the index's adapter maps {adapter.variant} features to {adapter.dim}-d, "
+                f"but this embedder uses {self.variants[0]} and {self.dim}-d: run "
+                f"`mmrag align PAIRS` again to retrain it"
+            )
+        self.adapter = adapter
 
     @property
     def encoder(self) -> Any:
@@ -81,13 +96,15 @@ class ConSEEmbedder:
             if not item.path:
                 raise ConfigError("conse embeds an image from its file: Content.path is empty")
             paths.append(item.path)
-        probs = self.encoder.encode_paths(paths).probs
-        vectors = self.from_probs(probs)
+        encoded = self.encoder.encode_paths(paths)
+        vectors = self.from_probs(encoded.probs)
         texts = [(i, item.text) for i, item in enumerate(items) if item.text and item.text.strip()]
         if texts and self.ocr_weight > 0:
             rows = [i for i, _ in texts]
             found = embed_texts(self.text, [t for _, t in texts], "document")
             vectors[rows] = normalise(vectors[rows] + self.ocr_weight * found)
+        if self.adapter is not None:
+            vectors = self.adapter.fuse(vectors, encoded.features)
         return vectors
 
     def from_probs(self, probs: np.ndarray) -> np.ndarray:

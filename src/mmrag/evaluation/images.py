@@ -47,18 +47,23 @@ class Classes:
 
 
 def read_flickr(path: Path, captions: str, split: str | None) -> Captions:
-    """Flickr8k(-CN) layout: ``images/`` and caption files ``IMAGE.jpg#tag#N caption``."""
+    """Flickr8k(-CN) layout: ``images/`` and caption files ``IMAGE.jpg#tag#N caption``;
+    ``split`` names split lists, '+'-joined ("train+val"), or "none" for every image."""
     base = path / "flickr8kcn" if (path / "flickr8kcn").is_dir() else path
     file = base / (captions if captions.endswith(".txt") else f"{captions}.caption.txt")
     if not file.exists():
         found = sorted(p.name for p in base.glob("*.caption.txt"))
         raise ConfigError(f"{file}: no such caption file; available: {found}")
-    keep = None
-    if split:
-        listed = base / (split if split.endswith(".txt") else f"flickr8k{split}.txt")
+    keep: set[str] | None = None
+    for name in (split or "").split("+"):
+        if not name or name == "none":
+            continue
+        listed = base / (name if name.endswith(".txt") else f"flickr8k{name}.txt")
         if not listed.exists():
             raise ConfigError(f"{listed}: no such split list")
-        keep = {line.strip() for line in listed.read_text().splitlines() if line.strip()}
+        keep = (keep or set()) | {
+            line.strip() for line in listed.read_text().splitlines() if line.strip()
+        }
     images_dir = path / "images"
     present = {p.name for p in images_dir.iterdir()} if images_dir.is_dir() else set()
     out: dict[str, list[str]] = defaultdict(list)
@@ -113,26 +118,56 @@ def run_captions(data: Captions, index_dir: Path, workdir: Path, config: Any,
         "ingest_seconds": report.seconds, "ingest_errors": report.errors, "strategies": {},
     }
     for strategy in config.strategies:
-        ranks, seconds = [], []
-        for n, image in enumerate(images, 1):
-            for caption in data.captions[image]:
-                started = time.perf_counter()
-                hits = rag.search(caption, 10, modality=["image"], strategy=strategy)
-                seconds.append(time.perf_counter() - started)
-                names = [Path(h.source).name for h in hits]
-                ranks.append(names.index(image) + 1 if image in names else 0)
-            if progress:
-                progress(f"t->i {strategy}", n, len(images))
-        ms = np.array(seconds) * 1000
-        results["strategies"][f"t->i {strategy}"] = {
-            **_recall(ranks),
-            "latency": {"p50_ms": float(np.percentile(ms, 50)),
-                        "p95_ms": float(np.percentile(ms, 95))},
-            "latencies_ms": ms.tolist(),
-        }
+        results["strategies"][f"t->i {strategy}"] = _text_to_image(
+            rag, data, images, strategy, progress)
     if "image" in rag.embedder.modalities:
         results["strategies"]["i->t shared"] = _image_to_text(rag, data, images)
+    if config.align_pairs:
+        results["align"] = _with_adapter(rag, config, set(images), progress, lambda tag: {
+            **{f"t->i {s} {tag}": _text_to_image(rag, data, images, s, progress)
+               for s in config.strategies},
+            f"i->t shared {tag}": _image_to_text(rag, data, images),
+        }, results["strategies"])
     return results
+
+
+def _with_adapter(rag: Pipeline, config: Any, evaluated: set[str], progress: Progress | None,
+                  measure: Callable[[str], dict[str, Any]],
+                  into: dict[str, Any]) -> dict[str, Any]:
+    """Train an adapter on the pairs whose images are not evaluated, measure with it mixed
+    into ConSE ("+align") and alone ("adapter"), then remove it from the index."""
+    from ..align import align, remove_adapter, revector_images
+
+    pairs = [p for p in config.align_pairs if Path(p[0]).name not in evaluated]
+    info = align(rag, pairs, progress=progress)
+    info["pairs_dropped_as_evaluated"] = len(config.align_pairs) - len(pairs)
+    into.update(measure("+align"))
+    rag.embedder.adapter.mix = 1.0  # type: ignore[attr-defined]
+    revector_images(rag)
+    into.update(measure("adapter"))
+    remove_adapter(rag)
+    return info
+
+
+def _text_to_image(rag: Pipeline, data: Captions, images: list[str], strategy: str,
+                   progress: Progress | None) -> dict[str, Any]:
+    ranks, seconds = [], []
+    for n, image in enumerate(images, 1):
+        for caption in data.captions[image]:
+            started = time.perf_counter()
+            hits = rag.search(caption, 10, modality=["image"], strategy=strategy)
+            seconds.append(time.perf_counter() - started)
+            names = [Path(h.source).name for h in hits]
+            ranks.append(names.index(image) + 1 if image in names else 0)
+        if progress:
+            progress(f"t->i {strategy}", n, len(images))
+    ms = np.array(seconds) * 1000
+    return {
+        **_recall(ranks),
+        "latency": {"p50_ms": float(np.percentile(ms, 50)),
+                    "p95_ms": float(np.percentile(ms, 95))},
+        "latencies_ms": ms.tolist(),
+    }
 
 
 def _image_to_text(rag: Pipeline, data: Captions, images: list[str]) -> dict[str, Any]:
@@ -171,23 +206,28 @@ def run_classes(data: Classes, index_dir: Path, workdir: Path, config: Any,
     records = [r for r in rag.sources() if r.chunks]
     key = {r.source: "/".join(Path(r.source).parts[-2:]) for r in records}
     classes = sorted(data.files)
-    prompts = embed_texts(rag.embedder, [f"a photo of a {c}." for c in classes], "query")
-    # the stored vector of every image (the LanceDB store's table; other stores: none)
-    table = getattr(rag.store, "_chunks", None)
-    rows = table.to_arrow().select(["id", "source", "vector"]).to_pylist() if table else []
-    correct, total = 0, 0
-    for row in rows:
-        truth = labels.get(key.get(row["source"], ""))
-        if truth is None:
-            continue
-        guess = classes[int(np.argmax(prompts @ np.asarray(row["vector"], dtype=np.float32)))]
-        correct += guess == truth
-        total += 1
+    items = _stored_images(rag)
+    truths = [labels.get(key.get(h.source, "")) for h in items]
+    items = [h for h, t in zip(items, truths, strict=True) if t is not None]
+    truths = [t for t in truths if t is not None]
+
+    def zero_shot(tag: str) -> dict[str, Any]:
+        # each image's stored vector against the class prompts: text->image in one space
+        prompts = embed_texts(rag.embedder, [f"a photo of a {c}." for c in classes], "query")
+        vectors = rag.store.vectors([h.id for h in items])
+        guess = np.argmax(vectors @ prompts.T, axis=1) if len(items) else np.zeros(0, int)
+        hits = [classes[g] == t for g, t in zip(guess, truths, strict=True)]
+        return {f"shared {tag}".strip(): {"zero_shot_top1": float(np.mean(hits)) if hits else 0.0,
+                                          "latency": {"p50_ms": 0.0, "p95_ms": 0.0},
+                                          "latencies_ms": [0.0]}}
+
+    rows = [{"id": h.id, "source": h.source} for h in items]
     results: dict[str, Any] = {
-        "dataset": str(data.path), "kind": "classes", "images": total, "classes": len(classes),
+        "dataset": str(data.path), "kind": "classes", "images": len(items),
+        "classes": len(classes),
         "embedder": rag.embedder.name, "ingest_seconds": report.seconds, "strategies": {},
     }
-    metrics: dict[str, Any] = {"zero_shot_top1": correct / total if total else 0.0}
+    metrics: dict[str, Any] = {"zero_shot_top1": zero_shot("")["shared"]["zero_shot_top1"]}
     if hasattr(rag, "search_image") and "image" in rag.embedder.modalities:
         precisions: list[float] = []
         seconds: list[float] = []
@@ -211,4 +251,16 @@ def run_classes(data: Classes, index_dir: Path, workdir: Path, config: Any,
         metrics["latency"] = {"p50_ms": 0.0, "p95_ms": 0.0}
         metrics["latencies_ms"] = [0.0]
     results["strategies"]["shared"] = metrics
+    if config.align_pairs:
+        results["align"] = _with_adapter(rag, config, set(), progress, zero_shot,
+                                         results["strategies"])
     return results
+
+
+def _stored_images(rag: Pipeline) -> list[Any]:
+    items = getattr(rag.store, "items", None)
+    if items is None:
+        raise ConfigError(f"zero-shot evaluation reads every stored image; the "
+                          f"{getattr(rag.store, 'name', '')} store cannot list them: "
+                          f"evaluate with --store lancedb")
+    return list(items("image"))

@@ -32,6 +32,9 @@ class EvalConfig:
     embedder: str | None = None
     store: str | None = None  # for a new evaluation index: lancedb, milvus[:URI], milvus://...
     generator_options: dict[str, Any] = field(default_factory=dict)
+    # image datasets: image-caption pairs to train an adapter on (``mmrag align``), after
+    # which every strategy is measured again ("+align") and the adapter alone ("adapter")
+    align_pairs: Sequence[tuple[str, str]] = ()
 
 
 def _doc_file(doc_id: str) -> str:

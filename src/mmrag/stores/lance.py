@@ -229,6 +229,58 @@ class LanceStore:
             hit.scores = {"dense": hit.score}
         return hits
 
+    def alt_vectors(self, kind: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The ``kind`` vectors stored for ``ids`` (those that have one)."""
+        table = self._alt_table()
+        if table is None or not ids:
+            return {}
+        rows = table.search().where(f"kind = {quote(kind)} AND " + _in("id", ids)) \
+            .select(["id", "vector"]).limit(len(ids)).to_list()
+        return {r["id"]: np.asarray(r["vector"], dtype=np.float32) for r in rows}
+
+    def update_alt_vectors(self, kind: str, vectors: dict[str, np.ndarray]) -> None:
+        """Replace the ``kind`` vectors of the ids that have one, in one commit."""
+        table = self._alt_table()
+        if table is None or not vectors:
+            return
+        rows = table.search().where(f"kind = {quote(kind)} AND " + _in("id", list(vectors))) \
+            .select(["id", "path"]).limit(len(vectors)).to_list()
+        if not rows:
+            return
+        pa = self._pa
+        flat = np.concatenate([np.asarray(vectors[r["id"]], np.float32) for r in rows])
+        table.merge_insert(["id", "kind"]).when_matched_update_all().execute(
+            pa.Table.from_arrays(
+                [pa.array([r["id"] for r in rows], pa.string()),
+                 pa.array([r["path"] for r in rows], pa.string()),
+                 pa.array([kind] * len(rows), pa.string()),
+                 pa.FixedSizeListArray.from_arrays(pa.array(flat), self.dim)],
+                names=["id", "path", "kind", "vector"],
+            )
+        )
+
+    # -- re-embedding stored items (``mmrag align``) --------------------------------------
+    def items(self, modality: str) -> list[Hit]:
+        """Every stored chunk of one modality, as hits with their meta (score 0)."""
+        rows = self._chunks.search().where(f"modality = {quote(modality)}") \
+            .select(_HIT_COLUMNS).limit(max(self._chunks.count_rows(), 1)).to_list()
+        return [_hit(r, "stored", 0.0) for r in rows]
+
+    def update_vectors(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+        """Give stored chunks new vectors, in one commit (an upsert of their whole rows):
+        a crash leaves either all the old vectors or all the new ones."""
+        if not ids:
+            return
+        table = self._chunks.search().where(_in("id", ids)).limit(len(ids)).to_arrow()
+        row_of = {v: n for n, v in enumerate(table.column("id").to_pylist())}
+        order = [row_of[i] for i in ids if i in row_of]
+        keep = [n for n, i in enumerate(ids) if i in row_of]
+        table = table.take(order).select([f.name for f in self._chunk_schema()])
+        flat = np.ascontiguousarray(np.asarray(vectors, np.float32)[keep]).reshape(-1)
+        column = self._pa.FixedSizeListArray.from_arrays(self._pa.array(flat), self.dim)
+        table = table.set_column(table.schema.get_field_index("vector"), "vector", column)
+        self._chunks.merge_insert("id").when_matched_update_all().execute(table)
+
     # -- image features (image-to-image search) ------------------------------------------
     def _image_table(self, dim: int | None = None) -> Any:
         if self._images is None:

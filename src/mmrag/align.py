@@ -1,0 +1,156 @@
+"""``mmrag align PAIRS``: learn an image adapter from a user's image-caption pairs.
+
+PAIRS is a JSON-lines file (``{"image": "a.jpg", "caption": "..."}``), a two-column TSV
+(image, caption), a COCO captions json, or a Flickr8k(-CN) folder (with ``captions`` and a
+``split`` such as ``train+val``). Relative image paths are read from the file's folder.
+
+The adapter (see :mod:`mmrag.vision.align`) is saved as ``adapter.npz`` in the index and
+named in its manifest; every image already in the index is re-embedded with it (one
+commit), and later ingests and image queries use it. ``remove_adapter`` undoes all that.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .embedders import embed_texts, normalise
+from .errors import ConfigError
+from .index import read_manifest, update_manifest, write_lock
+from .types import Content
+from .vision.align import DEFAULT_MIX, Adapter, TrainConfig, pairs_by_image, train
+
+ADAPTER_FILE = "adapter.npz"
+Progress = Callable[[str, int, int], None]
+
+
+def read_pairs(path: Path, captions: str = "flickr8kenc",
+               split: str | None = "train+val") -> list[tuple[str, str]]:
+    """(absolute image path, caption) pairs from any of the formats above."""
+    from .evaluation.images import read_coco, read_flickr
+
+    if path.is_dir():
+        data = read_flickr(path, captions, split)
+        return [(str(data.images_dir / image), c)
+                for image, texts in sorted(data.captions.items()) for c in texts]
+    if path.suffix == ".json":
+        data = read_coco(path)
+        return [(str(data.images_dir / image), c)
+                for image, texts in sorted(data.captions.items()) for c in texts]
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read pairs ({exc.strerror or exc})") from None
+    pairs = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        if path.suffix == ".jsonl":
+            try:
+                row = json.loads(line)
+                image, caption = row["image"], row.get("caption", row.get("text"))
+            except (ValueError, KeyError, TypeError):
+                raise ConfigError(f"{path}:{number}: expected a JSON object with \"image\" "
+                                  f"and \"caption\", got {line[:80]!r}") from None
+        else:
+            image, _, caption = line.partition("\t")
+        if not caption or not str(caption).strip():
+            raise ConfigError(f"{path}:{number}: no caption for {image!r}")
+        pairs.append((str((path.parent / image).resolve()), str(caption).strip()))
+    return pairs
+
+
+def align(rag: Any, pairs: list[tuple[str, str]], *, mix: float = DEFAULT_MIX,
+          config: TrainConfig | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """Train on ``pairs``, save the adapter in ``rag``'s index, re-embed its images."""
+    embedder = rag.embedder
+    if not hasattr(embedder, "use_adapter"):
+        raise ConfigError(f"embedder {embedder.name!r} has no image adapter; align works on "
+                          f"indexes built with the conse embedder")
+    if not 0.0 <= mix <= 1.0:
+        raise ConfigError(f"mix must be between 0 and 1, got {mix}")
+    images, captions, owner = pairs_by_image(pairs)
+    missing = [p for p in images if not Path(p).is_file()]
+    if missing:
+        raise ConfigError(f"{len(missing)} of {len(images)} paired images are missing, e.g. "
+                          f"{missing[0]}")
+    started = time.perf_counter()
+    encoded = _encode(embedder, images, progress)
+    base = embedder.from_probs(encoded.probs)
+    if progress:
+        progress("captions", 0, len(captions))
+    caption_vectors = embed_texts(embedder.text, captions, "query")
+    adapter = train(encoded.features, caption_vectors, owner, base=base,
+                    config=config or TrainConfig(),
+                    variant=embedder.variants[0], mix=mix)
+    adapter.info["trained_seconds"] = round(time.perf_counter() - started, 1)
+    with write_lock(rag.index_dir):
+        adapter.save(rag.index_dir / ADAPTER_FILE)
+        update_manifest(rag.index_dir, align={"file": ADAPTER_FILE, "mix": mix,
+                                              "trained_at": time.time(), **adapter.info})
+        embedder.use_adapter(adapter)
+        changed = revector_images(rag, progress)
+    return {**adapter.info, "mix": mix, "reembedded_images": changed}
+
+
+def remove_adapter(rag: Any, progress: Progress | None = None) -> int:
+    """Drop the index's adapter and give its images their ConSE vectors back."""
+    with write_lock(rag.index_dir):
+        update_manifest(rag.index_dir, align=None)
+        (rag.index_dir / ADAPTER_FILE).unlink(missing_ok=True)
+        if hasattr(rag.embedder, "use_adapter"):
+            rag.embedder.use_adapter(None)
+        return revector_images(rag, progress)
+
+
+def load_adapter(index_dir: Path, embedder: Any) -> None:
+    """Give ``embedder`` the adapter the index at ``index_dir`` records, if any."""
+    manifest = read_manifest(index_dir) or {}
+    recorded = manifest.get("align")
+    if recorded and hasattr(embedder, "use_adapter"):
+        adapter = Adapter.load(index_dir / recorded["file"], mix=recorded.get("mix"))
+        embedder.use_adapter(adapter)
+
+
+def revector_images(rag: Any, progress: Progress | None = None, batch: int = 256) -> int:
+    """Re-embed every image item from its file (and OCR text) with the embedder as it is
+    now; their "average" vectors follow. Items whose file is gone keep their vectors."""
+    store = rag.store
+    if not hasattr(store, "update_vectors"):
+        raise ConfigError(f"the {getattr(store, 'name', 'current')} store cannot re-embed "
+                          f"items in place; align works with the lancedb store")
+    items = [h for h in store.items("image") if Path(str(h.meta.get("path", ""))).is_file()]
+    for start in range(0, len(items), batch):
+        part = items[start:start + batch]
+        contents = [Content("image", text=h.meta.get("ocr") or None, path=str(h.meta["path"]))
+                    for h in part]
+        vectors = rag.embedder.embed(contents, role="document")
+        ids = [h.id for h in part]
+        store.update_vectors(ids, vectors)
+        texts = store.alt_vectors("text", ids)
+        store.update_alt_vectors("average", {
+            i: normalise(texts[i] + v) for i, v in zip(ids, vectors, strict=True) if i in texts
+        })
+        if progress:
+            progress("re-embed", min(start + batch, len(items)), len(items))
+    store.optimize()
+    return len(items)
+
+
+def _encode(embedder: Any, images: list[str], progress: Progress | None,
+            batch: int = 64) -> Any:
+    from .vision.encoder import Encoded
+
+    probs, features = [], []
+    for start in range(0, len(images), batch):
+        got = embedder.encoder.encode_paths(images[start:start + batch])
+        probs.append(got.probs)
+        features.append(got.features)
+        if progress:
+            progress("images", min(start + batch, len(images)), len(images))
+    return Encoded(np.concatenate(probs), np.concatenate(features))
