@@ -56,7 +56,8 @@ def read_mesh(path: Path) -> Mesh:
                                 "to allow it")
     trimesh = require("trimesh", purpose="reading 3D models")
     try:
-        scene = trimesh.load_scene(str(path))
+        # unprocessed, so NaN vertices are seen here rather than silently dropped
+        scene = trimesh.load_scene(str(path), process=False)
         parts = [g for g in scene.geometry.values() if isinstance(g, trimesh.Trimesh)]
         mesh = scene.to_mesh() if parts else None
     except Exception as exc:  # trimesh raises many kinds (KeyError, ValueError, ...)
@@ -67,9 +68,11 @@ def read_mesh(path: Path) -> Mesh:
     if len(mesh.faces) > max_faces():
         raise IngestError(name, f"too many faces ({len(mesh.faces):,} > {max_faces():,}); "
                                 "raise MMRAG_MESH_MAX_FACES or decimate the model")
-    vertices = np.asarray(mesh.vertices, dtype=np.float64)
-    if not np.isfinite(vertices).all():
+    if not np.isfinite(np.asarray(mesh.vertices)).all():
         raise IngestError(name, "non-finite vertex coordinates (NaN or infinity)")
+    # STL stores each triangle on its own: shared corners must be merged to see edges
+    mesh.merge_vertices()
+    vertices = np.asarray(mesh.vertices, dtype=np.float64)
     faces = np.asarray(mesh.faces, dtype=np.int64)
     if area(vertices, faces).sum() <= 0:
         raise IngestError(name, "degenerate mesh: every face has zero area")
