@@ -15,13 +15,13 @@ from ..mesh.descriptor import similarity
 
 
 def precision_at_k(descriptors: np.ndarray, labels: Sequence[str], k: int) -> float:
-    labels = np.asarray(labels)
-    if k < 1 or k >= len(labels):
-        raise ValueError(f"expected 1 <= k < {len(labels)} (the number of meshes), got {k}")
+    classes = np.asarray(labels)
+    if k < 1 or k >= len(classes):
+        raise ValueError(f"expected 1 <= k < {len(classes)} (the number of meshes), got {k}")
     found = []
     for i, query in enumerate(descriptors):
         scores = similarity(query, descriptors)
         scores[i] = -np.inf
         top = np.argsort(-scores, kind="stable")[:k]
-        found.append(float((labels[top] == labels[i]).mean()))
+        found.append(float((classes[top] == classes[i]).mean()))
     return float(np.mean(found))
