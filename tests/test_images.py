@@ -204,7 +204,8 @@ def test_loader_labels_with_the_index_models(cache, photos, tmp_path, monkeypatc
     monkeypatch.setenv("MMRAG_OCR", "off")
     again = Pipeline.open(tmp_path / "idx")
     assert not again.ingest([photos / "red.png"]).errors
-    assert seen == {"image": {"models": ("lite0",)}}
+    # 3D models' rendered views are labelled with the same models as images
+    assert seen == {"image": {"models": ("lite0",)}, "mesh": {"models": ("lite0",)}}
     assert not list(cache.glob("efficientnet-lite1-*"))  # lite1 was never needed
 
 

@@ -118,18 +118,27 @@ def load_adapter(index_dir: Path, embedder: Any) -> None:
 
 
 def revector_images(rag: Any, progress: Progress | None = None, batch: int = 256) -> int:
-    """Re-embed every image item from its file (and OCR text) with the embedder as it is
-    now; their "average" vectors follow. Items whose file is gone keep their vectors."""
+    """Re-embed every image item from its file (and OCR text), and every 3D model from its
+    rendered views, with the embedder as it is now; images' "average" vectors follow.
+    Items whose files are gone keep their vectors."""
     store = rag.store
     if not hasattr(store, "update_vectors"):
         raise ConfigError(f"the {getattr(store, 'name', 'current')} store cannot re-embed "
                           f"items in place; align works with the lancedb store")
-    items = [h for h in store.items("image") if Path(str(h.meta.get("path", ""))).is_file()]
+    items = [h for h in store.items("image") + store.items("mesh")
+             if _view_paths(h) and all(Path(p).is_file() for p in _view_paths(h))]
     for start in range(0, len(items), batch):
         part = items[start:start + batch]
-        contents = [Content("image", text=h.meta.get("ocr") or None, path=str(h.meta["path"]))
-                    for h in part]
-        vectors = rag.embedder.embed(contents, role="document")
+        contents, owner = [], []
+        for row, hit in enumerate(part):
+            ocr = hit.meta.get("ocr") or None if hit.modality == "image" else None
+            for path in _view_paths(hit):
+                contents.append(Content("image", text=ocr, path=path))
+                owner.append(row)
+        embedded = rag.embedder.embed(contents, role="document")
+        vectors = np.zeros((len(part), embedded.shape[1]), dtype=np.float32)
+        np.add.at(vectors, np.asarray(owner), embedded)
+        vectors = normalise(vectors)  # a model: its views averaged, as at ingest
         ids = [h.id for h in part]
         store.update_vectors(ids, vectors)
         texts = store.alt_vectors("text", ids)
@@ -140,6 +149,12 @@ def revector_images(rag: Any, progress: Progress | None = None, batch: int = 256
             progress("re-embed", min(start + batch, len(items)), len(items))
     store.optimize()
     return len(items)
+
+
+def _view_paths(hit: Any) -> list[str]:
+    if hit.modality == "mesh":
+        return [str(v["path"]) for v in hit.meta.get("views", ())]
+    return [str(hit.meta["path"])] if "path" in hit.meta else []
 
 
 def _encode(embedder: Any, images: list[str], progress: Progress | None,

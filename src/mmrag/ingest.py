@@ -274,21 +274,45 @@ class Ingestor:
         if not pending:
             return
         chunks = [c for p in pending for c in p.chunks]
-        contents = [self._content(c) for c in chunks]
+        # a mesh's descriptor goes to the store's shape table, not into every hit's meta
+        shapes = {c.id: c.meta.pop("shape_descriptor") for c in chunks
+                  if "shape_descriptor" in c.meta}
+        contents, owner = self._contents(chunks)
         if contents:
-            vectors = self.embedder.embed(contents, role="document")
+            vectors = self._pool(self.embedder.embed(contents, role="document"), owner,
+                                 len(chunks))
         else:  # only files with nothing to index, e.g. silent recordings
             vectors = np.zeros((0, self.embedder.dim), dtype=np.float32)
         self.store.write([p.record for p in pending], chunks, vectors)
-        self._write_image_features(chunks, contents)
         path_of = {p.record.source: p.record.path for p in pending}
-        self._write_alt_vectors(chunks, contents, vectors, path_of)
+        self._write_image_features(chunks, contents, owner, path_of)
+        self._write_shapes(chunks, shapes, path_of)
+        first = {row: i for i, row in reversed(list(enumerate(owner)))}
+        single = [i for i, c in enumerate(chunks) if c.modality != "mesh"]
+        self._write_alt_vectors(
+            [chunks[i] for i in single], [contents[first[i]] for i in single],
+            vectors[single], path_of)
         for p in pending:
             (report.added if p.new else report.updated).append(p.record.source)
         report.chunks += len(chunks)
         replaced = [p.replaced_hash for p in pending if p.replaced_hash]
         if self.media_dir is not None and replaced:
             drop_media(self.media_dir, replaced, self.store)
+
+    def _contents(self, chunks: list[Chunk]) -> tuple[list[Content], list[int]]:
+        """What the embedder reads for each chunk, and the chunk each content belongs to:
+        one content per chunk, except a 3D model, read as each of its rendered views."""
+        contents: list[Content] = []
+        owner: list[int] = []
+        for row, chunk in enumerate(chunks):
+            views = chunk.meta.get("views") if chunk.modality == "mesh" else None
+            if views and "image" in self.embedder.modalities:
+                contents += [Content("image", path=str(v["path"])) for v in views]
+                owner += [row] * len(views)
+            else:
+                contents.append(self._content(chunk))
+                owner.append(row)
+        return contents, owner
 
     def _content(self, chunk: Chunk) -> Content:
         """What the embedder reads: an image (a photo, a video frame) by its file when the
@@ -298,6 +322,15 @@ class Ingestor:
         if chunk.modality == "image" and "image" in self.embedder.modalities and "path" in meta:
             return Content("image", text=meta.get("ocr") or None, path=str(meta["path"]))
         return Content.of_text(chunk.text)
+
+    @staticmethod
+    def _pool(vectors: np.ndarray, owner: list[int], rows: int) -> np.ndarray:
+        """One vector per chunk: a model's views averaged (then normalised)."""
+        if len(owner) == rows:
+            return vectors
+        pooled = np.zeros((rows, vectors.shape[1]), dtype=np.float32)
+        np.add.at(pooled, np.asarray(owner), vectors)
+        return normalise(pooled)
 
     def _write_alt_vectors(
         self,
@@ -319,14 +352,36 @@ class Ingestor:
         write("text", ids, paths, texts)
         write("average", ids, paths, normalise(texts + vectors[rows]))
 
-    def _write_image_features(self, chunks: list[Chunk], contents: list[Content]) -> None:
+    def _write_image_features(
+        self, chunks: list[Chunk], contents: list[Content], owner: list[int],
+        path_of: dict[str, str],
+    ) -> None:
+        """Image features for image-to-image search: one row per image, and one per
+        rendered view of a 3D model (all under the model's id, so a photo finds it by its
+        best view)."""
         featurize = getattr(self.embedder, "image_features", None)
         write = getattr(self.store, "write_image_features", None)
         rows = [i for i, c in enumerate(contents) if c.modality == "image"]
         if not rows or featurize is None or write is None:
             return
         features = featurize([contents[i] for i in rows])
-        write([chunks[i].id for i in rows], [str(contents[i].path) for i in rows], features)
+        ids = [chunks[owner[i]].id for i in rows]
+        paths = [
+            path_of[chunks[owner[i]].source] if chunks[owner[i]].modality == "mesh"
+            else str(contents[i].path)
+            for i in rows
+        ]
+        write(ids, paths, features)
+
+    def _write_shapes(
+        self, chunks: list[Chunk], shapes: dict[str, list[float]], path_of: dict[str, str]
+    ) -> None:
+        write = getattr(self.store, "write_shape_descriptors", None)
+        if not shapes or write is None:  # a store without a shape table: no 3D->3D search
+            return
+        found = [c for c in chunks if c.id in shapes]
+        write([c.id for c in found], [path_of[c.source] for c in found],
+              np.asarray([shapes[c.id] for c in found], dtype=np.float32))
 
 
 def drop_media(media_dir: Path, hashes: Sequence[str], store: Store) -> None:

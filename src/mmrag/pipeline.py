@@ -180,7 +180,8 @@ class Pipeline:
         # image is classified once and its labels match its vector.
         variants = getattr(self.embedder, "variants", None)
         options: dict[str, dict[str, object]] = (
-            {"image": {"models": tuple(variants)}} if variants else {}
+            {"image": {"models": tuple(variants)}, "mesh": {"models": tuple(variants)}}
+            if variants else {}
         )
         ingestor = Ingestor(
             self.store, self.embedder, self.chunker, batch_chunks=batch_chunks,
@@ -223,9 +224,11 @@ class Pipeline:
     ) -> list[Hit]:
         """Search with an image file (and optionally words: "this, but at night").
 
-        By default it ranks the indexed images by the image model's pooled features
-        (image-to-image). With ``modality`` naming other kinds (``["text"]``) it searches
-        those with the image's vector in the text space instead (image-to-text).
+        By default it ranks the indexed images and 3D models (by their best rendered view)
+        by the image model's pooled features (image-to-image, image-to-3D; ``modality``
+        ``["mesh"]`` keeps the models only). With ``modality`` naming other kinds
+        (``["text"]``) it searches those with the image's vector in the text space instead
+        (image-to-text).
         """
         if k < 1:
             raise ConfigError(f"k must be a positive number of hits, got {k}")
@@ -249,7 +252,7 @@ class Pipeline:
                 "bm25": self.store.sparse(tokenize(text), depth, cut),
             })
             return fused[:k]
-        if set(modality) - {"image"}:
+        if set(modality) - {"image", "mesh"}:
             vector = self.embedder.embed([query], role="query")[0]
             where = Filter(tuple(modality), source)
             return self.store.dense(vector, k, where)
@@ -257,15 +260,51 @@ class Pipeline:
         ids, gallery = stored() if stored is not None else ([], np.zeros((0, 0)))
         if not ids:
             return []
-        top, scores = rank_by_feature(featurize([query])[0], gallery, min(k, len(ids)))
-        score_of = {ids[i]: float(s) for i, s in zip(top, scores, strict=True)}
-        hits = self.store.get(list(score_of))  # type: ignore[attr-defined]
+        # rows of one 3D model (its views) share an id: it ranks by its best view
+        top, scores = rank_by_feature(featurize([query])[0], gallery, len(ids))
+        score_of: dict[str, float] = {}
+        for i, s in zip(top, scores, strict=True):
+            score_of.setdefault(ids[i], float(s))
+        wanted = set(modality)
+        hits = [h for h in self.store.get(list(score_of)[: max(k * 10, 100)])  # type: ignore[attr-defined]
+                if not wanted or h.modality in wanted]
         for hit in hits:
             hit.score = score_of[hit.id]
             hit.scores = {"image": hit.score}
-        if source:  # applied to the k nearest: fewer than k hits may remain
+        if source:  # applied to the nearest: fewer than k hits may remain
             hits = [h for h in hits if fnmatch(h.source, source)]
-        return hits
+        return hits[:k]
+
+    def search_mesh(self, mesh: str | Path, k: int = 10, *, source: str | None = None) -> list[Hit]:
+        """Search with a 3D model file: the indexed models nearest in shape (3D->3D), by
+        the rotation- and scale-invariant descriptor of :mod:`mmrag.mesh.descriptor`."""
+        from .mesh.descriptor import rank
+        from .mesh.io import read_mesh
+
+        if k < 1:
+            raise ConfigError(f"k must be a positive number of hits, got {k}")
+        stored = getattr(self.store, "shape_descriptors", None)
+        if stored is None:
+            raise ConfigError(
+                f"the {getattr(self.store, 'name', 'configured')!r} store keeps no shape "
+                "descriptors; 3D->3D search needs an index on the lancedb store "
+                "(text and image search find 3D models on any store)"
+            )
+        from .mesh.descriptor import shape_descriptor
+
+        query = read_mesh(Path(mesh))
+        ids, gallery = stored()
+        if not ids:
+            return []
+        top, scores = rank(shape_descriptor(query.vertices, query.faces), gallery, len(ids))
+        score_of = {ids[i]: float(s) for i, s in zip(top, scores, strict=True)}
+        hits = self.store.get(list(score_of)[: max(k * 10, 100)])  # type: ignore[attr-defined]
+        for hit in hits:
+            hit.score = score_of[hit.id]
+            hit.scores = {"shape": hit.score}
+        if source:
+            hits = [h for h in hits if fnmatch(h.source, source)]
+        return sorted(hits, key=lambda h: -h.score)[:k]
 
     def ask(
         self,

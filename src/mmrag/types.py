@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-MODALITIES = ("text", "image", "audio", "video")
+MODALITIES = ("text", "image", "audio", "video", "mesh")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, MmragError
+from ..types import MODALITIES
 
 EXAMPLES = """examples:
   mmrag ingest ~/notes ~/papers
@@ -19,6 +20,8 @@ EXAMPLES = """examples:
   mmrag ask --audio question.wav
   mmrag search "a dog running on the beach" --modality image
   mmrag search --image query.jpg
+  mmrag search "a wooden chair" --modality mesh
+  mmrag search --mesh query.ply
 """
 
 
@@ -42,7 +45,7 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-k", "--top-k", dest="k", type=int, default=None,
                         help="number of hits (clamped to the corpus size)")
     parser.add_argument("--modality", action="append", default=[],
-                        choices=["text", "image", "audio", "video"],
+                        choices=list(MODALITIES),
                         help="only hits of this modality (repeatable)")
     parser.add_argument("--source", metavar="GLOB", default=None,
                         help="only hits whose file path matches GLOB, e.g. '*.pdf'")
@@ -136,11 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
                    "cluster when RAY_ADDRESS is set; slower than the default on one machine)")
 
     p = sub.add_parser("search", parents=[_common(True)], help="hybrid dense + BM25 search")
-    p.add_argument("query", nargs="?", help="the query (or give --audio or --image)")
+    p.add_argument("query", nargs="?", help="the query (or give --audio, --image or --mesh)")
     _audio(p)
     p.add_argument("--image", metavar="FILE", type=Path, default=None,
-                   help="search with an image: similar images, or with --modality text, "
-                   "text about it")
+                   help="search with an image: similar images and 3D models (by their "
+                   "rendered views), or with --modality text, text about it")
+    p.add_argument("--mesh", metavar="FILE", type=Path, default=None,
+                   help="search with a 3D model (.ply .obj .stl .glb .gltf .off): the "
+                   "indexed models nearest in shape, whatever their pose and scale")
     _filters(p)
     _stages(p, answers=False)
 
@@ -328,7 +334,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     from . import render
 
     rag = _open(args)
-    if args.image is not None:
+    if args.mesh is not None:
+        if args.image is not None or args.audio is not None or args.query:
+            raise ConfigError("search --mesh FILE takes no query text, --audio or --image")
+        found = rag.search_mesh(args.mesh, args.k or 10, source=args.source)
+    elif args.image is not None:
         if args.audio is not None:
             raise ConfigError("search takes a query text or --audio FILE, not both with --image")
         found = rag.search_image(args.image, args.k or 10, modality=args.modality,

@@ -8,7 +8,7 @@ import textwrap
 from ..ingest import IngestReport
 from ..types import Answer, Hit
 
-_STAGES = ("dense", "bm25", "image")
+_STAGES = ("dense", "bm25", "image", "shape")
 
 
 def _width() -> int:
@@ -34,6 +34,8 @@ def hits(results: list[Hit]) -> str:
         lines.append(f"{n:>3}. {cite(hit)}  score {hit.score:.4f}")
         if hit.modality == "image" and "labels" in hit.meta:
             lines.extend(indent + line for line in image_lines(hit))
+        elif hit.modality == "mesh" and "geometry" in hit.meta:
+            lines.extend(indent + line for line in mesh_lines(hit))
         else:
             body = textwrap.fill(snippet(hit.text), _width(), initial_indent=indent,
                                  subsequent_indent=indent)
@@ -55,6 +57,18 @@ def image_lines(hit: Hit) -> list[str]:
     lines = [f"image: {meta.get('path', hit.source)}", f"labels: {labels}"]
     if meta.get("ocr"):
         lines.append("ocr: " + snippet(meta["ocr"], 160))
+    return lines
+
+
+def mesh_lines(hit: Hit) -> list[str]:
+    from ..mesh.stats import describe
+
+    meta = hit.meta
+    lines = [f"3D model: {meta.get('mesh', hit.source)}", describe(meta["geometry"])]
+    if meta.get("labels"):
+        lines.append("looks like: " + ", ".join(x["name"] for x in meta["labels"]))
+    if meta.get("path"):
+        lines.append(f"thumbnail: {meta['path']}")
     return lines
 
 

@@ -67,4 +67,4 @@ def loader_for(path: Path) -> Loader | None:
 
 
 # Importing the built-in backends registers them; their heavy imports are lazy.
-from . import audio, html, image, pdf, text, video  # noqa: E402,F401
+from . import audio, html, image, mesh, pdf, text, video  # noqa: E402,F401

@@ -162,6 +162,13 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
             hits = pipeline.search_image(path, k)
         return {"query": file.filename or "image", "hits": [h.to_dict() for h in hits]}
 
+    @api.post("/search/mesh", tags=["query"], response_model=SearchResponse)
+    def search_mesh(file: Annotated[UploadFile, File()], k: QueryK = 10) -> Any:
+        """3D-to-3D search: the indexed 3D models nearest in shape to an uploaded one."""
+        with query_file(file, settings, MESH_SUFFIXES) as path:
+            hits = pipeline.search_mesh(path, k)
+        return {"query": file.filename or "mesh", "hits": [h.to_dict() for h in hits]}
+
     @api.post("/search/audio", tags=["query"], response_model=SearchResponse)
     def search_audio(file: Annotated[UploadFile, File()], k: QueryK = 10) -> Any:
         """A spoken query: transcribed, then searched as text."""
@@ -262,6 +269,7 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
 
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".gif", ".webp"}
+MESH_SUFFIXES = {".ply", ".obj", ".stl", ".glb", ".off"}  # .gltf may need side files
 AUDIO_SUFFIXES = {".wav", ".mp3", ".ogg", ".flac", ".webm", ".m4a", ".mp4"}
 
 
@@ -273,7 +281,8 @@ def capabilities(pipeline: Any) -> dict[str, bool]:
         audio = True
     except MissingDependencyError:
         audio = False
-    return {"image_query": image, "audio_query": audio, "stream": True}
+    mesh = hasattr(getattr(pipeline, "store", None), "shape_descriptors")
+    return {"image_query": image, "audio_query": audio, "mesh_query": mesh, "stream": True}
 
 
 def speech_transcriber() -> Any:

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Modality = Literal["text", "image", "audio", "video"]
+Modality = Literal["text", "image", "audio", "video", "mesh"]
 
 
 class Strict(BaseModel):

@@ -14,7 +14,8 @@ from typing import BinaryIO
 
 from ..errors import MmragError
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".csv", ".json", ".rst"}
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".csv", ".json", ".rst",
+                 ".obj", ".off", ".stl", ".gltf"}  # 3D formats written as text
 BINARY_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".wav", ".mp3", ".ogg",
                    ".oga", ".flac", ".m4a", ".mp4", ".m4v", ".mov", ".webm", ".mkv"}
 CHUNK = 1 << 16
@@ -40,6 +41,9 @@ def sniff(head: bytes) -> str | None:
         (b"OggS", ".ogg"),
         (b"ID3", ".mp3"),
         (b"\x1a\x45\xdf\xa3", ".webm"),
+        (b"glTF", ".glb"),
+        (b"ply\n", ".ply"),
+        (b"ply\r\n", ".ply"),
     ]
     for magic, suffix in signatures:
         if head.startswith(magic):
@@ -70,6 +74,8 @@ def stored_suffix(claimed: str, sniffed: str | None) -> str | None:
         if claimed in TEXT_SUFFIXES:
             return claimed
         return None if claimed in BINARY_SUFFIXES else ".txt"
+    if sniffed is None and claimed == ".stl":
+        return ".stl"  # binary STL has no magic number (an 80-byte free header)
     same = {".jpeg": ".jpg", ".oga": ".ogg", ".mkv": ".webm", ".mov": ".mp4", ".m4v": ".mp4"}
     mp4 = {".mp4", ".m4a"}
     # A .wav that is really a PDF is refused rather than renamed.

@@ -27,6 +27,7 @@ from . import SourceRecord, stores
 from .filters import Filter, quote
 
 _JOURNAL = "write-journal"
+_FEATURE_TABLES = ("image_vectors", "shape_vectors")
 _HIT_COLUMNS = ["id", "source", "modality", "text", "page", "start", "end", "meta"]
 
 
@@ -65,9 +66,9 @@ class LanceStore:
         )
         self._chunks = self._open("chunks", self._chunk_schema())
         self._sources = self._open("sources", self._source_schema())
-        self._images: Any = None  # the "image_vectors" table, opened on first use
+        self._features: dict[str, Any] = {}  # feature tables, opened on first use
         self._alt: Any = None  # the "alt_vectors" table, opened on first use
-        self._feature_cache: tuple[int, list[str], np.ndarray] | None = None
+        self._feature_cache: dict[str, tuple[int, list[str], np.ndarray]] = {}
 
     # -- schema ---------------------------------------------------------------------------
     def _chunk_schema(self) -> Any:
@@ -143,8 +144,8 @@ class LanceStore:
         journal.write_text("\n".join(paths), encoding="utf-8")
         if paths:
             self._chunks.delete(_in("path", paths))
-            if self._image_table() is not None:
-                self._images.delete(_in("path", paths))
+            for table in self._feature_tables():
+                table.delete(_in("path", paths))
             if self._alt_table() is not None:
                 self._alt.delete(_in("path", paths))
         if chunks:
@@ -281,25 +282,28 @@ class LanceStore:
         table = table.set_column(table.schema.get_field_index("vector"), "vector", column)
         self._chunks.merge_insert("id").when_matched_update_all().execute(table)
 
-    # -- image features (image-to-image search) ------------------------------------------
-    def _image_table(self, dim: int | None = None) -> Any:
-        if self._images is None:
-            if "image_vectors" in self._db.list_tables().tables:
-                self._images = self._db.open_table("image_vectors")
+    # -- per-item features searched by numpy: image features, 3D shape descriptors -------
+    # Tables of their own because their widths differ from the index's vectors (1280
+    # pooled image features, a 66-number shape descriptor); several rows may share an id
+    # (the rendered views of one 3D model).
+    def _feature_table(self, name: str, dim: int | None = None) -> Any:
+        if name not in self._features:
+            if name in self._db.list_tables().tables:
+                self._features[name] = self._db.open_table(name)
             elif dim is not None:
                 pa = self._pa
                 schema = pa.schema([("id", pa.string()), ("path", pa.string()),
                                     ("vector", pa.list_(pa.float32(), dim))])
-                self._images = self._db.create_table("image_vectors", schema=schema,
-                                                     exist_ok=True)
-        return self._images
+                self._features[name] = self._db.create_table(name, schema=schema,
+                                                             exist_ok=True)
+        return self._features.get(name)
 
-    def write_image_features(
-        self, ids: Sequence[str], paths: Sequence[str], features: np.ndarray
+    def _write_features(
+        self, name: str, ids: Sequence[str], paths: Sequence[str], features: np.ndarray
     ) -> None:
-        """Replace the image features of ``paths``' files (raw pooled features, one per id)."""
+        """Replace the rows of ``paths``' files in table ``name``."""
         features = np.ascontiguousarray(features, dtype=np.float32)
-        table = self._image_table(features.shape[1])
+        table = self._feature_table(name, features.shape[1])
         table.delete(_in("path", sorted(set(paths))))
         pa = self._pa
         dim = features.shape[1]
@@ -308,22 +312,46 @@ class LanceStore:
              pa.FixedSizeListArray.from_arrays(pa.array(features.reshape(-1)), dim)],
             names=["id", "path", "vector"],
         ))
-        self._feature_cache = None
+        self._feature_cache.pop(name, None)
 
-    def image_features(self) -> tuple[list[str], np.ndarray]:
-        """All stored image ids and their raw features (cached until the next write)."""
-        table = self._image_table()
+    def _read_features(self, name: str) -> tuple[list[str], np.ndarray]:
+        """All ids of table ``name`` and their features (cached until the next write)."""
+        table = self._feature_table(name)
         if table is None:
             return [], np.zeros((0, 0), dtype=np.float32)
         version = int(table.version)
-        if self._feature_cache is None or self._feature_cache[0] != version:
+        cached = self._feature_cache.get(name)
+        if cached is None or cached[0] != version:
             data = table.to_arrow()
             ids = data.column("id").to_pylist()
             flat = data.column("vector").combine_chunks()
             width = flat.type.list_size
             matrix = flat.values.to_numpy(zero_copy_only=False).reshape(-1, width)
-            self._feature_cache = (version, ids, matrix.astype(np.float32, copy=False))
-        return self._feature_cache[1], self._feature_cache[2]
+            cached = (version, ids, matrix.astype(np.float32, copy=False))
+            self._feature_cache[name] = cached
+        return cached[1], cached[2]
+
+    def _feature_tables(self) -> list[Any]:
+        return [t for t in (self._feature_table(n) for n in _FEATURE_TABLES) if t is not None]
+
+    def write_image_features(
+        self, ids: Sequence[str], paths: Sequence[str], features: np.ndarray
+    ) -> None:
+        """Replace the image features of ``paths``' files (raw pooled features)."""
+        self._write_features("image_vectors", ids, paths, features)
+
+    def image_features(self) -> tuple[list[str], np.ndarray]:
+        """All stored image ids and their raw features (an id may repeat: a model's views)."""
+        return self._read_features("image_vectors")
+
+    def write_shape_descriptors(
+        self, ids: Sequence[str], paths: Sequence[str], descriptors: np.ndarray
+    ) -> None:
+        """Replace the 3D shape descriptors of ``paths``' files (one per model)."""
+        self._write_features("shape_vectors", ids, paths, descriptors)
+
+    def shape_descriptors(self) -> tuple[list[str], np.ndarray]:
+        return self._read_features("shape_vectors")
 
     def get(self, ids: Sequence[str]) -> list[Hit]:
         """The chunks with these ids, in the order asked (missing ids are left out)."""
@@ -345,8 +373,8 @@ class LanceStore:
         journal.write_text("\n".join(r.path for r in gone), encoding="utf-8")
         self._sources.delete(where)
         self._chunks.delete(where)
-        if self._image_table() is not None:
-            self._images.delete(where)
+        for table in self._feature_tables():
+            table.delete(where)
         if self._alt_table() is not None:
             self._alt.delete(where)
         journal.unlink(missing_ok=True)
@@ -385,8 +413,8 @@ class LanceStore:
     def optimize(self) -> None:
         self._chunks.optimize()
         self._sources.optimize()
-        if self._image_table() is not None:
-            self._images.optimize()
+        for table in self._feature_tables():
+            table.optimize()
         self._maybe_build_ann()
 
     def _maybe_build_ann(self) -> None:

@@ -119,8 +119,9 @@ def chunk_sections(
     """Turn a loader's sections into chunks with stable ids and their spans."""
     chunks: list[Chunk] = []
     for section in sections:
-        # An image is one retrievable unit: its text (labels, OCR) describes it whole.
-        texts = [section.text] if section.modality == "image" else windows(section.text, config)
+        # An image or a 3D model is one retrievable unit: its text describes it whole.
+        whole = section.modality in ("image", "mesh")
+        texts = [section.text] if whole else windows(section.text, config)
         for text in texts:
             i = len(chunks)
             chunks.append(

@@ -92,7 +92,8 @@ function player(hit) {
 }
 
 function visual(hit) {
-  if (hit.modality === "image") {
+  // a 3D model shows its first rendered view (meta.path); an image shows itself
+  if (hit.modality === "image" || (hit.modality === "mesh" && hit.meta && hit.meta.path)) {
     const path = (hit.meta && hit.meta.path) || hit.source;
     return el("img", { class: "thumb", loading: "lazy", alt: fileName(path),
                        src: "/api/thumb?path=" + encodeURIComponent(path) });
