@@ -156,5 +156,20 @@ def test_ann_index_is_built_past_the_threshold(tmp_path, corpus):
     rag.store.ann_threshold = 3
     rag.ingest([corpus])
     indexed = [i for i in rag.store._chunks.list_indices() if "vector" in i.columns]
-    assert indexed, "expected an IVF_PQ index once past the threshold"
+    assert indexed, "expected an ANN index once past the threshold"
+    assert "hnsw" in str(indexed[0].index_type).lower() and not rag.store._vector_index_is_pq()
     assert rag.search("Faulkner 1929", k=1)[0].span.page == 3
+    # filters still apply through the graph search
+    assert all(h.source.endswith(".pdf") for h in rag.search("novel", k=5, source="*.pdf"))
+
+
+def test_an_older_ivf_pq_index_still_searches_with_refine(tmp_path, corpus):
+    from lancedb.index import IvfPq
+
+    rag = Pipeline.open(tmp_path / "idx", embedder="hash", create=True)
+    rag.ingest([corpus])
+    rag.store._chunks.create_index("vector", config=IvfPq(
+        distance_type="cosine", num_partitions=1, num_sub_vectors=8), replace=True)
+    reopened = Pipeline.open(tmp_path / "idx")
+    assert reopened.store._vector_index_is_pq()
+    assert reopened.search("Faulkner 1929", k=1)[0].span.page == 3
