@@ -67,6 +67,25 @@ def test_search_returns_hit_shapes(loaded: TestClient):
     assert pdf["span"] == {"page": 3}
 
 
+def test_search_and_ask_take_the_cli_filters(client: TestClient, rag: Pipeline, tmp_path: Path):
+    docs = tmp_path / "tagged"
+    docs.mkdir()
+    (docs / "tea.md").write_text("# Tea\n\n" + TEA_EN)
+    rag.ingest([docs], tags=["drinks"])
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "tea2.md").write_text("# Tea again\n\n" + TEA_EN)
+    rag.ingest([tmp_path / "plain"])
+    tagged = client.post("/api/search", json={"query": "tea", "k": 5, "tags": ["drinks"]})
+    assert tagged.status_code == 200
+    assert {h["source"].rsplit("/", 1)[-1] for h in tagged.json()["hits"]} == {"tea.md"}
+    untagged = client.post("/api/search", json={"query": "tea", "k": 5, "tags": ["none"]})
+    assert untagged.json()["hits"] == []
+    asked = client.post("/api/ask", json={"question": "tea?", "tags": ["drinks"]})
+    assert asked.status_code == 200
+    cited = asked.json()["citations"]
+    assert cited and all(c["source"].endswith("tea.md") for c in cited)
+
+
 def test_unknown_keys_and_bad_values_are_rejected(loaded: TestClient):
     assert loaded.post("/api/search", json={"query": "x", "top_k": 3}).status_code == 422
     assert loaded.post("/api/search", json={"query": "x", "k": 0}).status_code == 422

@@ -6,7 +6,7 @@ Responses reuse the library's own shapes (``Hit.to_dict``, ``Answer.to_dict``) s
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,20 +17,32 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SearchRequest(Strict):
-    query: str = Field(min_length=1, max_length=2000)
-    k: int = Field(10, ge=1, le=100)
+class QueryFilters(Strict):
+    """Where to look; the same filters as the CLI's ``--modality --source --tag --after
+    --before`` and ``Pipeline.search``."""
+
     modality: list[Modality] = []
     source: str | None = Field(None, description="only hits whose file path matches this glob")
-    strategy: str | None = Field(None, description="hybrid, fusion, dense or bm25")
+    tags: list[str] = Field([], description="only hits from files ingested with any of these tags")
+    after: float | None = Field(None, description="only timed hits (audio, video) ending after "
+                                "this second")
+    before: float | None = Field(None, description="only timed hits starting before this second")
+    strategy: str | None = Field(None, description="shared/hybrid, text, average, fusion, dense "
+                                 "or bm25")
+
+    def options(self) -> dict[str, Any]:
+        return {"modality": self.modality, "source": self.source, "tags": self.tags,
+                "after": self.after, "before": self.before, "strategy": self.strategy}
 
 
-class AskRequest(Strict):
+class SearchRequest(QueryFilters):
+    query: str = Field(min_length=1, max_length=2000)
+    k: int = Field(10, ge=1, le=100)
+
+
+class AskRequest(QueryFilters):
     question: str = Field(min_length=1, max_length=2000)
     k: int = Field(5, ge=1, le=50)
-    modality: list[Modality] = []
-    source: str | None = None
-    strategy: str | None = None
 
 
 class IngestPathRequest(Strict):
