@@ -28,8 +28,11 @@ def _rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         columns = ANSWER_COLUMNS
     rows = []
     for name, values in parts.items():
-        rows.append([name] + [f"{values.get(c, 0.0):.3f}" for c in columns]
-                    + [f"{values['latency']['p50_ms']:.0f}", f"{values['latency']['p95_ms']:.0f}"])
+        # a run that did not measure a column (zero-shot only, after an adapter) shows "-"
+        timed = any(values.get("latencies_ms", [0.0]))
+        rows.append([name] + [f"{values[c]:.3f}" if c in values else "-" for c in columns]
+                    + ([f"{values['latency']['p50_ms']:.0f}", f"{values['latency']['p95_ms']:.0f}"]
+                       if timed else ["-", "-"]))
     return header, rows
 
 
