@@ -21,8 +21,7 @@ import numpy as np
 
 from .embedders import embed_texts, normalise
 from .errors import ConfigError
-from .index import read_manifest, update_manifest, write_lock
-from .types import Content
+from .index import update_manifest, write_lock
 from .vision.align import DEFAULT_MIX, Adapter, TrainConfig, pairs_by_image, train
 
 ADAPTER_FILE = "adapter.npz"
@@ -82,9 +81,7 @@ def align(rag: Any, pairs: list[tuple[str, str]], *, mix: float = DEFAULT_MIX,
     started = time.perf_counter()
     encoded = _encode(embedder, images, progress)
     base = embedder.from_probs(encoded.probs)
-    if progress:
-        progress("captions", 0, len(captions))
-    caption_vectors = embed_texts(embedder.text, captions, "query")
+    caption_vectors = _embed_captions(embedder.text, captions, progress)
     adapter = train(encoded.features, caption_vectors, owner, base=base,
                     config=config or TrainConfig(),
                     variant=embedder.variants[0], mix=mix)
@@ -108,37 +105,33 @@ def remove_adapter(rag: Any, progress: Progress | None = None) -> int:
         return revector_images(rag, progress)
 
 
-def load_adapter(index_dir: Path, embedder: Any) -> None:
-    """Give ``embedder`` the adapter the index at ``index_dir`` records, if any."""
-    manifest = read_manifest(index_dir) or {}
-    recorded = manifest.get("align")
-    if recorded and hasattr(embedder, "use_adapter"):
+def load_adapter(index_dir: Path, embedder: Any, recorded: dict[str, Any]) -> None:
+    """Give ``embedder`` the adapter that the manifest of ``index_dir`` records."""
+    if hasattr(embedder, "use_adapter"):
         adapter = Adapter.load(index_dir / recorded["file"], mix=recorded.get("mix"))
         embedder.use_adapter(adapter)
 
 
 def revector_images(rag: Any, progress: Progress | None = None, batch: int = 256) -> int:
-    """Re-embed every image item from its file (and OCR text), and every 3D model from its
-    rendered views, with the embedder as it is now; images' "average" vectors follow.
-    Items whose files are gone keep their vectors."""
+    """Re-embed every image item (from its file and OCR text) and every 3D model (from its
+    rendered views) the way ingest does, with the embedder as it is now; images' "average"
+    vectors follow. Items whose files are gone keep their vectors."""
+    from .ingest import embedder_inputs, pool_views
+
     store = rag.store
     if not hasattr(store, "update_vectors"):
         raise ConfigError(f"the {getattr(store, 'name', 'current')} store cannot re-embed "
                           f"items in place; align works with the lancedb store")
-    items = [h for h in store.items("image") + store.items("mesh")
-             if _view_paths(h) and all(Path(p).is_file() for p in _view_paths(h))]
+    modalities = rag.embedder.modalities
+    items = []
+    for hit in store.items("image") + store.items("mesh"):
+        contents, _ = embedder_inputs([hit], modalities)
+        if all(c.path and Path(c.path).is_file() for c in contents):
+            items.append(hit)
     for start in range(0, len(items), batch):
         part = items[start:start + batch]
-        contents, owner = [], []
-        for row, hit in enumerate(part):
-            ocr = hit.meta.get("ocr") or None if hit.modality == "image" else None
-            for path in _view_paths(hit):
-                contents.append(Content("image", text=ocr, path=path))
-                owner.append(row)
-        embedded = rag.embedder.embed(contents, role="document")
-        vectors = np.zeros((len(part), embedded.shape[1]), dtype=np.float32)
-        np.add.at(vectors, np.asarray(owner), embedded)
-        vectors = normalise(vectors)  # a model: its views averaged, as at ingest
+        contents, owner = embedder_inputs(part, modalities)
+        vectors = pool_views(rag.embedder.embed(contents, role="document"), owner, len(part))
         ids = [h.id for h in part]
         store.update_vectors(ids, vectors)
         texts = store.alt_vectors("text", ids)
@@ -151,10 +144,14 @@ def revector_images(rag: Any, progress: Progress | None = None, batch: int = 256
     return len(items)
 
 
-def _view_paths(hit: Any) -> list[str]:
-    if hit.modality == "mesh":
-        return [str(v["path"]) for v in hit.meta.get("views", ())]
-    return [str(hit.meta["path"])] if "path" in hit.meta else []
+def _embed_captions(text: Any, captions: list[str], progress: Progress | None,
+                    batch: int = 256) -> np.ndarray:
+    parts = []
+    for start in range(0, len(captions), batch):
+        parts.append(embed_texts(text, captions[start:start + batch], "query"))
+        if progress:
+            progress("captions", min(start + batch, len(captions)), len(captions))
+    return np.concatenate(parts)
 
 
 def _encode(embedder: Any, images: list[str], progress: Progress | None,

@@ -21,7 +21,7 @@ import numpy as np
 
 from ._lazy import require
 from .embedders import describe, embedders
-from .ingest import Ingestor, IngestReport, discover, drop_media
+from .ingest import Ingestor, IngestReport, content_for, discover, drop_media
 from .stores import SourceRecord
 
 
@@ -53,7 +53,8 @@ class _Prepare:
         chunks = [c for p in done for c in p.chunks]
         vectors = (
             self.ingestor.embedder.embed(
-                [self.ingestor._content(c) for c in chunks], role="document"
+                [content_for(c, self.ingestor.embedder.modalities) for c in chunks],
+                role="document"
             )
             if chunks else np.zeros((0, self.ingestor.embedder.dim), dtype=np.float32)
         )

@@ -13,9 +13,10 @@ import hashlib
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -277,9 +278,9 @@ class Ingestor:
         # a mesh's descriptor goes to the store's shape table, not into every hit's meta
         shapes = {c.id: c.meta.pop("shape_descriptor") for c in chunks
                   if "shape_descriptor" in c.meta}
-        contents, owner = self._contents(chunks)
+        contents, owner = embedder_inputs(chunks, self.embedder.modalities)
         if contents:
-            vectors = self._pool(self.embedder.embed(contents, role="document"), owner,
+            vectors = pool_views(self.embedder.embed(contents, role="document"), owner,
                                  len(chunks))
         else:  # only files with nothing to index, e.g. silent recordings
             vectors = np.zeros((0, self.embedder.dim), dtype=np.float32)
@@ -298,39 +299,6 @@ class Ingestor:
         replaced = [p.replaced_hash for p in pending if p.replaced_hash]
         if self.media_dir is not None and replaced:
             drop_media(self.media_dir, replaced, self.store)
-
-    def _contents(self, chunks: list[Chunk]) -> tuple[list[Content], list[int]]:
-        """What the embedder reads for each chunk, and the chunk each content belongs to:
-        one content per chunk, except a 3D model, read as each of its rendered views."""
-        contents: list[Content] = []
-        owner: list[int] = []
-        for row, chunk in enumerate(chunks):
-            views = chunk.meta.get("views") if chunk.modality == "mesh" else None
-            if views and "image" in self.embedder.modalities:
-                contents += [Content("image", path=str(v["path"])) for v in views]
-                owner += [row] * len(views)
-            else:
-                contents.append(self._content(chunk))
-                owner.append(row)
-        return contents, owner
-
-    def _content(self, chunk: Chunk) -> Content:
-        """What the embedder reads: an image (a photo, a video frame) by its file when the
-        embedder reads images, with its OCR text; everything else by its text (a photo's
-        labels and OCR text for a text-only embedder, a recording's transcript)."""
-        meta = chunk.meta
-        if chunk.modality == "image" and "image" in self.embedder.modalities and "path" in meta:
-            return Content("image", text=meta.get("ocr") or None, path=str(meta["path"]))
-        return Content.of_text(chunk.text)
-
-    @staticmethod
-    def _pool(vectors: np.ndarray, owner: list[int], rows: int) -> np.ndarray:
-        """One vector per chunk: a model's views averaged (then normalised)."""
-        if len(owner) == rows:
-            return vectors
-        pooled = np.zeros((rows, vectors.shape[1]), dtype=np.float32)
-        np.add.at(pooled, np.asarray(owner), vectors)
-        return normalise(pooled)
 
     def _write_alt_vectors(
         self,
@@ -382,6 +350,56 @@ class Ingestor:
         found = [c for c in chunks if c.id in shapes]
         write([c.id for c in found], [path_of[c.source] for c in found],
               np.asarray([shapes[c.id] for c in found], dtype=np.float32))
+
+
+class Item(Protocol):
+    """What the embedder inputs are made from: a chunk being ingested, or a stored hit."""
+
+    @property
+    def modality(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def meta(self) -> dict[str, Any]: ...
+
+
+def embedder_inputs(
+    items: Sequence[Item], modalities: Collection[str]
+) -> tuple[list[Content], list[int]]:
+    """What the embedder reads for each item, and the item each content belongs to:
+    one content per item, except a 3D model, read as each of its rendered views."""
+    contents: list[Content] = []
+    owner: list[int] = []
+    for row, item in enumerate(items):
+        views = item.meta.get("views") if item.modality == "mesh" else None
+        if views and "image" in modalities:
+            contents += [Content("image", path=str(v["path"])) for v in views]
+            owner += [row] * len(views)
+        else:
+            contents.append(content_for(item, modalities))
+            owner.append(row)
+    return contents, owner
+
+
+def content_for(item: Item, modalities: Collection[str]) -> Content:
+    """What the embedder reads: an image (a photo, a video frame) by its file when the
+    embedder reads images, with its OCR text; everything else by its text (a photo's
+    labels and OCR text for a text-only embedder, a recording's transcript)."""
+    meta = item.meta
+    if item.modality == "image" and "image" in modalities and "path" in meta:
+        return Content("image", text=meta.get("ocr") or None, path=str(meta["path"]))
+    return Content.of_text(item.text)
+
+
+def pool_views(vectors: np.ndarray, owner: list[int], rows: int) -> np.ndarray:
+    """One vector per item: a model's views averaged (then normalised)."""
+    if len(owner) == rows:
+        return vectors
+    pooled = np.zeros((rows, vectors.shape[1]), dtype=np.float32)
+    np.add.at(pooled, np.asarray(owner), vectors)
+    return normalise(pooled)
 
 
 def drop_media(media_dir: Path, hashes: Sequence[str], store: Store) -> None:

@@ -144,7 +144,7 @@ class Pipeline:
         if manifest.get("align"):
             from .align import load_adapter
 
-            load_adapter(path, emb)
+            load_adapter(path, emb, manifest["align"])
         kept = stores.create(manifest["store"], dim=emb.dim, **store_options(path, manifest))
         if kept.interrupted():
             # A write was killed: clean up now unless a live writer holds the lock (then the

@@ -432,7 +432,7 @@ def cmd_align(args: argparse.Namespace) -> int:
 
     rag = _open(args)
     if args.remove:
-        n = remove_adapter(rag, _bars())
+        n = remove_adapter(rag, _Bars())
         _emit(args, {"removed": True, "reembedded_images": n},
               f"adapter removed; {n} images have their ConSE vectors again")
         return 0
@@ -442,7 +442,7 @@ def cmd_align(args: argparse.Namespace) -> int:
     if not pairs:
         raise ConfigError(f"{args.pairs}: no image-caption pairs found")
     info = align(rag, pairs, mix=DEFAULT_MIX if args.mix is None else args.mix,
-                 progress=_bars())
+                 progress=_Bars())
     held = info["held_out_recall@10"]
     shown = ", ".join(f"{k} {v:.3f}" for k, v in held.items())
     _emit(args, info, f"adapter trained on {info['images']} images / {info['captions']} "
@@ -451,22 +451,28 @@ def cmd_align(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bars() -> Any:
-    """A progress callback drawing one tqdm bar per stage on stderr."""
-    from tqdm import tqdm
+class _Bars:
+    """A progress callback drawing one tqdm bar per stage on stderr; a stage's bar closes
+    when it completes (a later pass of the same stage gets a new bar)."""
 
-    bars: dict[str, Any] = {}
+    def __init__(self) -> None:
+        self.bars: dict[str, Any] = {}
 
-    def progress(stage: str, done: int, total: int) -> None:
-        bar = bars.get(stage)
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, file=sys.stderr, leave=False)
+            bar = self.bars[stage] = tqdm(total=total, desc=stage, file=sys.stderr, leave=False)
         bar.total = total
         bar.update(done - bar.n)
         if done >= total:
-            bar.close()
+            self.bars.pop(stage).close()
 
-    return progress
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+        self.bars.clear()
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -487,17 +493,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         embedder=args.embedder, store=args.store,
         align_pairs=_eval_pairs(args) if args.align else (),
     )
-    progress = None
-    bars: dict[str, Any] = {}
-    if not args.no_progress:
-        from tqdm import tqdm
-
-        def progress(stage: str, done: int, total: int) -> None:
-            bar = bars.get(stage)
-            if bar is None:
-                bar = bars[stage] = tqdm(total=total, desc=stage, file=sys.stderr, leave=False)
-            bar.total = total
-            bar.update(done - bar.n)
+    bars = _Bars()
+    progress = None if args.no_progress else bars
 
     with tempfile.TemporaryDirectory(prefix="mmrag-eval-") as tmp:
         index = args.index or Path(tmp) / "index"
@@ -512,8 +509,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             else:
                 results = run_classes(data, index, workdir, config, progress)
         finally:
-            for bar in bars.values():
-                bar.close()
+            bars.close()
     written = report.write(results, args.out)
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
