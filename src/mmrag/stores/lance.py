@@ -204,14 +204,19 @@ class LanceStore:
         its text's embedding ("text") or the mean of that and its image vector ("average")."""
         table = self._alt_table(create=True)
         table.delete(f"kind = {quote(kind)} AND " + _in("path", sorted(set(paths))))
+        table.add(self._alt_rows(kind, ids, paths, vectors))
+
+    def _alt_rows(
+        self, kind: str, ids: Sequence[str], paths: Sequence[str], vectors: np.ndarray
+    ) -> Any:
         pa = self._pa
         flat = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
-        table.add(pa.Table.from_arrays(
+        return pa.Table.from_arrays(
             [pa.array(list(ids), pa.string()), pa.array(list(paths), pa.string()),
              pa.array([kind] * len(ids), pa.string()),
              pa.FixedSizeListArray.from_arrays(pa.array(flat), self.dim)],
             names=["id", "path", "kind", "vector"],
-        ))
+        )
 
     def has_alt(self, kind: str) -> bool:
         table = self._alt_table()
@@ -252,17 +257,10 @@ class LanceStore:
             .select(["id", "path"]).limit(len(vectors)).to_list()
         if not rows:
             return
-        pa = self._pa
-        flat = np.concatenate([np.asarray(vectors[r["id"]], np.float32) for r in rows])
-        table.merge_insert(["id", "kind"]).when_matched_update_all().execute(
-            pa.Table.from_arrays(
-                [pa.array([r["id"] for r in rows], pa.string()),
-                 pa.array([r["path"] for r in rows], pa.string()),
-                 pa.array([kind] * len(rows), pa.string()),
-                 pa.FixedSizeListArray.from_arrays(pa.array(flat), self.dim)],
-                names=["id", "path", "kind", "vector"],
-            )
-        )
+        table.merge_insert(["id", "kind"]).when_matched_update_all().execute(self._alt_rows(
+            kind, [r["id"] for r in rows], [r["path"] for r in rows],
+            np.stack([vectors[r["id"]] for r in rows]),
+        ))
 
     # -- re-embedding stored items (``mmrag align``) --------------------------------------
     def items(self, modality: str) -> list[Hit]:
