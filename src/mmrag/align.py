@@ -6,7 +6,9 @@ PAIRS is a JSON-lines file (``{"image": "a.jpg", "caption": "..."}``), a two-col
 
 The adapter (see :mod:`mmrag.vision.align`) is saved as ``adapter.npz`` in the index and
 named in its manifest; every image already in the index is re-embedded with it (one
-commit), and later ingests and image queries use it. ``remove_adapter`` undoes all that.
+commit per 256 items: a killed run leaves some images re-embedded and some not, which
+running ``align`` or ``remove_adapter`` again sets right), and later ingests and image
+queries use it. ``remove_adapter`` undoes all that.
 """
 
 from __future__ import annotations
