@@ -34,7 +34,7 @@ def test_search_json_shape(indexed, capsys):
     for hit in hits:
         assert {"id", "score", "modality", "source", "span", "text", "scores"} <= set(hit)
         assert hit["modality"] == "text"
-        assert {"dense", "rrf"} <= set(hit["scores"]) or {"bm25", "rrf"} <= set(hit["scores"])
+        assert "weighted" in hit["scores"] and {"dense", "bm25"} & set(hit["scores"])
     assert hits[0]["source"].endswith("panda.txt")
 
 

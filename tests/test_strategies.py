@@ -67,6 +67,10 @@ def test_tune_learns_weights_and_saves_them(mixed, tmp_path, capsys):
     assert result["mrr@10"] >= result["rrf_mrr@10"]
     manifest = read_manifest(mixed.index_dir)
     assert manifest["fusion"] == {"method": "weighted", "weights": result["weights"]}
+    learned = result["hybrid"]
+    assert 0.0 <= learned["dense_weight"] <= 1.0
+    assert learned["mrr@10"] >= learned["rrf_mrr@10"]
+    assert manifest["hybrid"] == {"method": "weighted", "dense_weight": learned["dense_weight"]}
     reopened = Pipeline.open(mixed.index_dir)
     hits = reopened.search("who is my favourite harpist", k=1, strategy="fusion")
     assert hits[0].source == "memo1.mp3" and "weighted" in hits[0].scores
@@ -103,3 +107,24 @@ def test_ingest_tag_flag_and_search_tag_flag(rag, corpus, capsys):
     assert main(["search", "tea", "--tag", "t1", "--json", "--index", str(rag.index_dir)]) == 0
     hits = json.loads(capsys.readouterr().out)
     assert hits and all(h["source"].endswith("tea.md") for h in hits)
+
+
+def test_hybrid_fuses_by_weighted_scores_or_by_rank(mixed, tmp_path):
+    weighted = mixed.search("green tea", k=3)
+    assert {"dense_norm", "bm25_norm", "weighted"} <= set(weighted[0].scores)
+    ranked = mixed.search("green tea", k=3, strategy="hybrid-rrf")
+    assert {"dense_rank", "bm25_rank", "rrf"} <= set(ranked[0].scores)
+    # all BM25 or all dense: the fused order is that retriever's own order (min-max puts
+    # each list's last hit at 0, level with the hits it missed, so compare above that)
+    for weight, alone in ((0.0, "bm25"), (1.0, "dense")):
+        only = Pipeline(mixed.index_dir, mixed.embedder, mixed.store, mixed.generator,
+                        mixed.chunker, hybrid={"dense_weight": weight})
+        own = [h.id for h in only.search("green tea market", k=50, strategy=alone)]
+        fused = [h.id for h in only.search("green tea market", k=50)]
+        assert len(own) >= 2 and fused[:len(own) - 1] == own[:-1]
+    with pytest.raises(Exception, match=r"unknown hybrid option\(s\) \['weight'\]"):
+        Pipeline(mixed.index_dir, mixed.embedder, mixed.store, mixed.generator,
+                 mixed.chunker, hybrid={"weight": 0.5})
+    with pytest.raises(Exception, match="dense_weight must be in"):
+        Pipeline(mixed.index_dir, mixed.embedder, mixed.store, mixed.generator,
+                 mixed.chunker, hybrid={"dense_weight": 2})

@@ -55,3 +55,19 @@ def test_bm25_ignores_documents_without_the_term(tmp_path):
     assert [h.id for h in store.sparse(tokenize("长城"), k=10)] == ["c1"]
     assert [h.id for h in store.sparse(tokenize("Tea"), k=10)] == ["c2"]
     assert store.sparse([], k=10) == []
+
+
+def test_an_index_from_before_stemming_is_rebuilt_by_the_next_ingest(tmp_path):
+    from lancedb.index import FTS
+
+    store = _store(tmp_path, ["green teas from china", "长城很长"])
+    assert [h.id for h in store.sparse(tokenize("tea"), k=10)] == ["c0"]
+    # the full-text index an older mmrag made: no stemming
+    store._chunks.create_index("tokens", replace=True, config=FTS(
+        base_tokenizer="whitespace", lower_case=True, stem=False, remove_stop_words=False,
+        ascii_folding=False, with_position=False))
+    assert store.sparse(tokenize("tea"), k=10) == []
+    assert store.upgrade() is True
+    assert [h.id for h in store.sparse(tokenize("tea"), k=10)] == ["c0"]
+    assert [h.id for h in store.sparse(tokenize("长城"), k=10)] == ["c1"]
+    assert store.upgrade() is False

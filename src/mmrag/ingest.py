@@ -187,6 +187,8 @@ class Ingestor:
         self._flush(pending, report)
         if report.added or report.updated or report.recovered:
             self.store.optimize()
+        elif hasattr(self.store, "upgrade"):
+            self.store.upgrade()  # indexes an older mmrag made, rebuilt in place
         report.seconds = time.perf_counter() - started
         return report
 

@@ -39,7 +39,7 @@ from .rerankers import Reranker, rerankers
 from .retrieval import Retriever
 from .retrieval.alt_vectors import AltVectorRetriever
 from .retrieval.fusion import fuse_rrf
-from .retrieval.hybrid import HybridRetriever
+from .retrieval.hybrid import HybridRetriever, hybrid_options
 from .retrieval.image import rank_by_feature
 from .retrieval.modality_fusion import ModalityFusionRetriever
 from .retrieval.single import BM25Retriever, DenseRetriever
@@ -64,6 +64,7 @@ class Pipeline:
         rerank_depth: int = 20,
         strategy: str = "hybrid",
         fusion: dict[str, Any] | None = None,
+        hybrid: dict[str, Any] | None = None,
     ):
         self.index_dir = index_dir
         self.embedder = embedder
@@ -74,18 +75,23 @@ class Pipeline:
         self.refiner = refiner or refiners.create("none")
         self.rerank_depth = rerank_depth
         fusion = fusion or {}
-        hybrid = HybridRetriever(store, embedder)
+        # how dense and BM25 rankings are fused ({"method": "weighted" | "rrf",
+        # "dense_weight": 0.5}), the same in every strategy that fuses them
+        hybrid = hybrid_options(hybrid, f"{index_dir}/mmrag.json")
+        both = HybridRetriever(store, embedder, **hybrid)  # type: ignore[arg-type]
         self.retrievers: dict[str, Retriever] = {
-            "hybrid": hybrid,
+            "hybrid": both,
             # the three strategies of the design: one shared space (images by their image
             # vectors), everything as text, and per-modality retrievers fused
-            "shared": hybrid,
-            "text": AltVectorRetriever(store, embedder, "text"),
-            "average": AltVectorRetriever(store, embedder, "average"),
+            "shared": both,
+            "text": AltVectorRetriever(store, embedder, "text", hybrid=hybrid),
+            "average": AltVectorRetriever(store, embedder, "average", hybrid=hybrid),
             "fusion": ModalityFusionRetriever(
                 store, embedder, method=fusion.get("method", "rrf"),
-                weights=fusion.get("weights", {}),
+                weights=fusion.get("weights", {}), hybrid=hybrid,
             ),
+            # hybrid fused by reciprocal rank, to compare with the default in evaluation
+            "hybrid-rrf": HybridRetriever(store, embedder, **{**hybrid, "method": "rrf"}),  # type: ignore[arg-type]
             "dense": DenseRetriever(store, embedder),
             "bm25": BM25Retriever(store),
         }
@@ -163,7 +169,7 @@ class Pipeline:
         return cls(
             path, emb, kept, gen, chunker, reranker=rer, refiner=ref,
             strategy=strategy or manifest.get("strategy", "hybrid"),
-            fusion=manifest.get("fusion"),
+            fusion=manifest.get("fusion"), hybrid=manifest.get("hybrid"),
         )
 
     def ingest(

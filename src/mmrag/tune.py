@@ -5,6 +5,9 @@ modality's ranking is computed once per query; then every weight vector on a sim
 (step 0.1) is scored by mean reciprocal rank of the first relevant hit in the top 10, and
 the best is kept (ties go to the most even weights). Weights are saved in the index's
 manifest and used by the ``fusion`` strategy with the weighted method.
+
+The same grid picks the dense share of hybrid retrieval (dense cosine against BM25, both
+min-max normalised), which every strategy that fuses the two then uses.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
-from .retrieval.fusion import fuse_weighted
+from .retrieval.fusion import fuse_rrf, fuse_weighted
+from .retrieval.hybrid import HybridRetriever
 from .retrieval.modality_fusion import ModalityFusionRetriever
 from .types import Hit
 
@@ -79,8 +83,6 @@ def tune(
     names = sorted({m for _, r in per_query for m in r})
     if not names:
         raise ConfigError("the index is empty: ingest files before tuning")
-    from .retrieval.fusion import fuse_rrf
-
     rrf = sum(reciprocal_rank(fuse_rrf(r), q.relevant) for q, r in per_query) / len(per_query)
     best: tuple[float, float, dict[str, float]] | None = None
     for weights in simplex(names):
@@ -91,5 +93,23 @@ def tune(
         evenness = -max(weights.values())
         if best is None or (mrr, evenness) > (best[0], best[1]):
             best = (mrr, evenness, weights)
+    assert best is not None
+    return best[2], best[0], rrf
+
+
+def tune_hybrid(
+    retriever: HybridRetriever, devset: Sequence[DevQuery], depth: int = 50
+) -> tuple[float, float, float]:
+    """(best dense weight, its MRR@10, MRR@10 of reciprocal rank fusion) for hybrid search."""
+    per_query = [(q, retriever.rankings(q.query, depth)) for q in devset]
+    rrf = sum(reciprocal_rank(fuse_rrf(r), q.relevant) for q, r in per_query) / len(per_query)
+    best: tuple[float, float, float] | None = None
+    for weights in simplex(["bm25", "dense"]):
+        mrr = sum(
+            reciprocal_rank(fuse_weighted(r, weights), q.relevant) for q, r in per_query
+        ) / len(per_query)
+        evenness = -max(weights.values())
+        if best is None or (mrr, evenness) > (best[0], best[1]):
+            best = (mrr, evenness, weights["dense"])
     assert best is not None
     return best[2], best[0], rrf

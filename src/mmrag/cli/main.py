@@ -62,7 +62,8 @@ def _stages(parser: argparse.ArgumentParser, answers: bool) -> None:
                         help="retrieval strategy: shared (= hybrid: dense + BM25, images by "
                         "their image vectors), text (images by their text), average (by the "
                         "mean of both), "
-                        "fusion (one retriever per modality, fused), dense or bm25 alone; "
+                        "fusion (one retriever per modality, fused), hybrid-rrf (dense + BM25 "
+                        "fused by reciprocal rank), dense or bm25 alone; "
                         "default: the index's")
     parser.add_argument("--reranker", default=None, help="rerank stage: mmr, llm, cross-encoder")
     if not answers:
@@ -169,7 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("sources", parents=[_common(True)], help="list the ingested files")
 
     p = sub.add_parser("tune", parents=[_common(True)],
-                       help="learn per-modality fusion weights from a labelled dev set")
+                       help="learn the dense/BM25 and per-modality fusion weights from a labelled "
+                   "dev set")
     p.add_argument("devset", type=Path,
                    help='JSON lines: {"query": "...", "relevant": ["path or id", ...]}')
 
@@ -203,7 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Flickr8k(-CN) caption file: flickr8kenc (default), flickr8kzhc, ...")
     p.add_argument("--strategies", default=None,
                    help="comma-separated retrieval strategies to compare (default: "
-                   "hybrid,dense,bm25 for BEIR; shared,text,average,fusion for captions)")
+                   "hybrid,hybrid-rrf,dense,bm25 for BEIR; shared,text,average,fusion for "
+                   "captions)")
     p.add_argument("--generators", default="extractive",
                    help="QA: comma-separated answerers to compare, e.g. extractive,llm,hybrid")
     p.add_argument("--limit", type=int, default=None, help="evaluate only N queries")
@@ -411,18 +414,30 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 def cmd_tune(args: argparse.Namespace) -> int:
     from ..index import update_manifest
+    from ..retrieval.hybrid import HybridRetriever
     from ..retrieval.modality_fusion import ModalityFusionRetriever
-    from ..tune import read_devset, tune
+    from ..tune import read_devset, tune, tune_hybrid
 
     rag = _open(args)
     devset = read_devset(args.devset)
-    retriever = ModalityFusionRetriever(rag.store, rag.embedder, method="weighted")
+    dense_weight, hybrid_mrr, hybrid_rrf = tune_hybrid(
+        HybridRetriever(rag.store, rag.embedder), devset
+    )
+    hybrid = {"method": "weighted", "dense_weight": dense_weight}
+    retriever = ModalityFusionRetriever(rag.store, rag.embedder, method="weighted", hybrid=hybrid)
     weights, mrr, rrf = tune(retriever, devset)
-    update_manifest(rag.index_dir, fusion={"method": "weighted", "weights": weights})
-    data = {"weights": weights, "mrr@10": mrr, "rrf_mrr@10": rrf, "queries": len(devset)}
+    update_manifest(rag.index_dir, hybrid=hybrid,
+                    fusion={"method": "weighted", "weights": weights})
+    data = {"weights": weights, "mrr@10": mrr, "rrf_mrr@10": rrf, "queries": len(devset),
+            "hybrid": {"dense_weight": dense_weight, "mrr@10": hybrid_mrr,
+                       "rrf_mrr@10": hybrid_rrf}}
     shown = ", ".join(f"{m} {w:.1f}" for m, w in weights.items())
-    _emit(args, data, f"learned weights {shown}: MRR@10 {mrr:.3f} on {len(devset)} queries "
-          f"(reciprocal rank fusion: {rrf:.3f}); saved in {rag.index_dir}")
+    _emit(args, data, "\n".join([
+        f"hybrid: dense {dense_weight:.1f}, BM25 {1 - dense_weight:.1f}: MRR@10 "
+        f"{hybrid_mrr:.3f} (reciprocal rank fusion: {hybrid_rrf:.3f})",
+        f"per modality: {shown}: MRR@10 {mrr:.3f} (reciprocal rank fusion: {rrf:.3f})",
+        f"learned on {len(devset)} queries; saved in {rag.index_dir}",
+    ]))
     return 0
 
 
@@ -486,7 +501,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     data = detect(args.dataset, args.corpus, args.split, args.captions)
     config = EvalConfig(
         strategies=[s for s in (args.strategies or (
-            "shared,text,average,fusion" if data.kind == "captions" else "hybrid,dense,bm25"
+            "shared,text,average,fusion" if data.kind == "captions"
+            else "hybrid,hybrid-rrf,dense,bm25"
         )).split(",") if s],
         generators=[g for g in args.generators.split(",") if g],
         limit=args.limit, corpus_limit=args.corpus_limit, seed=args.seed,

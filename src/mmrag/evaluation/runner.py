@@ -23,7 +23,7 @@ CUTOFFS = (1, 5, 10)
 
 @dataclass
 class EvalConfig:
-    strategies: Sequence[str] = ("hybrid", "dense", "bm25")
+    strategies: Sequence[str] = ("hybrid", "hybrid-rrf", "dense", "bm25")
     generators: Sequence[str] = ("extractive",)
     limit: int | None = None
     corpus_limit: int | None = None

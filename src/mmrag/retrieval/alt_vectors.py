@@ -14,7 +14,7 @@ text) both behave exactly like ``hybrid``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
 from typing import Any
 
@@ -22,7 +22,6 @@ from ..embedders import Embedder, embed_texts
 from ..stores.filters import Filter
 from ..text.tokenize import tokenize
 from ..types import MODALITIES, Hit
-from .fusion import RRF_K, fuse_rrf
 from .hybrid import HybridRetriever
 
 
@@ -33,10 +32,11 @@ class AltVectorRetriever:
     kind: str
     depth: int = 4
     min_candidates: int = 50
+    hybrid: dict[str, Any] = field(default_factory=dict)  # HybridRetriever's fusion options
 
     def __post_init__(self) -> None:
         # one fallback retriever (and its BM25 thread) for the life of this one
-        self._hybrid = HybridRetriever(self.store, self.embedder)
+        self._hybrid = HybridRetriever(self.store, self.embedder, **self.hybrid)
 
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
         has_alt = getattr(self.store, "has_alt", None)
@@ -59,4 +59,4 @@ class AltVectorRetriever:
             dense += [h for h in images if source is None or fnmatch(h.source, source)]
         dense.sort(key=lambda h: -h.score)
         sparse = self.store.sparse(tokenize(query), candidates, where)
-        return fuse_rrf({"dense": dense[:candidates], "bm25": sparse}, k=RRF_K)[:k]
+        return self._hybrid.fuse(dense[:candidates], sparse)[:k]

@@ -1,16 +1,37 @@
-"""Dense + BM25 hybrid retrieval fused by reciprocal rank."""
+"""Dense + BM25 hybrid retrieval, fused by a weighted sum of normalised scores or by rank.
+
+The default is a convex combination of min-max normalised scores, ``dense_weight`` for the
+dense cosine and the rest for BM25: Bruch, Gai and Ingber ("An Analysis of Fusion Functions
+for Hybrid Retrieval", TOIS 2023) found it beats reciprocal rank fusion in and out of domain,
+because RRF throws away how far ahead a retriever's first hits stand. On SciFact it gave
+nDCG@10 0.717 against RRF's 0.707 (docs/benchmarks.md). ``method="rrf"`` keeps RRF.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..embedders import Embedder, embed_texts
+from ..errors import ConfigError
 from ..stores import Store
 from ..stores.filters import Filter
 from ..text.tokenize import tokenize
 from ..types import Hit
-from .fusion import RRF_K, fuse_rrf
+from .fusion import RRF_K, fuse_rrf, fuse_weighted
+
+METHODS = ("weighted", "rrf")
+OPTIONS = ("method", "dense_weight", "rrf_k")
+
+
+def hybrid_options(options: dict[str, object] | None, where: str = "hybrid") -> dict[str, object]:
+    """Check the fusion options kept in an index's manifest (``"hybrid"``)."""
+    options = dict(options or {})
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown hybrid option(s) {unknown}; expected {list(OPTIONS)}")
+    return options
 
 
 @dataclass
@@ -21,6 +42,8 @@ class HybridRetriever:
     # beyond k so that a document ranked 12th by both retrievers can still reach the top 10.
     depth: int = 4
     min_candidates: int = 50
+    method: str = "weighted"
+    dense_weight: float = 0.5
     rrf_k: int = RRF_K
     # BM25 runs in a thread while the query is embedded and the vector searched: both the
     # embedder (ctypes) and LanceDB release the GIL, so the two overlap.
@@ -29,11 +52,29 @@ class HybridRetriever:
         repr=False,
     )
 
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ConfigError(f"hybrid fusion must be one of {list(METHODS)}, got {self.method!r}")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ConfigError(f"hybrid dense_weight must be in [0, 1], got {self.dense_weight}")
+
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
         if not query.strip():
             return []
+        return self.fuse(**self.rankings(query, k, where))[:k]
+
+    def rankings(self, query: str, k: int, where: Filter | None = None) -> dict[str, list[Hit]]:
+        """The dense and BM25 rankings that ``retrieve`` fuses (``mmrag tune`` weighs them)."""
         candidates = max(k * self.depth, self.min_candidates)
         sparse = self._pool.submit(self.store.sparse, tokenize(query), candidates, where)
         vector = embed_texts(self.embedder, [query], "query")[0]
         dense = self.store.dense(vector, candidates, where)
-        return fuse_rrf({"dense": dense, "bm25": sparse.result()}, k=self.rrf_k)[:k]
+        return {"dense": dense, "bm25": sparse.result()}
+
+    def fuse(self, dense: Sequence[Hit], bm25: Sequence[Hit]) -> list[Hit]:
+        """One ranking from a dense and a BM25 ranking of the same chunks."""
+        rankings = {"dense": dense, "bm25": bm25}
+        if self.method == "rrf":
+            return fuse_rrf(rankings, k=self.rrf_k)
+        weights = {"dense": self.dense_weight, "bm25": 1.0 - self.dense_weight}
+        return fuse_weighted(rankings, weights)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ..embedders import Embedder
 from ..stores import Store
@@ -28,13 +29,14 @@ class ModalityFusionRetriever:
     weights: Mapping[str, float] = field(default_factory=dict)
     normaliser: str = "minmax"
     rrf_k: int = RRF_K
+    hybrid: dict[str, Any] = field(default_factory=dict)  # each modality's dense+BM25 fusion
 
     def __post_init__(self) -> None:
         if self.method not in ("rrf", "weighted"):
             from ..errors import ConfigError
 
             raise ConfigError(f"fusion method must be 'rrf' or 'weighted', got {self.method!r}")
-        self._inner = HybridRetriever(self.store, self.embedder)
+        self._inner = HybridRetriever(self.store, self.embedder, **self.hybrid)
 
     def modalities(self, where: Filter | None) -> list[str]:
         wanted = where.modalities if where and where.modalities else MODALITIES

@@ -27,8 +27,8 @@ class QueryFilters(Strict):
     after: float | None = Field(None, description="only timed hits (audio, video) ending after "
                                 "this second")
     before: float | None = Field(None, description="only timed hits starting before this second")
-    strategy: str | None = Field(None, description="shared/hybrid, text, average, fusion, dense "
-                                 "or bm25")
+    strategy: str | None = Field(None, description="shared/hybrid, text, average, fusion, "
+                                 "hybrid-rrf, dense or bm25")
 
     def options(self) -> dict[str, Any]:
         return {"modality": self.modality, "source": self.source, "tags": self.tags,

@@ -3,7 +3,8 @@ search of its own (Milvus before 2.5) or whose scores are not global (Milvus Lit
 each segment with its own statistics).
 
 Scores are Lucene/LanceDB BM25 (k1=1.2, b=0.75, idf = ln(1 + (N - df + 0.5)/(df + 0.5)))
-over the whole collection, so a ranking equals LanceDB's on the same chunks. The index is
+over the whole collection, and terms are stemmed (English Snowball) on both sides as
+LanceDB's index does, so a ranking equals LanceDB's on the same chunks. The index is
 rebuilt from the store, which stays the one source of truth: nothing is persisted that
 could disagree with it. It holds one posting per distinct (term, chunk), about 40 bytes,
 so it suits up to a few million chunks; past that, use a Milvus 2.5+ server's BM25.
@@ -15,6 +16,8 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+
+from ..text.tokenize import stem
 
 K1 = 1.2
 B = 0.75
@@ -34,7 +37,7 @@ class LocalBM25:
         index = cls()
         for chunk_id, tokens in rows:
             row = len(index.ids)
-            terms = tokens.split()
+            terms = stem(tokens.split())
             index.ids.append(chunk_id)
             index.lengths.append(len(terms))
             for term, tf in Counter(terms).items():
@@ -53,7 +56,7 @@ class LocalBM25:
             return []
         avgdl = sum(self.lengths) / n or 1.0
         scores: dict[int, float] = {}
-        for term in dict.fromkeys(t for t in tokens if t.strip()):
+        for term in dict.fromkeys(stem([t for t in tokens if t.strip()])):
             posting = self.postings.get(term)
             if not posting:
                 continue

@@ -146,8 +146,11 @@ class MilvusStore:
         if native_bm25:
             # mmrag segments (rjieba for Chinese) into space-separated lower-case words;
             # the analyser only has to split on spaces. Lite's "standard" splits on \w+,
-            # which gives the same words; a server's "whitespace" does exactly that.
-            analyzer = {"tokenizer": "standard" if self.lite else "whitespace"}
+            # which gives the same words; a server's "whitespace" does exactly that. Words
+            # are stemmed (English Snowball) on both sides, as LanceDB's index does; Milvus
+            # Lite ignores analyser filters, so its own BM25 (bm25="native") does not stem.
+            analyzer = {"tokenizer": "standard" if self.lite else "whitespace",
+                        "filter": [{"type": "stemmer", "language": "english"}]}
             schema.add_field("tokens", dt.VARCHAR, max_length=65535, enable_analyzer=True,
                              analyzer_params=analyzer)
             schema.add_field("sparse", dt.SPARSE_FLOAT_VECTOR)
