@@ -58,3 +58,27 @@ def test_weighted_fusion_matches_hand_computed_values():
     for hit in fused:
         assert math.isclose(hit.score, expected[hit.id])
     assert fused[0].scores["text_norm"] == 1.0 and fused[0].scores["audio"] == 0.1
+
+
+def test_a_query_is_embedded_once_however_many_stages_ask():
+    import numpy as np
+
+    from mmrag.embedders import QUERY_CACHE_SIZE, embed_query
+
+    class Counting:
+        name, dim, modalities, config = "counting", 2, frozenset({"text"}), {}
+        calls = 0
+
+        def embed(self, items, *, role):
+            Counting.calls += 1
+            return np.array([[len(i.text), 1.0] for i in items], np.float32)
+
+    emb = Counting()
+    first = embed_query(emb, "tea")
+    assert embed_query(emb, "tea") is first and Counting.calls == 1
+    assert not first.flags.writeable
+    for n in range(QUERY_CACHE_SIZE):
+        embed_query(emb, f"q{n}")
+    embed_query(emb, "tea")  # evicted by 1,024 newer queries: embedded again
+    assert Counting.calls == QUERY_CACHE_SIZE + 2
+    assert embed_query(Counting(), "tea") is not first  # per embedder

@@ -7,6 +7,9 @@ prefixes; CLIP models ignore the role).
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -45,6 +48,39 @@ def describe(embedder: Embedder) -> dict[str, Any]:
 
 def embed_texts(embedder: Embedder, texts: Sequence[str], role: Role) -> np.ndarray:
     return embedder.embed([Content.of_text(t) for t in texts], role=role)
+
+
+QUERY_CACHE_SIZE = 1024
+_query_cache: weakref.WeakKeyDictionary[Any, OrderedDict[str, np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+_query_lock = threading.Lock()
+
+
+def embed_query(embedder: Embedder, text: str) -> np.ndarray:
+    """The query vector of ``text``, remembered for the embedder's last 1,024 queries.
+
+    One question is embedded by several stages (the retriever, each modality of the
+    ``fusion`` strategy, the refiner, the MMR reranker) and often asked again (paging, the
+    web page, evaluation of several strategies); embedding is most of a search's time (about
+    16 of 30 ms), so each stage after the first gets it free. The vector is read-only.
+    """
+    with _query_lock:
+        try:
+            cache = _query_cache.setdefault(embedder, OrderedDict())
+        except TypeError:  # an embedder that cannot be weakly referenced: no cache
+            cache = None
+        if cache is not None and text in cache:
+            cache.move_to_end(text)
+            return cache[text]
+    vector = embed_texts(embedder, [text], "query")[0]
+    vector.flags.writeable = False
+    if cache is not None:
+        with _query_lock:
+            cache[text] = vector
+            while len(cache) > QUERY_CACHE_SIZE:
+                cache.popitem(last=False)
+    return vector
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..embedders import Embedder, embed_texts
+from ..embedders import Embedder, embed_query
 from ..types import Hit
 from . import rerankers
 
@@ -30,7 +30,7 @@ class MMR:
         if len(hits) < 2:
             return list(hits)
         vectors = self.store.vectors([h.id for h in hits])
-        q = embed_texts(self.embedder, [query], "query")[0]
+        q = embed_query(self.embedder, query)
         relevance = vectors @ q
         similarity = vectors @ vectors.T
         chosen: list[int] = []

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
 from typing import Any
 
-from ..embedders import Embedder, embed_texts
+from ..embedders import Embedder, embed_query
 from ..stores.filters import Filter
 from ..text.tokenize import tokenize
 from ..types import MODALITIES, Hit
@@ -48,7 +48,7 @@ class AltVectorRetriever:
         wanted = where.modalities if where and where.modalities else MODALITIES
         base = where or Filter()
         source = base.source
-        vector = embed_texts(self.embedder, [query], "query")[0]
+        vector = embed_query(self.embedder, query)
         dense: list[Hit] = []
         others = tuple(m for m in wanted if m != "image")
         if others:

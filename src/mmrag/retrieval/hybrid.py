@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..embedders import Embedder, embed_texts
+from ..embedders import Embedder, embed_query
 from ..errors import ConfigError
 from ..stores import Store
 from ..stores.filters import Filter
@@ -67,7 +67,7 @@ class HybridRetriever:
         """The dense and BM25 rankings that ``retrieve`` fuses (``mmrag tune`` weighs them)."""
         candidates = max(k * self.depth, self.min_candidates)
         sparse = self._pool.submit(self.store.sparse, tokenize(query), candidates, where)
-        vector = embed_texts(self.embedder, [query], "query")[0]
+        vector = embed_query(self.embedder, query)
         dense = self.store.dense(vector, candidates, where)
         return {"dense": dense, "bm25": sparse.result()}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..embedders import Embedder, embed_texts
+from ..embedders import Embedder, embed_query
 from ..stores import Store
 from ..stores.filters import Filter
 from ..text.tokenize import tokenize
@@ -19,7 +19,7 @@ class DenseRetriever:
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
         if not query.strip():
             return []
-        return self.store.dense(embed_texts(self.embedder, [query], "query")[0], k, where)
+        return self.store.dense(embed_query(self.embedder, query), k, where)
 
 
 @dataclass

@@ -63,7 +63,7 @@ def _stemmer() -> Callable[[list[str]], list[str]]:
     from .._lazy import require
 
     stemmer = require("Stemmer", "milvus", purpose="English stemming for in-process BM25")
-    return stemmer.Stemmer("english").stemWords  # type: ignore[no-any-return]
+    return stemmer.Stemmer("english").stemWords
 
 
 def stem(tokens: list[str]) -> list[str]:
