@@ -269,3 +269,36 @@ def test_image_and_text_together(index, photos):
     hits = rag.search_image(photos / "red.png", k=3, text="open 24 hours")
     assert hits and {"dense", "rrf"} <= set(hits[0].scores) | {"rrf"}
     assert any(h.source.endswith("sign.png") for h in hits)  # the words pull the sign in
+
+
+def test_a_ray_worker_does_the_plain_ingests_model_work(cache, photos, tmp_path):
+    """Ray ingest's worker (run here in process) embeds a batch, the driver writes it: the
+    index gets the image features and alternative vectors that the plain ingest writes."""
+    import pickle
+
+    from mmrag.distributed import _Prepare
+    from mmrag.embedders import describe
+    from mmrag.ingest import IngestReport, discover
+
+    plain = Pipeline.open(tmp_path / "plain", embedder="conse-hash", create=True)
+    expected = plain.ingest([photos])
+    split = Pipeline.open(tmp_path / "split", embedder="conse-hash", create=True)
+    writer = split.ingestor()
+    assert writer.extras == {"image_features", "shapes", "alt_vectors"}
+    files = discover([photos], IngestReport(), [])
+    worker = _Prepare(describe(split.embedder), {}, chunker=writer.chunker,
+                      media_dir=writer.media_dir, loader_options=writer.loader_options,
+                      tags=writer.tags, extras=writer.extras)
+    out = worker({"shown": [s for s, _ in files], "path": [str(p) for _, p in files]})
+    embedded, report = pickle.loads(out["result"][0])
+    writer.write(embedded, report)
+    split.store.optimize()
+    assert sorted(report.added) == sorted(expected.added) and report.chunks == expected.chunks
+    assert {e[0] for e in report.errors} == {e[0] for e in expected.errors}
+    for query in ("red.png", "blue_circle.jpg"):
+        a, b = plain.search_image(photos / query, k=3), split.search_image(photos / query, k=3)
+        assert a and [(h.id, round(h.score, 5)) for h in a] == [
+            (h.id, round(h.score, 5)) for h in b]
+    for strategy in ("text", "average"):
+        a, b = (p.search("open 24 hours", k=3, strategy=strategy) for p in (plain, split))
+        assert [(h.id, round(h.score, 5)) for h in a] == [(h.id, round(h.score, 5)) for h in b]

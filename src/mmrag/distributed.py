@@ -17,11 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ._lazy import require
 from .embedders import describe, embedders
-from .ingest import Ingestor, IngestReport, content_for, discover, drop_media
+from .ingest import Ingestor, IngestReport, discover
 from .stores import SourceRecord
 
 
@@ -37,7 +35,7 @@ class _Known:
 
 
 class _Prepare:
-    """A Ray Data map_batches worker: (shown, path) rows -> pickled per-file results."""
+    """A Ray Data map_batches worker: (shown, path) rows -> pickled embedded batches."""
 
     def __init__(self, embedder: dict[str, Any], hashes: dict[str, str], **ingest: Any):
         emb = embedders.create(embedder["name"], **embedder.get("config", {}))
@@ -50,19 +48,15 @@ class _Prepare:
             for shown, path in zip(batch["shown"], batch["path"], strict=True)
         ]
         done = [p for p in pending if p is not None]
-        chunks = [c for p in done for c in p.chunks]
-        vectors = (
-            self.ingestor.embedder.embed(
-                [content_for(c, self.ingestor.embedder.modalities) for c in chunks],
-                role="document"
-            )
-            if chunks else np.zeros((0, self.ingestor.embedder.dim), dtype=np.float32)
-        )
-        return {"result": [pickle.dumps((done, np.asarray(vectors, dtype=np.float32), report))]}
+        # the same model work as a plain ingest: vectors (a 3D model's views pooled), image
+        # features, shape descriptors and alternative vectors, for the driver to write
+        embedded = self.ingestor.embed(done) if done else None
+        return {"result": [pickle.dumps((embedded, report))]}
 
 
 def ray_ingest(pipeline: Any, paths: Sequence[str | Path], files_per_task: int = 8,
-               workers: int | None = None, transcriber: str = "whisper") -> IngestReport:
+               workers: int | None = None, transcriber: str = "whisper",
+               tags: Sequence[str] = ()) -> IngestReport:
     """``pipeline.ingest(paths)`` with the per-file work in Ray Data tasks."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no telemetry by default
     ray = require("ray", extra="distributed", purpose="distributed ingest")
@@ -77,6 +71,7 @@ def ray_ingest(pipeline: Any, paths: Sequence[str | Path], files_per_task: int =
 
     started = time.perf_counter()
     store = pipeline.store
+    writer = pipeline.ingestor(transcriber=transcriber, tags=tags)
     with write_lock(pipeline.index_dir):
         store.refresh()
         report = IngestReport(recovered=store.recover())
@@ -86,8 +81,9 @@ def ray_ingest(pipeline: Any, paths: Sequence[str | Path], files_per_task: int =
             ds = ray.data.from_items(
                 [{"shown": shown, "path": str(path)} for shown, path in files]
             ).repartition(max(1, len(files) // files_per_task))
-            ingest = dict(chunker=pipeline.chunker, media_dir=pipeline.index_dir / "media",
-                          transcriber=transcriber)
+            ingest = dict(chunker=writer.chunker, media_dir=writer.media_dir,
+                          transcriber=transcriber, loader_options=writer.loader_options,
+                          tags=writer.tags, extras=writer.extras)
             results = ds.map_batches(
                 _Prepare, batch_size=files_per_task, concurrency=workers or 1,
                 fn_constructor_kwargs=dict(embedder=describe(pipeline.embedder),
@@ -95,23 +91,14 @@ def ray_ingest(pipeline: Any, paths: Sequence[str | Path], files_per_task: int =
             )
             for batch in results.iter_batches(batch_size=1, batch_format="numpy"):
                 for blob in batch["result"]:
-                    _write(pipeline, store, pickle.loads(blob), report)
+                    embedded, part = pickle.loads(blob)
+                    for name in ("unchanged", "errors", "notes"):
+                        getattr(report, name).extend(getattr(part, name))
+                    if embedded is not None:
+                        writer.write(embedded, report)
         if report.added or report.updated or report.recovered:
             store.optimize()
+        elif hasattr(store, "upgrade"):
+            store.upgrade()
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _write(pipeline: Any, store: Any, result: tuple[Any, ...], report: IngestReport) -> None:
-    done, vectors, part = result
-    for name in ("unchanged", "errors", "notes"):
-        getattr(report, name).extend(getattr(part, name))
-    if not done:
-        return
-    store.write([p.record for p in done], [c for p in done for c in p.chunks], vectors)
-    for p in done:
-        (report.added if p.new else report.updated).append(p.record.source)
-    report.chunks += len(vectors)
-    replaced = [p.replaced_hash for p in done if p.replaced_hash]
-    if replaced:
-        drop_media(pipeline.index_dir / "media", replaced, store)

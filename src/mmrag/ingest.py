@@ -150,8 +150,11 @@ class Ingestor:
         transcriber: str = "whisper",
         loader_options: dict[str, dict[str, object]] | None = None,
         tags: Sequence[str] = (),
+        extras: Collection[str] | None = None,
     ):
         self.store = store
+        # what the store keeps beside vectors; a Ray worker, which has no store, is told
+        self.extras = frozenset(extras) if extras is not None else store_extras(store)
         self.embedder = embedder
         self.chunker = chunker
         self.batch_chunks = batch_chunks
@@ -274,8 +277,12 @@ class Ingestor:
         return _Pending(record, chunks, new=previous is None, replaced_hash=replaced)
 
     def _flush(self, pending: list[_Pending], report: IngestReport) -> None:
-        if not pending:
-            return
+        if pending:
+            self.write(self.embed(pending), report)
+
+    def embed(self, pending: list[_Pending]) -> Embedded:
+        """The model work for a batch of files, with no store write: their vectors, and the
+        extras the store keeps (``self.extras``). Run here or in a Ray worker."""
         chunks = [c for p in pending for c in p.chunks]
         # a mesh's descriptor goes to the store's shape table, not into every hit's meta
         shapes = {c.id: c.meta.pop("shape_descriptor") for c in chunks
@@ -286,54 +293,73 @@ class Ingestor:
                                  len(chunks))
         else:  # only files with nothing to index, e.g. silent recordings
             vectors = np.zeros((0, self.embedder.dim), dtype=np.float32)
-        self.store.write([p.record for p in pending], chunks, vectors)
         path_of = {p.record.source: p.record.path for p in pending}
-        self._write_image_features(chunks, contents, owner, path_of)
-        self._write_shapes(chunks, shapes, path_of)
-        first = {row: i for i, row in reversed(list(enumerate(owner)))}
-        single = [i for i, c in enumerate(chunks) if c.modality != "mesh"]
-        self._write_alt_vectors(
-            [chunks[i] for i in single], [contents[first[i]] for i in single],
-            vectors[single], path_of)
-        for p in pending:
+        done = Embedded(pending, vectors)
+        if "shapes" in self.extras:
+            done.shapes = shapes
+        if "image_features" in self.extras:
+            done.features = self._image_features(chunks, contents, owner, path_of)
+        if "alt_vectors" in self.extras:
+            first = {row: i for i, row in reversed(list(enumerate(owner)))}
+            single = [i for i, c in enumerate(chunks) if c.modality != "mesh"]
+            done.alt = self._alt_vectors(
+                [chunks[i] for i in single], [contents[first[i]] for i in single],
+                vectors[single], path_of)
+        return done
+
+    def write(self, done: Embedded, report: IngestReport) -> None:
+        """Write one embedded batch: chunks and vectors, then the extras."""
+        chunks = [c for p in done.pending for c in p.chunks]
+        self.store.write([p.record for p in done.pending], chunks, done.vectors)
+        path_of = {p.record.source: p.record.path for p in done.pending}
+        if done.features is not None:
+            self.store.write_image_features(*done.features)  # type: ignore[attr-defined]
+        if done.shapes:
+            found = [c for c in chunks if c.id in done.shapes]
+            self.store.write_shape_descriptors(  # type: ignore[attr-defined]
+                [c.id for c in found], [path_of[c.source] for c in found],
+                np.asarray([done.shapes[c.id] for c in found], dtype=np.float32))
+        if done.alt is not None:
+            ids, paths, texts, averages = done.alt
+            self.store.write_alt_vectors("text", ids, paths, texts)  # type: ignore[attr-defined]
+            self.store.write_alt_vectors(  # type: ignore[attr-defined]
+                "average", ids, paths, averages)
+        for p in done.pending:
             (report.added if p.new else report.updated).append(p.record.source)
         report.chunks += len(chunks)
-        replaced = [p.replaced_hash for p in pending if p.replaced_hash]
+        replaced = [p.replaced_hash for p in done.pending if p.replaced_hash]
         if self.media_dir is not None and replaced:
             drop_media(self.media_dir, replaced, self.store)
 
-    def _write_alt_vectors(
+    def _alt_vectors(
         self,
         chunks: list[Chunk],
         contents: list[Content],
         vectors: np.ndarray,
         path_of: dict[str, str],
-    ) -> None:
+    ) -> tuple[list[str], list[str], np.ndarray, np.ndarray] | None:
         """For items embedded as images, also keep their text's embedding (strategy "text":
         everything as text) and the mean of both (strategy "average", seed 002's combined
         item vector), so one index can be searched either way."""
-        write = getattr(self.store, "write_alt_vectors", None)
         rows = [i for i, c in enumerate(contents) if c.modality == "image"]
-        if not rows or write is None:
-            return
+        if not rows:
+            return None
         texts = embed_texts(self.embedder, [chunks[i].text for i in rows], "document")
         ids = [chunks[i].id for i in rows]
         paths = [path_of[chunks[i].source] for i in rows]  # as the store deletes by
-        write("text", ids, paths, texts)
-        write("average", ids, paths, normalise(texts + vectors[rows]))
+        return ids, paths, texts, normalise(texts + vectors[rows])
 
-    def _write_image_features(
+    def _image_features(
         self, chunks: list[Chunk], contents: list[Content], owner: list[int],
         path_of: dict[str, str],
-    ) -> None:
+    ) -> tuple[list[str], list[str], np.ndarray] | None:
         """Image features for image-to-image search: one row per image, and one per
         rendered view of a 3D model (all under the model's id, so a photo finds it by its
         best view)."""
         featurize = getattr(self.embedder, "image_features", None)
-        write = getattr(self.store, "write_image_features", None)
         rows = [i for i, c in enumerate(contents) if c.modality == "image"]
-        if not rows or featurize is None or write is None:
-            return
+        if not rows or featurize is None:
+            return None
         features = featurize([contents[i] for i in rows])
         ids = [chunks[owner[i]].id for i in rows]
         paths = [
@@ -341,17 +367,30 @@ class Ingestor:
             else str(contents[i].path)
             for i in rows
         ]
-        write(ids, paths, features)
+        return ids, paths, features
 
-    def _write_shapes(
-        self, chunks: list[Chunk], shapes: dict[str, list[float]], path_of: dict[str, str]
-    ) -> None:
-        write = getattr(self.store, "write_shape_descriptors", None)
-        if not shapes or write is None:  # a store without a shape table: no 3D->3D search
-            return
-        found = [c for c in chunks if c.id in shapes]
-        write([c.id for c in found], [path_of[c.source] for c in found],
-              np.asarray([shapes[c.id] for c in found], dtype=np.float32))
+
+EXTRAS = {  # what a store may keep beside chunks and vectors, and the method that writes it
+    "image_features": "write_image_features",
+    "shapes": "write_shape_descriptors",
+    "alt_vectors": "write_alt_vectors",
+}
+
+
+def store_extras(store: object) -> frozenset[str]:
+    """The extras ``store`` can keep (a store without them still takes chunks and vectors)."""
+    return frozenset(name for name, method in EXTRAS.items() if hasattr(store, method))
+
+
+@dataclass
+class Embedded:
+    """A batch of files after the model work, before the store write (picklable)."""
+
+    pending: list[_Pending]
+    vectors: np.ndarray
+    shapes: dict[str, list[float]] = field(default_factory=dict)
+    features: tuple[list[str], list[str], np.ndarray] | None = None
+    alt: tuple[list[str], list[str], np.ndarray, np.ndarray] | None = None
 
 
 class Item(Protocol):

@@ -182,6 +182,16 @@ class Pipeline:
         batch_chunks: int = 256,
         tags: Sequence[str] = (),
     ) -> IngestReport:
+        ingestor = self.ingestor(transcriber=transcriber, batch_chunks=batch_chunks, tags=tags)
+        with write_lock(self.index_dir):
+            self.store.refresh()
+            return ingestor.run(paths, on_progress, on_file_progress)
+
+    def ingestor(
+        self, *, transcriber: str = DEFAULT_TRANSCRIBER, batch_chunks: int = 256,
+        tags: Sequence[str] = (),
+    ) -> Ingestor:
+        """The ingest job for this index (``ingest`` runs it; Ray ingest splits it)."""
         # The image loader labels with the same classifiers the embedder uses, so each
         # image is classified once and its labels match its vector.
         variants = getattr(self.embedder, "variants", None)
@@ -189,14 +199,11 @@ class Pipeline:
             {"image": {"models": tuple(variants)}, "mesh": {"models": tuple(variants)}}
             if variants else {}
         )
-        ingestor = Ingestor(
+        return Ingestor(
             self.store, self.embedder, self.chunker, batch_chunks=batch_chunks,
             skip=[self.index_dir], media_dir=self.index_dir / "media", transcriber=transcriber,
             loader_options=options, tags=tags,
         )
-        with write_lock(self.index_dir):
-            self.store.refresh()
-            return ingestor.run(paths, on_progress, on_file_progress)
 
     def search(
         self,

@@ -314,7 +314,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if args.ray:
             from ..distributed import ray_ingest
 
-            result = ray_ingest(rag, args.paths, transcriber=args.transcriber)
+            result = ray_ingest(rag, args.paths, transcriber=args.transcriber, tags=args.tags)
         else:
             result = rag.ingest(
                 args.paths, on_progress=progress, on_file_progress=file_progress,
