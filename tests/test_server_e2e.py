@@ -336,3 +336,27 @@ def test_page_ingests_a_server_folder_the_operator_allowed(tmp_path, corpus):
     finally:
         srv.should_exit = True
         thread.join(10)
+
+
+def test_page_finds_3d_models_by_shape(server, tmp_path):
+    from mmrag.mesh.synthetic import make
+
+    url, rag = server
+    models = tmp_path / "models"
+    models.mkdir()
+    for name, suffix in [("chair", ".glb"), ("torus", ".ply"), ("sphere", ".stl")]:
+        make(name, seed=1).export(models / f"item_{name}{suffix}")
+    assert len(rag.ingest([models]).added) == 3
+    query = tmp_path / "query.obj"
+    make("torus", seed=5, noise=0.005, pose=True).export(query)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url + "/")
+        page.set_input_files("#mesh-file", str(query))
+        first = page.locator("#grid .card").first
+        expect(first).to_have_attribute("data-modality", "mesh")
+        expect(first.locator(".title")).to_have_text("item_torus.ply")
+        expect(first.locator("img.thumb")).to_be_visible()  # a rendered view of the model
+        expect(page.locator("#grid .card[data-modality=mesh]")).to_have_count(3)
+        browser.close()

@@ -141,7 +141,9 @@ async function searchWith(endpoint, file, label) {
   try {
     const body = await (await api(endpoint, { method: "POST", body: form })).json();
     if (endpoint.endsWith("audio")) $("q").value = body.query;
-    showHits(body.hits, `${body.hits.length} results for ${endpoint.endsWith("audio") ? "“" + body.query + "”" : "the image"}`);
+    const what = endpoint.endsWith("audio") ? "“" + body.query + "”"
+      : endpoint.endsWith("mesh") ? "the 3D model" : "the image";
+    showHits(body.hits, `${body.hits.length} results for ${what}`);
     say("");
   } catch (e) {
     say(e.status === 501 ? "This server cannot do that yet: " + e.message : e.message, true);
@@ -338,8 +340,14 @@ function dropZone(zone, onFiles) {
 
 $("search-form").addEventListener("submit", (e) => { e.preventDefault(); search($("q").value.trim()); });
 $("ask-btn").addEventListener("click", () => { const q = $("q").value.trim(); if (q) ask(q); });
-$("image-file").addEventListener("change", (e) => { if (e.target.files[0]) searchWith("/api/search/image", e.target.files[0], "Searching by image"); e.target.value = ""; });
-dropZone($("drop"), (files) => { if (files[0]) searchWith("/api/search/image", files[0], "Searching by image"); });
+const MESH = /\.(ply|obj|stl|glb|gltf|off)$/i;
+function searchWithFile(file) {
+  if (MESH.test(file.name)) searchWith("/api/search/mesh", file, "Searching by shape");
+  else searchWith("/api/search/image", file, "Searching by image");
+}
+$("image-file").addEventListener("change", (e) => { if (e.target.files[0]) searchWithFile(e.target.files[0]); e.target.value = ""; });
+dropZone($("drop"), (files) => { if (files[0]) searchWithFile(files[0]); });
+$("mesh-file").addEventListener("change", (e) => { if (e.target.files[0]) searchWithFile(e.target.files[0]); e.target.value = ""; });
 $("audio-file").addEventListener("change", (e) => { if (e.target.files[0]) searchWith("/api/search/audio", e.target.files[0], "Transcribing"); e.target.value = ""; });
 $("mic").addEventListener("click", toggleMic);
 $("ingest-files").addEventListener("change", (e) => { ingest([...e.target.files]); e.target.value = ""; });
