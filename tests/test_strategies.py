@@ -125,6 +125,7 @@ def test_hybrid_fuses_by_weighted_scores_or_by_rank(mixed, tmp_path):
     with pytest.raises(Exception, match=r"unknown hybrid option\(s\) \['weight'\]"):
         Pipeline(mixed.index_dir, mixed.embedder, mixed.store, mixed.generator,
                  mixed.chunker, hybrid={"weight": 0.5})
-    with pytest.raises(Exception, match="dense_weight must be in"):
-        Pipeline(mixed.index_dir, mixed.embedder, mixed.store, mixed.generator,
-                 mixed.chunker, hybrid={"dense_weight": 2})
+    for bad in (2, "0.5"):
+        with pytest.raises(Exception, match="dense_weight must be in"):
+            Pipeline(mixed.index_dir, mixed.embedder, mixed.store, mixed.generator,
+                     mixed.chunker, hybrid={"dense_weight": bad})

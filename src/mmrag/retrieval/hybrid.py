@@ -56,8 +56,8 @@ class HybridRetriever:
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ConfigError(f"hybrid fusion must be one of {list(METHODS)}, got {self.method!r}")
-        if not 0.0 <= self.dense_weight <= 1.0:
-            raise ConfigError(f"hybrid dense_weight must be in [0, 1], got {self.dense_weight}")
+        if not isinstance(self.dense_weight, int | float) or not 0.0 <= self.dense_weight <= 1.0:
+            raise ConfigError(f"hybrid dense_weight must be in [0, 1], got {self.dense_weight!r}")
 
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
         if not query.strip():
