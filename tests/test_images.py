@@ -263,6 +263,26 @@ def test_eval_reads_class_folders_and_flickr_captions(cache, tmp_path, capsys):
     assert set(result["strategies"]) == {"t->i shared", "t->i text", "i->t shared"}
     assert result["strategies"]["t->i text"]["recall@10"] == 1.0  # 2 images: always in top 10
 
+    # spoken captions beside the images: each is transcribed and searched (speech->image)
+    import wave
+
+    (flickr / "tts_mp3").mkdir()
+    tone = (np.sin(np.arange(16000) * 0.05) * 12000).astype("<i2").tobytes()
+    for name in ("im0", "im1", "im2"):  # im2 is not in the test split: not searched
+        with wave.open(str(flickr / "tts_mp3" / f"{name}.wav"), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(16000)
+            w.writeframes(tone)
+    code = main(["eval", str(flickr), "--embedder", "conse-hash", "--out", str(tmp_path / "o3"),
+                 "--no-progress", "--json", "--strategies", "shared", "--transcriber", "fake"])
+    result = _json.loads(capsys.readouterr().out)
+    assert code == 0 and set(result["strategies"]) == {"t->i shared", "s->i shared",
+                                                       "i->t shared"}
+    assert result["speech"]["recordings"] == 2 and result["speech"]["heard"] == 2
+    assert result["speech"]["examples"]["im0.jpg"] == "sound at 00:00."
+    assert result["strategies"]["s->i shared"]["recall@10"] == 1.0
+
 
 def test_image_and_text_together(index, photos):
     rag, _ = index

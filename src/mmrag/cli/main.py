@@ -218,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="image datasets: also measure with an adapter trained on these pairs "
                    "(a pairs file or folder as for `mmrag align`, or Flickr8k split lists of "
                    "the evaluated folder, e.g. train+val; evaluated images are left out)")
+    p.add_argument("--transcriber", default="whisper",
+                   help="captions with spoken recordings (tts_mp3/ or speech/ beside images/): "
+                   "the speech model for speech->image (default whisper; none: skip)")
     p.add_argument("--out", type=Path, default=Path("mmrag-eval"),
                    help="folder for results.json, report.md and plots (default ./mmrag-eval)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -508,6 +511,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         limit=args.limit, corpus_limit=args.corpus_limit, seed=args.seed,
         embedder=args.embedder, store=args.store,
         align_pairs=_eval_pairs(args) if args.align else (),
+        transcriber=args.transcriber,
     )
     bars = _Bars()
     progress = None if args.no_progress else bars

@@ -3,7 +3,9 @@ folder of images with one subfolder per class.
 
 Captions: the images are ingested; each caption is a text->image query (its image is the
 one relevant item), scored per strategy (shared, text, average, ...), and each image is an
-image->text query over the captions of the split, ingested as small text files.
+image->text query over the captions of the split, ingested as small text files. When the
+folder has spoken captions (``tts_mp3/`` or ``speech/``, one recording per image named by
+its id), each is transcribed by the speech model and searched: speech->image.
 Classes: the images are ingested; zero-shot top-1 ranks the class prompts ("a photo of a
 {class}" and its Chinese template when given) against each image's stored vector, and
 image->image precision@10 counts neighbours (by the image features) of the same class.
@@ -37,6 +39,7 @@ class Captions:
     captions: dict[str, list[str]]  # image file name -> captions
     path: Path
     kind: str = "captions"
+    speech: dict[str, Path] = field(default_factory=dict)  # image file name -> recording
 
 
 @dataclass
@@ -72,7 +75,21 @@ def read_flickr(path: Path, captions: str, split: str | None) -> Captions:
         image = key.split("#")[0]
         if text.strip() and image in present and (keep is None or image.rsplit(".", 1)[0] in keep):
             out[image].append(text.strip())
-    return Captions(images_dir, dict(out), path)
+    return Captions(images_dir, dict(out), path, speech=_spoken(path, set(out)))
+
+
+SPEECH_FOLDERS = ("tts_mp3", "speech")
+AUDIO_SUFFIXES = {".wav", ".mp3", ".flac", ".ogg", ".m4a"}
+
+
+def _spoken(path: Path, images: set[str]) -> dict[str, Path]:
+    """Recordings of a caption, one per image, named by the image's id (``ID.wav``)."""
+    by_id = {name.rsplit(".", 1)[0]: name for name in images}
+    for folder in (path / f for f in SPEECH_FOLDERS):
+        if folder.is_dir():
+            return {by_id[f.stem]: f for f in sorted(folder.iterdir())
+                    if f.suffix.lower() in AUDIO_SUFFIXES and f.stem in by_id}
+    return {}
 
 
 def read_coco(path: Path) -> Captions:
@@ -117,18 +134,46 @@ def run_captions(data: Captions, index_dir: Path, workdir: Path, config: Any,
         "captions": sum(len(data.captions[i]) for i in images), "embedder": rag.embedder.name,
         "ingest_seconds": report.seconds, "ingest_errors": report.errors, "strategies": {},
     }
+    spoken: dict[str, list[str]] = {}
+    if data.speech and config.transcriber != "none":
+        spoken, results["speech"] = _transcribe(data, images, config.transcriber, progress)
     for strategy in config.strategies:
         results["strategies"][f"t->i {strategy}"] = _text_to_image(
-            rag, data, images, strategy, progress)
+            rag, data.captions, images, strategy, progress)
+    for strategy in config.strategies if spoken else ():
+        results["strategies"][f"s->i {strategy}"] = _text_to_image(
+            rag, spoken, images, strategy, progress, "s->i")
     if "image" in rag.embedder.modalities:
         results["strategies"]["i->t shared"] = _image_to_text(rag, data, images)
     if config.align_pairs:
         results["align"] = _with_adapter(rag, config, set(images), progress, lambda tag: {
-            **{f"t->i {s} {tag}": _text_to_image(rag, data, images, s, progress)
+            **{f"t->i {s} {tag}": _text_to_image(rag, data.captions, images, s, progress)
                for s in config.strategies},
+            **{f"s->i {s} {tag}": _text_to_image(rag, spoken, images, s, progress, "s->i")
+               for s in (config.strategies if spoken else ())},
             f"i->t shared {tag}": _image_to_text(rag, data, images),
         }, results["strategies"])
     return results
+
+
+def _transcribe(data: Captions, images: list[str], transcriber: str,
+                progress: Progress | None) -> tuple[dict[str, list[str]], dict[str, Any]]:
+    """Each evaluated image's spoken caption as text, by the speech model ingest uses."""
+    from ..speech import join_text, transcribers
+
+    model = transcribers.create(transcriber)
+    heard: dict[str, list[str]] = {}
+    started = time.perf_counter()
+    todo = [i for i in images if i in data.speech]
+    for n, image in enumerate(todo, 1):
+        text = join_text(model.transcribe(data.speech[image])).strip()
+        if text:
+            heard[image] = [text]
+        if progress:
+            progress("speech", n, len(todo))
+    return heard, {"transcriber": transcriber, "recordings": len(todo), "heard": len(heard),
+                   "seconds": time.perf_counter() - started,
+                   "examples": {i: heard[i][0] for i in list(heard)[:3]}}
 
 
 def _with_adapter(rag: Pipeline, config: Any, evaluated: set[str], progress: Progress | None,
@@ -149,18 +194,21 @@ def _with_adapter(rag: Pipeline, config: Any, evaluated: set[str], progress: Pro
     return info
 
 
-def _text_to_image(rag: Pipeline, data: Captions, images: list[str], strategy: str,
-                   progress: Progress | None) -> dict[str, Any]:
+def _text_to_image(rag: Pipeline, queries: dict[str, list[str]], images: list[str],
+                   strategy: str, progress: Progress | None,
+                   direction: str = "t->i") -> dict[str, Any]:
+    """Each query of an image (its captions, or its spoken caption's transcript) searches
+    the images; the rank of its own image is scored."""
     ranks, seconds = [], []
     for n, image in enumerate(images, 1):
-        for caption in data.captions[image]:
+        for caption in queries.get(image, []):
             started = time.perf_counter()
             hits = rag.search(caption, 10, modality=["image"], strategy=strategy)
             seconds.append(time.perf_counter() - started)
             names = [Path(h.source).name for h in hits]
             ranks.append(names.index(image) + 1 if image in names else 0)
         if progress:
-            progress(f"t->i {strategy}", n, len(images))
+            progress(f"{direction} {strategy}", n, len(images))
     ms = np.array(seconds) * 1000
     return {
         **_recall(ranks),

@@ -35,6 +35,8 @@ class EvalConfig:
     # image datasets: image-caption pairs to train an adapter on (``mmrag align``), after
     # which every strategy is measured again ("+align") and the adapter alone ("adapter")
     align_pairs: Sequence[tuple[str, str]] = ()
+    # captions with spoken recordings: the speech model for speech->image ("none": skip)
+    transcriber: str = "whisper"
 
 
 def _doc_file(doc_id: str) -> str:
