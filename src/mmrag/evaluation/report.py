@@ -51,7 +51,13 @@ def markdown(results: dict[str, Any], plots: list[str]) -> str:
     facts = {k: v for k, v in results.items()
              if not isinstance(v, dict | list) or k == "ingest_errors"}
     body = [f"# mmrag eval: {results['dataset']}", "",
-            ", ".join(f"{k}: {v}" for k, v in facts.items()), "", *table, ""]
+            ", ".join(f"{k}: {v}" for k, v in facts.items()), ""]
+    if "speech" in results:  # what the speech model heard, for the speech->image rows
+        speech = results["speech"]
+        body += [f"speech->image: {speech['heard']} of {speech['recordings']} recordings "
+                 f"transcribed by {speech['transcriber']} in {speech['seconds']:.0f} s, e.g. "
+                 + "; ".join(f"{k}: \"{v}\"" for k, v in speech["examples"].items()), ""]
+    body += [*table, ""]
     body += [f"![{p}]({p})" for p in plots]
     return "\n".join(body) + "\n"
 
