@@ -322,3 +322,16 @@ def test_a_ray_worker_does_the_plain_ingests_model_work(cache, photos, tmp_path)
     for strategy in ("text", "average"):
         a, b = (p.search("open 24 hours", k=3, strategy=strategy) for p in (plain, split))
         assert [(h.id, round(h.score, 5)) for h in a] == [(h.id, round(h.score, 5)) for h in b]
+
+
+def test_an_index_made_without_strategy_vectors_skips_them(cache, photos, tmp_path, monkeypatch):
+    monkeypatch.setenv("MMRAG_STRATEGY_VECTORS", "off")
+    rag = Pipeline.open(tmp_path / "idx", embedder="conse-hash", create=True)
+    monkeypatch.delenv("MMRAG_STRATEGY_VECTORS")  # the index remembers, not the environment
+    rag = Pipeline.open(tmp_path / "idx")
+    assert rag.strategy_vectors is False and "alt_vectors" not in rag.ingestor().extras
+    rag.ingest([photos])
+    assert not rag.store.has_alt("text") and not rag.store.has_alt("average")
+    assert rag.search_image(photos / "red.png", k=1)  # image features are still kept
+    hybrid = [h.id for h in rag.search("open 24 hours", k=3)]
+    assert [h.id for h in rag.search("open 24 hours", k=3, strategy="text")] == hybrid

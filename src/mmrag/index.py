@@ -70,7 +70,17 @@ def new_manifest(
         # One server holds many indexes: each gets its own collections.
         manifest["store_collection"] = "mmrag_" + uuid.uuid4().hex[:12]
     manifest.update(embedder=embedder, chunker=asdict(chunker), created_at=time.time())
+    if not strategy_vectors_wanted():
+        manifest["strategy_vectors"] = False
     return manifest
+
+
+def strategy_vectors_wanted() -> bool:
+    """``MMRAG_STRATEGY_VECTORS=off`` when an index is created: its images keep no "text" and
+    "average" vectors (about half of image ingest time goes to embedding each image's text
+    for them); strategies ``text`` and ``average`` then search like ``hybrid``."""
+    value = os.environ.get("MMRAG_STRATEGY_VECTORS", "on").lower()
+    return value not in ("0", "off", "false", "no")
 
 
 def parse_store(spec: str) -> tuple[str, str | None]:

@@ -155,6 +155,7 @@ class Ingestor:
         self.store = store
         # what the store keeps beside vectors; a Ray worker, which has no store, is told
         self.extras = frozenset(extras) if extras is not None else store_extras(store)
+        self._looked_up: dict[str, SourceRecord | None] = {}
         self.embedder = embedder
         self.chunker = chunker
         self.batch_chunks = batch_chunks
@@ -204,7 +205,8 @@ class Ingestor:
                 stat = path.stat()
             except OSError:
                 continue
-            previous = self.store.source(safe_str(path))
+            key = safe_str(path)
+            previous = self._looked_up[key] = self.store.source(key)
             if previous and previous.size == stat.st_size and previous.mtime == stat.st_mtime:
                 continue
             groups.setdefault(extensions[path.suffix.lower()], []).append(path)
@@ -229,7 +231,10 @@ class Ingestor:
         except OSError as exc:
             report.errors.append((shown, f"cannot read file ({exc.strerror or exc})"))
             return None
-        previous = self.store.source(safe_str(path))
+        key = safe_str(path)
+        # the look-ahead already read this file's record (the write lock keeps it current)
+        previous = (self._looked_up.pop(key) if key in self._looked_up
+                    else self.store.source(key))
         if previous is not None and previous.hash == digest:
             report.unchanged.append(shown)
             return None

@@ -32,6 +32,7 @@ from .ingest import (
     ProgressCallback,
     drop_media,
     safe_str,
+    store_extras,
 )
 from .refiners import Refiner, refiners
 from .refiners.extractive import compression
@@ -65,6 +66,7 @@ class Pipeline:
         strategy: str = "hybrid",
         fusion: dict[str, Any] | None = None,
         hybrid: dict[str, Any] | None = None,
+        strategy_vectors: bool = True,
     ):
         self.index_dir = index_dir
         self.embedder = embedder
@@ -74,6 +76,8 @@ class Pipeline:
         self.reranker = reranker
         self.refiner = refiner or refiners.create("none")
         self.rerank_depth = rerank_depth
+        # whether ingest keeps images' "text" and "average" vectors (the index decides)
+        self.strategy_vectors = strategy_vectors
         fusion = fusion or {}
         # how dense and BM25 rankings are fused ({"method": "weighted" | "rrf",
         # "dense_weight": 0.5}), the same in every strategy that fuses them
@@ -170,6 +174,7 @@ class Pipeline:
             path, emb, kept, gen, chunker, reranker=rer, refiner=ref,
             strategy=strategy or manifest.get("strategy", "hybrid"),
             fusion=manifest.get("fusion"), hybrid=manifest.get("hybrid"),
+            strategy_vectors=manifest.get("strategy_vectors", True),
         )
 
     def ingest(
@@ -199,10 +204,13 @@ class Pipeline:
             {"image": {"models": tuple(variants)}, "mesh": {"models": tuple(variants)}}
             if variants else {}
         )
+        extras = store_extras(self.store)
+        if not self.strategy_vectors:
+            extras -= {"alt_vectors"}
         return Ingestor(
             self.store, self.embedder, self.chunker, batch_chunks=batch_chunks,
             skip=[self.index_dir], media_dir=self.index_dir / "media", transcriber=transcriber,
-            loader_options=options, tags=tags,
+            loader_options=options, tags=tags, extras=extras,
         )
 
     def search(
