@@ -76,6 +76,15 @@ def test_write_then_read_back(filled):
     assert store.vectors([]).shape == (0, DIM)
 
 
+def test_records_of_several_files_in_one_call(filled):
+    store, _, _ = filled
+    paths = ["/data/zh/panda.txt", "/nowhere.txt", "/data/en/tea.md"]
+    found = store.sources_at(paths)
+    assert list(found) == paths and found["/nowhere.txt"] is None
+    assert found["/data/zh/panda.txt"] == store.source("/data/zh/panda.txt")
+    assert found["/data/en/tea.md"].chunks == 2
+
+
 def test_rewriting_a_file_replaces_its_chunks(filled):
     store, chunks, _ = filled
     new = _chunks("/data/en/tea.md", ["oolong only"], tag="v2-")

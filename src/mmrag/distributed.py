@@ -33,6 +33,9 @@ class _Known:
         digest = self.hashes.get(path)
         return SourceRecord(path, path, digest, 0, 0.0, 0, "", 0.0) if digest else None
 
+    def sources_at(self, paths: Sequence[str]) -> dict[str, SourceRecord | None]:
+        return {p: self.source(p) for p in paths}
+
 
 class _Prepare:
     """A Ray Data map_batches worker: (shown, path) rows -> pickled embedded batches."""

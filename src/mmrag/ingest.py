@@ -200,13 +200,14 @@ class Ingestor:
         """Let loaders that run a model do it once for the files of a window that changed."""
         extensions = by_extension()
         groups: dict[str, list[Path]] = {}
-        for path in paths:
+        keys = [safe_str(p) for p in paths]
+        self._looked_up.update(self.store.sources_at(keys))  # one query for the window
+        for path, key in zip(paths, keys, strict=True):
             try:
                 stat = path.stat()
             except OSError:
                 continue
-            key = safe_str(path)
-            previous = self._looked_up[key] = self.store.source(key)
+            previous = self._looked_up[key]
             if previous and previous.size == stat.st_size and previous.mtime == stat.st_mtime:
                 continue
             groups.setdefault(extensions[path.suffix.lower()], []).append(path)

@@ -46,6 +46,10 @@ class Store(Protocol):
 
     def source(self, path: str) -> SourceRecord | None: ...
 
+    def sources_at(self, paths: Sequence[str]) -> dict[str, SourceRecord | None]:
+        """``source`` for several files at once (ingest's look-ahead window)."""
+        ...
+
     def sources(self) -> list[SourceRecord]: ...
 
     def vectors(self, ids: Sequence[str]) -> np.ndarray:

@@ -473,6 +473,15 @@ class LanceStore:
         rows = self._sources.search().where(f"path = {quote(path)}").limit(1).to_list()
         return SourceRecord(**rows[0]) if rows else None
 
+    def sources_at(self, paths: Sequence[str]) -> dict[str, SourceRecord | None]:
+        """The records of several files in one query (None where a file is not indexed)."""
+        found: dict[str, SourceRecord | None] = dict.fromkeys(paths)
+        for start in range(0, len(paths), 500):
+            part = paths[start:start + 500]
+            for row in self._sources.search().where(_in("path", part)).limit(len(part)).to_list():
+                found[row["path"]] = SourceRecord(**row)
+        return found
+
     def sources(self) -> list[SourceRecord]:
         rows = self._sources.to_arrow().to_pylist()
         return sorted((SourceRecord(**r) for r in rows), key=lambda r: r.source)

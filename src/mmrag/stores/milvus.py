@@ -278,6 +278,15 @@ class MilvusStore:
                                   output_fields=_SOURCE_FIELDS, limit=1)
         return _record(rows[0]) if rows else None
 
+    def sources_at(self, paths: Sequence[str]) -> dict[str, SourceRecord | None]:
+        """The records of several files in one query per batch (None where not indexed)."""
+        found: dict[str, SourceRecord | None] = dict.fromkeys(paths)
+        for batch in _batches(list(paths)):
+            for row in self._client.query(self._sources, filter=in_list("path", batch),
+                                          output_fields=_SOURCE_FIELDS, limit=len(batch)):
+                found[row["path"]] = _record(row)
+        return found
+
     def sources(self) -> list[SourceRecord]:
         rows = self._scan(self._sources, _SOURCE_FIELDS)
         return sorted((_record(r) for r in rows), key=lambda r: r.source)
