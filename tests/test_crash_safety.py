@@ -113,3 +113,21 @@ def test_two_concurrent_ingests_stay_correct(tmp_path, n):
     clean = tmp_path / "clean"
     subprocess.run(_ingest_cmd(corpus, clean), check=True, capture_output=True)
     assert _content(index) == _content(clean)
+
+
+def test_processes_opening_one_new_index_at_once_all_succeed(tmp_path):
+    # Without the creation lock, some of these failed: two built the same BM25 index and
+    # LanceDB refused the loser's commit, or one opened a table still being created.
+    from mmrag.stores.lance import LanceStore
+
+    code = "import sys; from mmrag.stores.lance import LanceStore; LanceStore(sys.argv[1], dim=4)"
+    for trial in range(4):
+        path = tmp_path / f"t{trial}"
+        procs = [subprocess.Popen([sys.executable, "-c", code, str(path)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(4)]
+        for proc in procs:
+            _, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+        indexes = LanceStore(path, dim=4)._chunks.list_indices()
+        assert [i.index_type for i in indexes] == ["FTS"]

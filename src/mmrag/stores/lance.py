@@ -12,6 +12,8 @@ older mmrag keep working (with the exact re-ranking they need).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import math
 import os
@@ -68,8 +70,7 @@ class LanceStore:
         self._db = self._lancedb.connect(
             str(self.path), read_consistency_interval=timedelta(seconds=1)
         )
-        self._chunks = self._open("chunks", self._chunk_schema())
-        self._sources = self._open("sources", self._source_schema())
+        self._chunks, self._sources = self._open_tables()
         self._features: dict[str, Any] = {}  # feature tables, opened on first use
         self._alt: Any = None  # the "alt_vectors" table, opened on first use
         self._feature_cache: dict[str, tuple[int, list[str], np.ndarray]] = {}
@@ -112,6 +113,18 @@ class LanceStore:
                 ("ingested_at", pa.float64()),
             ]
         )
+
+    def _open_tables(self) -> tuple[Any, Any]:
+        if {"chunks", "sources"} <= set(self._db.list_tables().tables):
+            with contextlib.suppress(ValueError):  # a table another process is creating
+                return self._db.open_table("chunks"), self._db.open_table("sources")
+        # A new index: processes opening it at once (two `mmrag ingest` runs) take turns to
+        # create its tables and BM25 index, which LanceDB would otherwise let collide.
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / ".create.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            return (self._open("chunks", self._chunk_schema()),
+                    self._open("sources", self._source_schema()))
 
     def _open(self, name: str, schema: Any) -> Any:
         if name in self._db.list_tables().tables:
