@@ -159,14 +159,13 @@ def run_captions(data: Captions, index_dir: Path, workdir: Path, config: Any,
 def _transcribe(data: Captions, images: list[str], transcriber: str,
                 progress: Progress | None) -> tuple[dict[str, list[str]], dict[str, Any]]:
     """Each evaluated image's spoken caption as text, by the speech model ingest uses."""
-    from ..speech import join_text, transcribers
+    from ..speech import transcribe_text
 
-    model = transcribers.create(transcriber)
     heard: dict[str, list[str]] = {}
     started = time.perf_counter()
     todo = [i for i in images if i in data.speech]
     for n, image in enumerate(todo, 1):
-        text = join_text(model.transcribe(data.speech[image])).strip()
+        text = transcribe_text(data.speech[image], transcriber).strip()
         if text:
             heard[image] = [text]
         if progress:
