@@ -99,9 +99,6 @@ def ray_ingest(pipeline: Any, paths: Sequence[str | Path], files_per_task: int =
                         getattr(report, name).extend(getattr(part, name))
                     if embedded is not None:
                         writer.write(embedded, report)
-        if report.added or report.updated or report.recovered:
-            store.optimize()
-        elif hasattr(store, "upgrade"):
-            store.upgrade()
+        writer.finish(report)
     report.seconds = time.perf_counter() - started
     return report

@@ -189,12 +189,17 @@ class Ingestor:
             if on_progress:
                 on_progress(done, len(files), shown)
         self._flush(pending, report)
+        self.finish(report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def finish(self, report: IngestReport) -> None:
+        """After a run's writes: optimise the store if anything changed, else only rebuild
+        the indexes an older mmrag made (so re-ingesting a folder brings them up to date)."""
         if report.added or report.updated or report.recovered:
             self.store.optimize()
         elif hasattr(self.store, "upgrade"):
-            self.store.upgrade()  # indexes an older mmrag made, rebuilt in place
-        report.seconds = time.perf_counter() - started
-        return report
+            self.store.upgrade()
 
     def _prefetch(self, paths: list[Path]) -> None:
         """Let loaders that run a model do it once for the files of a window that changed."""
