@@ -57,6 +57,13 @@ def _filters(parser: argparse.ArgumentParser) -> None:
                         help="only timed hits (audio, video) starting before this second")
 
 
+def _where(args: argparse.Namespace) -> Any:
+    """The one filter object of ``--modality --source --tag --after --before``."""
+    from ..stores.filters import Filter
+
+    return Filter(tuple(args.modality), args.source, tuple(args.tags), args.after, args.before)
+
+
 def _stages(parser: argparse.ArgumentParser, answers: bool) -> None:
     parser.add_argument("--strategy", default=None,
                         help="retrieval strategy: shared (= hybrid: dense + BM25, images by "
@@ -258,7 +265,10 @@ def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
 
 
 def _open(args: argparse.Namespace, create: bool = False) -> Any:
+    import os
+
     from ..pipeline import Pipeline
+    from .environment import embedder_options, index_config
 
     options: dict[str, Any] = {}
     if getattr(args, "generator", "extractive") in ("llm", "hybrid"):
@@ -268,6 +278,8 @@ def _open(args: argparse.Namespace, create: bool = False) -> Any:
     return Pipeline.open(
         args.index,
         embedder=args.embedder,
+        embedder_options=embedder_options(os.environ, args.embedder),
+        config=index_config(os.environ),
         create=create,
         generator=getattr(args, "generator", "extractive"),
         generator_options=options,
@@ -343,17 +355,14 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.mesh is not None:
         if args.image is not None or args.audio is not None or args.query:
             raise ConfigError("search --mesh FILE takes no query text, --audio or --image")
-        found = rag.search_mesh(args.mesh, args.k or 10, source=args.source)
+        found = rag.search_mesh(args.mesh, args.k or 10, where=_where(args))
     elif args.image is not None:
         if args.audio is not None:
             raise ConfigError("search takes a query text or --audio FILE, not both with --image")
-        found = rag.search_image(args.image, args.k or 10, modality=args.modality,
-                                 source=args.source, text=args.query)
+        found = rag.search_image(args.image, args.k or 10, where=_where(args), text=args.query)
     else:
         query = _spoken(args, args.query)
-        found = rag.search(query, args.k or 10, modality=args.modality, source=args.source,
-                           strategy=args.strategy, tags=args.tags, after=args.after,
-                           before=args.before)
+        found = rag.search(query, args.k or 10, where=_where(args), strategy=args.strategy)
     _emit(args, [h.to_dict() for h in found], render.hits(found))
     return 0
 
@@ -363,9 +372,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     question = _spoken(args, args.question)
     rag = _open(args)
-    result = rag.ask(question, args.k or 5, modality=args.modality, source=args.source,
-                     strategy=args.strategy, tags=args.tags, after=args.after,
-                     before=args.before)
+    result = rag.ask(question, args.k or 5, where=_where(args), strategy=args.strategy)
     _emit(args, result.to_dict(), render.answer(result))
     return 0
 
@@ -374,10 +381,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from ..chat import Conversation
     from . import render
 
-    conversation = Conversation(_open(args), k=args.k or 5,
-                                filters={"modality": args.modality, "source": args.source,
-                                         "tags": args.tags, "after": args.after,
-                                         "before": args.before})
+    conversation = Conversation(_open(args), k=args.k or 5, where=_where(args))
     interactive = sys.stdin.isatty()
     if interactive:
         print("mmrag chat: ask a question; an empty line or Ctrl-D ends.", file=sys.stderr)

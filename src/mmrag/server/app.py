@@ -148,7 +148,7 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
 
     @api.post("/search", tags=["query"], response_model=SearchResponse)
     def search(body: SearchRequest) -> Any:
-        hits = pipeline.search(body.query, body.k, **body.options())
+        hits = pipeline.search(body.query, body.k, where=body.where(), strategy=body.strategy)
         return {"query": body.query, "hits": [h.to_dict() for h in hits]}
 
     @api.post("/search/image", tags=["query"], response_model=SearchResponse)
@@ -181,7 +181,7 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
 
     @api.post("/ask", tags=["query"])
     def ask(body: AskRequest) -> dict[str, Any]:
-        answer = pipeline.ask(body.question, body.k, **body.options())
+        answer = pipeline.ask(body.question, body.k, where=body.where(), strategy=body.strategy)
         return answer.to_dict()
 
     @api.post("/ask/stream", tags=["query"], response_class=StreamingResponse, responses={
@@ -191,7 +191,8 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
               "Answer.to_dict()), error ({status, error, detail})"}})
     async def ask_stream(body: AskRequest) -> StreamingResponse:
         hits: list[Hit] = await run_in_threadpool(
-            lambda: pipeline.search(body.question, body.k, **body.options()))
+            lambda: pipeline.search(body.question, body.k, where=body.where(),
+                                    strategy=body.strategy))
         return StreamingResponse(
             answer_events(pipeline, body.question, hits), media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
