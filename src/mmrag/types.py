@@ -52,6 +52,9 @@ class Content:
     modality: str = "text"
     text: str | None = None
     path: str | None = None
+    # the image model's output for this image when ingest already has it (a
+    # ``vision.encoder.Encoded`` of one row), so the embedder does not run it again
+    encoded: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of_text(cls, text: str) -> Content:
@@ -68,6 +71,9 @@ class Section:
     # Carried to every chunk of the section and stored with it (a transcript's language,
     # an image's path, labels and OCR text).
     meta: dict[str, Any] = field(default_factory=dict)
+    # An image's (or a 3D model's views') image-model output, computed by the loader for
+    # its labels and handed to the embedder; never stored.
+    encoded: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,7 @@ class Chunk:
     span: Span = Span()
     index: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
+    encoded: Any = field(default=None, compare=False, repr=False)  # as Section.encoded
 
 
 @dataclass

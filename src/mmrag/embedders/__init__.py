@@ -41,6 +41,15 @@ class ImageFeaturizer(Protocol):
 
 
 @runtime_checkable
+class ImageEncoding(Protocol):
+    """An embedder that runs an image model it can run ahead: ``with_encodings`` fills
+    ``Content.encoded`` for the images that lack it (one batch), so that embedding and
+    image features of the same contents run the model once."""
+
+    def with_encodings(self, items: Sequence[Content]) -> list[Content]: ...
+
+
+@runtime_checkable
 class VisionModels(Protocol):
     """An embedder built on named image classifiers: the image loader labels with the
     same ones, so each image is classified once and its labels match its vector."""

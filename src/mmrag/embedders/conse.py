@@ -16,6 +16,7 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -88,13 +89,27 @@ class ConSEEmbedder:
             out[rows] = self._images([items[i] for i in rows], role)
         return out
 
+    def with_encodings(self, items: Sequence[Content]) -> list[Content]:
+        """``items`` with every image's ``encoded`` filled in, those missing in one batch."""
+        todo = [i for i, c in enumerate(items) if c.modality == "image" and c.encoded is None]
+        out = list(items)
+        if todo:
+            for i in todo:
+                if not items[i].path:
+                    raise ConfigError("conse embeds an image from its file: Content.path is "
+                                      "empty")
+            encoded = self.encoder.encode_paths([str(items[i].path) for i in todo])
+            for n, i in enumerate(todo):
+                out[i] = replace(items[i], encoded=encoded.row(n))
+        return out
+
+    def _encode(self, items: Sequence[Content]) -> Any:
+        from ..vision.encoder import Encoded
+
+        return Encoded.stack([c.encoded for c in self.with_encodings(items)])
+
     def _images(self, items: Sequence[Content], role: Role) -> np.ndarray:
-        paths = []
-        for item in items:
-            if not item.path:
-                raise ConfigError("conse embeds an image from its file: Content.path is empty")
-            paths.append(item.path)
-        encoded = self.encoder.encode_paths(paths)
+        encoded = self._encode(items)
         vectors = self.from_probs(encoded.probs)
         texts = [(i, item.text) for i, item in enumerate(items) if item.text and item.text.strip()]
         if texts and self.ocr_weight > 0:
@@ -119,7 +134,7 @@ class ConSEEmbedder:
 
     def image_features(self, items: Sequence[Content]) -> np.ndarray:
         """The image model's raw pooled features, for image-to-image search."""
-        return np.asarray(self.encoder.encode_paths([c.path for c in items]).features)
+        return np.asarray(self._encode(items).features)
 
     def class_texts(self) -> tuple[list[str], list[str]]:
         from ..vision.classes import imagenet_classes

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..embedders import Embedder, ImageFeaturizer, embed_texts, normalise
+from ..embedders import Embedder, ImageEncoding, ImageFeaturizer, embed_texts, normalise
 from ..types import Chunk, Content
 from .prepare import Pending
 
@@ -38,6 +38,10 @@ def embed_batch(embedder: Embedder, pending: list[Pending], extras: Collection[s
     shapes = {c.id: c.meta.pop("shape_descriptor") for c in chunks
               if "shape_descriptor" in c.meta}
     contents, owner = embedder_inputs(chunks, embedder.modalities)
+    if isinstance(embedder, ImageEncoding):
+        # images the loader did not encode (video frames) are encoded once, here, for
+        # both their vector and their features
+        contents = embedder.with_encodings(contents)
     if contents:
         vectors = pool_views(embedder.embed(contents, role="document"), owner, len(chunks))
     else:  # only files with nothing to index, e.g. silent recordings
@@ -118,7 +122,11 @@ def embedder_inputs(
     for row, item in enumerate(items):
         views = item.meta.get("views") if item.modality == "mesh" else None
         if views and "image" in modalities:
-            contents += [Content("image", path=str(v["path"])) for v in views]
+            # the loader's image-model output for the views, one row each, when it has it
+            encoded = _encoded(item)
+            contents += [Content("image", path=str(v["path"]),
+                                 encoded=encoded.row(i) if encoded is not None else None)
+                         for i, v in enumerate(views)]
             owner += [row] * len(views)
         else:
             contents.append(content_for(item, modalities))
@@ -132,8 +140,15 @@ def content_for(item: Item, modalities: Collection[str]) -> Content:
     labels and OCR text for a text-only embedder, a recording's transcript)."""
     meta = item.meta
     if item.modality == "image" and "image" in modalities and "path" in meta:
-        return Content("image", text=meta.get("ocr") or None, path=str(meta["path"]))
+        return Content("image", text=meta.get("ocr") or None, path=str(meta["path"]),
+                       encoded=_encoded(item))
     return Content.of_text(item.text)
+
+
+def _encoded(item: Item) -> Any:
+    """The loader's image-model output a chunk being ingested carries (a stored hit has
+    none: its image is encoded again)."""
+    return item.encoded if isinstance(item, Chunk) else None
 
 
 def pool_views(vectors: np.ndarray, owner: list[int], rows: int) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ class Ingestor:
                 extras -= {"alt_vectors"}
         self.extras = frozenset(extras)
         self._looked_up: dict[str, SourceRecord | None] = {}
+        # what loaders' look-ahead made of the current window's files, handed to load()
+        self._prefetched: dict[Path, Any] = {}
         self.embedder = embedder
         self.config = config
         self.batch_chunks = batch_chunks
@@ -124,12 +127,14 @@ class Ingestor:
             if previous and previous.size == stat.st_size and previous.mtime == stat.st_mtime:
                 continue
             groups.setdefault(extensions[path.suffix.lower()], []).append(path)
+        self._prefetched = {}  # a window's results are not kept past it
+        context = self._context(None, None)
         for name, group in groups.items():
             loader = loaders.create(name, **self.loader_options.get(name, {}))
             if isinstance(loader, PrefetchingLoader):
                 # A failed look-ahead only loses speed; load() reports the file's error.
                 with contextlib.suppress(Exception):
-                    loader.prefetch(group)
+                    self._prefetched.update(loader.prefetch(group, context))
 
     def prepare(
         self,
@@ -153,11 +158,8 @@ class Ingestor:
             report.unchanged.append(shown)
             return None
         name = by_extension()[path.suffix.lower()]
-        context = LoadContext(
-            config=self.config,
-            media_dir=self.media_dir / digest if self.media_dir else None,
-            transcriber=self.transcriber,
-            modalities=frozenset(self.embedder.modalities),
+        context = replace(
+            self._context(digest, self._prefetched.pop(path, None)),
             on_progress=(
                 (lambda done, total: on_file_progress(shown, done, total))
                 if on_file_progress else None
@@ -167,6 +169,15 @@ class Ingestor:
             shown, path, digest, stat.st_size, stat.st_mtime,
             loader=loaders.create(name, **self.loader_options.get(name, {})), context=context,
             chunker=self.config.chunker, tags=self.tags, previous=previous, report=report,
+        )
+
+    def _context(self, digest: str | None, prefetched: Any) -> LoadContext:
+        return LoadContext(
+            config=self.config,
+            media_dir=self.media_dir / digest if self.media_dir and digest else None,
+            transcriber=self.transcriber,
+            modalities=frozenset(self.embedder.modalities),
+            prefetched=prefetched,
         )
 
     def _flush(self, pending: list[Pending], report: IngestReport) -> None:

@@ -5,10 +5,10 @@ A loader declares the file extensions it reads; :func:`loader_for` picks one by 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ..config import IndexConfig
 from ..registry import Registry
@@ -40,9 +40,10 @@ class ContextLoader(Protocol):
 @runtime_checkable
 class PrefetchingLoader(Protocol):
     """A loader that runs a model and would rather run it once for a window of files
-    (images: one classifier batch) before they are loaded one by one."""
+    (images: one classifier batch) before they are loaded one by one. What it returns for
+    a file comes back to its ``load`` as ``LoadContext.prefetched``."""
 
-    def prefetch(self, paths: Sequence[Path]) -> None: ...
+    def prefetch(self, paths: Sequence[Path], context: LoadContext) -> Mapping[Path, Any]: ...
 
 
 loaders: Registry[Loader] = Registry("loader")
@@ -63,6 +64,8 @@ class LoadContext:
     modalities: frozenset[str] = frozenset({"text"})
     # (units done, units in all or None); for audio the unit is seconds of audio
     on_progress: Callable[[float, float | None], None] | None = None
+    # what the loader's own look-ahead (PrefetchingLoader.prefetch) made of this file
+    prefetched: Any = None
 
 
 def load(loader: Loader, path: Path, context: LoadContext) -> Iterable[Section]:

@@ -81,36 +81,49 @@ class ImageLoader:
     def __init__(self, models: Sequence[str] | None = None):
         self.models = tuple(models) if models else ImageConfig().models
 
-    def prefetch(self, paths: Sequence[Path]) -> None:
-        """Classify a batch of files in one encoder run; bad files are left to :meth:`load`."""
-        from ..vision.decode import open_rgb
-        from ..vision.encoder import file_key, shared_encoder
+    def prefetch(self, paths: Sequence[Path], context: LoadContext) -> dict[Path, Any]:
+        """Decode a window of files and classify them in one encoder run; :meth:`load`
+        takes each one's result as ``context.prefetched``. Bad files are left to ``load``,
+        which names their error."""
+        from ..vision.encoder import shared_encoder
 
         encoder = shared_encoder(self.models)
-        keys, images = [], []
+        decoded: dict[Path, tuple[Any, dict[str, Any]]] = {}
         for path in paths:
             try:
-                key = file_key(path)
-                images.append(open_rgb(path, draft=encoder.resolution)[0])
-                keys.append(key)
+                decoded[path] = self._decode(path, context)
             except (IngestError, OSError):
                 continue
-        if images:
-            encoder.remember(keys, encoder.encode(images))
+        if not decoded:
+            return {}
+        encoded = encoder.encode([image for image, _ in decoded.values()])
+        return {path: (image, facts, encoded.row(i))
+                for i, (path, (image, facts)) in enumerate(decoded.items())}
 
-    def load(self, path: Path, context: LoadContext | None = None) -> Iterable[Section]:
+    def _decode(self, path: Path, context: LoadContext) -> tuple[Any, dict[str, Any]]:
+        """The image at the size its readers need: OCR reads fine print, the classifier
+        only its input size (JPEGs then decode several times faster)."""
         from ..vision.decode import open_rgb
         from ..vision.encoder import shared_encoder
 
-        ocr_on = (context or LoadContext()).config.image.ocr
-        encoder = shared_encoder(self.models)
-        image, facts = open_rgb(path, draft=1024 if ocr_on else encoder.resolution)
-        probs = encoder.encode_file(path, image).probs[0]
-        labels = top_labels(probs)
-        ocr = _reader().read(image) if ocr_on else ""
+        size = 1024 if context.config.image.ocr else shared_encoder(self.models).resolution
+        return open_rgb(path, draft=size)
+
+    def load(self, path: Path, context: LoadContext | None = None) -> Iterable[Section]:
+        from ..vision.encoder import shared_encoder
+
+        context = context or LoadContext()
+        if context.prefetched is not None:
+            image, facts, encoded = context.prefetched
+        else:
+            image, facts = self._decode(path, context)
+            encoded = shared_encoder(self.models).encode([image])
+        labels = top_labels(encoded.probs[0])
+        ocr = _reader().read(image) if context.config.image.ocr else ""
         meta = {"path": str(path), "labels": labels, "ocr": ocr,
                 **{k: v for k, v in facts.items() if k != "mode"}}
-        return [Section(text=describe(path, labels, ocr, facts), modality="image", meta=meta)]
+        return [Section(text=describe(path, labels, ocr, facts), modality="image", meta=meta,
+                        encoded=encoded)]
 
 
 loaders.register("image")(ImageLoader)

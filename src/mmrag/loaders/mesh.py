@@ -45,6 +45,7 @@ class MeshLoader:
         from ..mesh.stats import describe, geometry
 
         context = context or LoadContext()
+        encoded = None
         mesh = read_mesh(path, context.config.mesh)
         facts = geometry(mesh)
         meta: dict[str, Any] = {
@@ -57,7 +58,9 @@ class MeshLoader:
             meta["views"] = [{"view": name, "path": str(p)} for name, p in views]
             meta["path"] = str(views[0][1])
             if "image" in context.modalities:
-                meta["labels"] = self._labels([p for _, p in views])
+                encoded = self._encode([p for _, p in views])
+                meta["labels"] = (top_labels(encoded.probs.mean(axis=0))
+                                  if encoded is not None else [])
         words = re.sub(r"[_\-.]+", " ", path.stem).strip()
         lines = [f"3D model {path.name}: {words}", "geometry: " + describe(facts)]
         labels = meta.get("labels") or []
@@ -66,17 +69,17 @@ class MeshLoader:
             lines.append("looks like: " + ", ".join(lab["name"] for lab in labels)
                          + (f" ({', '.join(parents)})" if parents else ""))
             lines.append("标签: " + "，".join(lab["zh"] for lab in labels))
-        return [Section(text="\n".join(lines), modality="mesh", meta=meta)]
+        # the views' image-model output goes on to the embedder with the section
+        return [Section(text="\n".join(lines), modality="mesh", meta=meta, encoded=encoded)]
 
-    def _labels(self, views: list[Path]) -> list[dict[str, Any]]:
-        """The classes the views agree on: class probabilities averaged over the views."""
+    def _encode(self, views: list[Path]) -> Any:
+        """The image model's output for each view (labels: the classes they agree on)."""
         try:
             from ..vision.encoder import shared_encoder
 
-            probs = shared_encoder(self.models).encode_paths([str(p) for p in views]).probs
+            return shared_encoder(self.models).encode_paths([str(p) for p in views])
         except MissingDependencyError:
-            return []
-        return top_labels(probs.mean(axis=0))
+            return None
 
 
 loaders.register("mesh")(MeshLoader)

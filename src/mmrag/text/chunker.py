@@ -133,6 +133,7 @@ def chunk_sections(
                     span=section.span,
                     index=i,
                     meta=dict(section.meta),
+                    encoded=section.encoded if whole else None,
                 )
             )
     return chunks

@@ -3,14 +3,14 @@
 Images are resized (short side to the model's resolution, bicubic) and centre-cropped, and
 run in batches with their order kept. Several variants may be named ("lite0+lite2"): their
 probabilities are averaged (a label-set ensemble), the feature is the first variant's.
-Results are memoised per file (path, size, mtime) so the loader, which needs the labels,
-and the embedder, which needs the probabilities, decode and classify a file only once.
+Ingest encodes each image once: the image loader keeps its :class:`Encoded` with the
+section it returns, and the embedder uses it (``Content.encoded``) instead of running the
+model again.
 """
 
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,10 +29,20 @@ class Encoded:
     probs: np.ndarray  # (n, 1000) float32, rows sum to 1
     features: np.ndarray  # (n, 1280) float32, raw (not centred, not normalised)
 
+    def row(self, i: int) -> Encoded:
+        return Encoded(self.probs[i : i + 1], self.features[i : i + 1])
+
+    @staticmethod
+    def stack(parts: Sequence[Encoded]) -> Encoded:
+        if not parts:
+            return Encoded(np.zeros((0, 1000), np.float32), np.zeros((0, 1280), np.float32))
+        return Encoded(np.concatenate([p.probs for p in parts]),
+                       np.concatenate([p.features for p in parts]))
+
 
 class ImageEncoder:
     def __init__(self, variants: Sequence[str] = ("lite0",), batch_size: int = 16,
-                 threads: int = 2, memo_size: int = 4096):
+                 threads: int = 2):
         for v in variants:
             if v not in RESOLUTION:
                 build(v)  # raises ConfigError naming the valid variants
@@ -40,10 +50,6 @@ class ImageEncoder:
         self.batch_size = batch_size
         self.threads = threads
         self._sessions: dict[str, Any] = {}
-        self._memo: OrderedDict[tuple[str, int, int], tuple[np.ndarray, np.ndarray]] = (
-            OrderedDict()
-        )
-        self._memo_size = memo_size
 
     @property
     def resolution(self) -> int:
@@ -79,40 +85,19 @@ class ImageEncoder:
         return Encoded(probs, features)
 
     def encode_paths(self, paths: Sequence[str | Path]) -> Encoded:
-        """Encode image files, in order; raises IngestError naming a bad file."""
-        keys = [file_key(p) for p in paths]
-        todo = [i for i, k in enumerate(keys) if k not in self._memo]
-        if todo:
-            images = [open_rgb(paths[i], draft=self.resolution)[0] for i in todo]
-            self.remember([keys[i] for i in todo], self.encode(images))
-        rows = [self._memo[k] for k in keys]
-        for k in keys:
-            self._memo.move_to_end(k)
-        if not rows:
-            return Encoded(np.zeros((0, 1000), np.float32), np.zeros((0, 1280), np.float32))
-        return Encoded(np.stack([r[0] for r in rows]), np.stack([r[1] for r in rows]))
-
-    def encode_file(self, path: str | Path, image: Any) -> Encoded:
-        """Encode ``image``, already decoded from ``path``, unless the memo has the file."""
-        key = file_key(path)
-        if key not in self._memo:
-            self.remember([key], self.encode([image]))
-        p, f = self._memo[key]
-        return Encoded(p[None], f[None])
-
-    def remember(self, keys: Sequence[tuple[str, int, int]], encoded: Encoded) -> None:
-        for k, p, f in zip(keys, encoded.probs, encoded.features, strict=True):
-            self._memo[k] = (p, f)
-        while len(self._memo) > self._memo_size:
-            self._memo.popitem(last=False)
+        """Decode and encode image files, in order; raises IngestError naming a bad file."""
+        if not paths:
+            return Encoded.stack([])
+        for p in paths:
+            _readable(p)
+        return self.encode([open_rgb(p, draft=self.resolution)[0] for p in paths])
 
 
-def file_key(path: str | Path) -> tuple[str, int, int]:
+def _readable(path: str | Path) -> None:
     try:
-        stat = os.stat(path)
+        os.stat(path)
     except OSError as exc:
         raise IngestError(str(path), f"cannot read file ({exc.strerror or exc})") from None
-    return (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
 
 
 def pixels(im: Any, size: int) -> np.ndarray:
@@ -132,7 +117,8 @@ _shared: dict[tuple[str, ...], ImageEncoder] = {}
 
 
 def shared_encoder(variants: Sequence[str] = ("lite0",)) -> ImageEncoder:
-    """One encoder per variant set per process, so its memo serves loader and embedder."""
+    """One encoder per variant set per process: the loader and the embedder share its
+    ONNX sessions (loaded once, about a second each)."""
     key = tuple(variants)
     if key not in _shared:
         _shared[key] = ImageEncoder(key)
