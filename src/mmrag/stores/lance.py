@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
-import math
 import os
 from collections.abc import Sequence
 from datetime import timedelta
@@ -25,19 +23,14 @@ from typing import Any
 import numpy as np
 
 from .._lazy import require
-from ..types import Chunk, Hit, Span
+from ..types import Chunk, Hit
 from . import SourceRecord, stores
 from .filters import Filter, quote
+from .rows import HIT_COLUMNS, chunk_columns, in_list, none_if_nan, record
+from .rows import hit as _row_hit
 
 _JOURNAL = "write-journal"
 _FEATURE_TABLES = ("image_vectors", "shape_vectors")
-_HIT_COLUMNS = ["id", "source", "modality", "text", "page", "start", "end", "meta"]
-
-
-def _tokens(text: str) -> str:
-    from ..text.tokenize import tokenize
-
-    return " ".join(tokenize(text))
 
 
 class LanceStore:
@@ -163,35 +156,20 @@ class LanceStore:
         if len(chunks) != len(vectors):
             raise ValueError(f"expected one vector per chunk, got {len(vectors)} for {len(chunks)}")
         paths = [r.path for r in records]
-        by_source = {r.source: r for r in records}
         # The journal says "a write is under way": if it is still there when nobody holds
         # the index's write lock, that write was killed and recover() must clean up.
         journal = self.path / _JOURNAL
         journal.write_text("\n".join(paths), encoding="utf-8")
         if paths:
-            self._chunks.delete(_in("path", paths))
+            self._chunks.delete(in_list("path", paths))
             for table in self._feature_tables():
-                table.delete(_in("path", paths))
+                table.delete(in_list("path", paths))
             if self._alt_table() is not None:
-                self._alt.delete(_in("path", paths))
+                self._alt.delete(in_list("path", paths))
         if chunks:
             pa = self._pa
             vecs = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
-            columns = {
-                "id": [c.id for c in chunks],
-                "path": [by_source[c.source].path for c in chunks],
-                "source_hash": [by_source[c.source].hash for c in chunks],
-                "source": [c.source for c in chunks],
-                "modality": [c.modality for c in chunks],
-                "chunk_index": [c.index for c in chunks],
-                "page": [c.span.page for c in chunks],
-                "start": [c.span.start for c in chunks],
-                "end": [c.span.end for c in chunks],
-                "text": [c.text for c in chunks],
-                "tokens": [_tokens(c.text) for c in chunks],
-                "tags": ["," + ",".join(c.meta.get("tags", ())) + "," for c in chunks],
-                "meta": [json.dumps(c.meta, ensure_ascii=False) for c in chunks],
-            }
+            columns = chunk_columns(records, chunks)
             schema = self._chunk_schema()
             arrays = [pa.array(columns[f.name], type=f.type) for f in schema if f.name != "vector"]
             arrays.append(pa.FixedSizeListArray.from_arrays(pa.array(vecs), self.dim))
@@ -225,7 +203,7 @@ class LanceStore:
         """Store another vector per item, in the same space as the main one: for an image,
         its text's embedding ("text") or the mean of that and its image vector ("average")."""
         table = self._alt_table(create=True)
-        table.delete(f"kind = {quote(kind)} AND " + _in("path", sorted(set(paths))))
+        table.delete(f"kind = {quote(kind)} AND " + in_list("path", sorted(set(paths))))
         table.add(self._alt_rows(kind, ids, paths, vectors))
 
     def _alt_rows(
@@ -266,7 +244,7 @@ class LanceStore:
         table = self._alt_table()
         if table is None or not ids:
             return {}
-        rows = table.search().where(f"kind = {quote(kind)} AND " + _in("id", ids)) \
+        rows = table.search().where(f"kind = {quote(kind)} AND " + in_list("id", ids)) \
             .select(["id", "vector"]).limit(len(ids)).to_list()
         return {r["id"]: np.asarray(r["vector"], dtype=np.float32) for r in rows}
 
@@ -275,7 +253,7 @@ class LanceStore:
         table = self._alt_table()
         if table is None or not vectors:
             return
-        rows = table.search().where(f"kind = {quote(kind)} AND " + _in("id", list(vectors))) \
+        rows = table.search().where(f"kind = {quote(kind)} AND " + in_list("id", list(vectors))) \
             .select(["id", "path"]).limit(len(vectors)).to_list()
         if not rows:
             return
@@ -288,7 +266,7 @@ class LanceStore:
     def items(self, modality: str) -> list[Hit]:
         """Every stored chunk of one modality, as hits with their meta (score 0)."""
         rows = self._chunks.search().where(f"modality = {quote(modality)}") \
-            .select(_HIT_COLUMNS).limit(max(self._chunks.count_rows(), 1)).to_list()
+            .select(HIT_COLUMNS).limit(max(self._chunks.count_rows(), 1)).to_list()
         return [_hit(r, "stored", 0.0) for r in rows]
 
     def update_vectors(self, ids: Sequence[str], vectors: np.ndarray) -> None:
@@ -296,7 +274,7 @@ class LanceStore:
         a crash leaves either all the old vectors or all the new ones."""
         if not ids:
             return
-        table = self._chunks.search().where(_in("id", ids)).limit(len(ids)).to_arrow()
+        table = self._chunks.search().where(in_list("id", ids)).limit(len(ids)).to_arrow()
         row_of = {v: n for n, v in enumerate(table.column("id").to_pylist())}
         order = [row_of[i] for i in ids if i in row_of]
         keep = [n for n, i in enumerate(ids) if i in row_of]
@@ -328,7 +306,7 @@ class LanceStore:
         """Replace the rows of ``paths``' files in table ``name``."""
         features = np.ascontiguousarray(features, dtype=np.float32)
         table = self._feature_table(name, features.shape[1])
-        table.delete(_in("path", sorted(set(paths))))
+        table.delete(in_list("path", sorted(set(paths))))
         pa = self._pa
         dim = features.shape[1]
         table.add(pa.Table.from_arrays(
@@ -381,7 +359,7 @@ class LanceStore:
         """The chunks with these ids, in the order asked (missing ids are left out)."""
         if not ids:
             return []
-        rows = self._chunks.search().where(_in("id", ids)).select(_HIT_COLUMNS) \
+        rows = self._chunks.search().where(in_list("id", ids)).select(HIT_COLUMNS) \
             .limit(len(ids)).to_list()
         by_id = {r["id"]: r for r in rows}
         return [_hit(by_id[i], "stored", 0.0) for i in ids if i in by_id]
@@ -390,7 +368,7 @@ class LanceStore:
         folder = path.rstrip("/") + "/"
         like = quote(folder.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         where = f"path = {quote(path)} OR path LIKE {like} ESCAPE '\\'"
-        gone = [SourceRecord(**row) for row in self._sources.search().where(where).to_list()]
+        gone = [record(row) for row in self._sources.search().where(where).to_list()]
         # Records go first: a crash in between leaves chunks without a record, which the
         # journal makes recover() remove, never a record whose chunks are gone.
         journal = self.path / _JOURNAL
@@ -484,20 +462,21 @@ class LanceStore:
     # -- reads ----------------------------------------------------------------------------
     def source(self, path: str) -> SourceRecord | None:
         rows = self._sources.search().where(f"path = {quote(path)}").limit(1).to_list()
-        return SourceRecord(**rows[0]) if rows else None
+        return record(rows[0]) if rows else None
 
     def sources_at(self, paths: Sequence[str]) -> dict[str, SourceRecord | None]:
         """The records of several files in one query (None where a file is not indexed)."""
         found: dict[str, SourceRecord | None] = dict.fromkeys(paths)
         for start in range(0, len(paths), 500):
             part = paths[start:start + 500]
-            for row in self._sources.search().where(_in("path", part)).limit(len(part)).to_list():
-                found[row["path"]] = SourceRecord(**row)
+            query = self._sources.search().where(in_list("path", part)).limit(len(part))
+            for row in query.to_list():
+                found[row["path"]] = record(row)
         return found
 
     def sources(self) -> list[SourceRecord]:
         rows = self._sources.to_arrow().to_pylist()
-        return sorted((SourceRecord(**r) for r in rows), key=lambda r: r.source)
+        return sorted((record(r) for r in rows), key=lambda r: r.source)
 
     def count(self, where: Filter | None = None) -> int:
         sql = where.sql() if where else None
@@ -507,7 +486,7 @@ class LanceStore:
         """The stored vectors of ``ids``, in that order."""
         if not ids:
             return np.zeros((0, self.dim), dtype=np.float32)
-        rows = self._chunks.search().where(_in("id", ids)).select(["id", "vector"]).limit(
+        rows = self._chunks.search().where(in_list("id", ids)).select(["id", "vector"]).limit(
             len(ids)
         ).to_list()
         by_id = {r["id"]: r["vector"] for r in rows}
@@ -538,33 +517,11 @@ class LanceStore:
         sql = where.sql() if where else None
         if sql:
             query = query.where(sql, prefilter=True)
-        return list(query.select([*_HIT_COLUMNS, score]).limit(k).to_list())
-
-
-def _in(column: str, values: Sequence[str]) -> str:
-    return f"{column} IN (" + ", ".join(quote(v) for v in values) + ")"
-
-
-def _none_if_nan(value: Any) -> Any:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+        return list(query.select([*HIT_COLUMNS, score]).limit(k).to_list())
 
 
 def _hit(row: dict[str, Any], stage: str, score: float) -> Hit:
-    span = Span(
-        page=_none_if_nan(row.get("page")),
-        start=_none_if_nan(row.get("start")),
-        end=_none_if_nan(row.get("end")),
-    )
-    return Hit(
-        id=row["id"],
-        score=score,
-        source=row["source"],
-        text=row["text"],
-        modality=row["modality"],
-        span=span,
-        scores={stage: score},
-        meta=json.loads(row["meta"]) if row.get("meta") else {},
-    )
+    return _row_hit(row, stage, score, none_if_nan)
 
 
 stores.register("lancedb")(LanceStore)

@@ -11,7 +11,6 @@ Milvus has no nullable columns before 2.5, so an absent page or time is stored a
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -22,14 +21,15 @@ import numpy as np
 
 from .._lazy import require
 from ..errors import ConfigError
-from ..types import Chunk, Hit, Span
+from ..types import Chunk, Hit
 from . import SourceRecord, stores
 from .bm25_local import K1, B, LocalBM25
 from .filters import Filter
+from .rows import HIT_COLUMNS, MISSING, SOURCE_FIELDS, chunk_columns, none_if_missing
+from .rows import hit as _row_hit
+from .rows import in_list as _in_list
+from .rows import record as _record
 
-_HIT_FIELDS = ["id", "source", "modality", "text", "page", "start", "end", "meta"]
-_SOURCE_FIELDS = ["path", "source", "hash", "size", "mtime", "chunks", "loader", "ingested_at"]
-_MISSING = -1
 _MAX_K = 16384  # Milvus' largest top-k and query window
 _BATCH = 1000
 # "Strong" reads wait for the server's next time tick: 200 ms a search on the 2.3.5 server
@@ -39,19 +39,13 @@ _BATCH = 1000
 _STRONG_FOR_S = 6.0
 
 
-def _tokens(text: str) -> str:
-    from ..text.tokenize import tokenize
-
-    return " ".join(tokenize(text))
-
-
 def lit(value: str) -> str:
     """A Milvus expression string literal."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def in_list(column: str, values: Sequence[str]) -> str:
-    return f"{column} in [" + ", ".join(lit(v) for v in values) + "]"
+    return _in_list(column, values, lit, "in [{}]")
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
@@ -194,28 +188,15 @@ class MilvusStore:
     ) -> None:
         if len(chunks) != len(vectors):
             raise ValueError(f"expected one vector per chunk, got {len(vectors)} for {len(chunks)}")
-        by_source = {r.source: r for r in records}
         for batch in _batches([r.path for r in records]):
             self._client.delete(self._chunks, filter=in_list("path", batch))
-        vecs = np.asarray(vectors, dtype=np.float32)
-        rows = [
-            {
-                "id": c.id,
-                "path": by_source[c.source].path,
-                "source_hash": by_source[c.source].hash,
-                "source": c.source,
-                "modality": c.modality,
-                "chunk_index": c.index,
-                "page": _MISSING if c.span.page is None else c.span.page,
-                "start": _MISSING if c.span.start is None else c.span.start,
-                "end": _MISSING if c.span.end is None else c.span.end,
-                "text": c.text,
-                "tokens": _tokens(c.text),
-                "meta": json.dumps(c.meta, ensure_ascii=False),
-                "vector": vecs[i].tolist(),
-            }
-            for i, c in enumerate(chunks)
-        ]
+        columns = chunk_columns(records, chunks)
+        del columns["tags"]  # the collection has no tags column
+        for name in ("page", "start", "end"):
+            columns[name] = [MISSING if v is None else v for v in columns[name]]
+        columns["vector"] = np.asarray(vectors, dtype=np.float32).tolist()
+        rows = [dict(zip(columns, row, strict=True))
+                for row in zip(*columns.values(), strict=True)]
         for batch in _batches(rows):
             self._client.insert(self._chunks, batch)
         if records:
@@ -275,7 +256,7 @@ class MilvusStore:
     # -- reads ----------------------------------------------------------------------------
     def source(self, path: str) -> SourceRecord | None:
         rows = self._client.query(self._sources, filter=f"path == {lit(path)}",
-                                  output_fields=_SOURCE_FIELDS, limit=1)
+                                  output_fields=SOURCE_FIELDS, limit=1)
         return _record(rows[0]) if rows else None
 
     def sources_at(self, paths: Sequence[str]) -> dict[str, SourceRecord | None]:
@@ -283,12 +264,12 @@ class MilvusStore:
         found: dict[str, SourceRecord | None] = dict.fromkeys(paths)
         for batch in _batches(list(paths)):
             for row in self._client.query(self._sources, filter=in_list("path", batch),
-                                          output_fields=_SOURCE_FIELDS, limit=len(batch)):
+                                          output_fields=SOURCE_FIELDS, limit=len(batch)):
                 found[row["path"]] = _record(row)
         return found
 
     def sources(self) -> list[SourceRecord]:
-        rows = self._scan(self._sources, _SOURCE_FIELDS)
+        rows = self._scan(self._sources, SOURCE_FIELDS)
         return sorted((_record(r) for r in rows), key=lambda r: r.source)
 
     def count(self, where: Filter | None = None) -> int:
@@ -317,7 +298,7 @@ class MilvusStore:
         vec = np.asarray(vector, dtype=np.float32).reshape(-1).tolist()
         found = self._client.search(
             self._chunks, data=[vec], anns_field="vector", limit=min(k, _MAX_K),
-            filter=expr, output_fields=_HIT_FIELDS, consistency_level=self._level(),
+            filter=expr, output_fields=HIT_COLUMNS, consistency_level=self._level(),
             search_params={"metric_type": "COSINE", "params": {"ef": max(64, k)}},
         )
         return [_hit(r["entity"], "dense", float(r["distance"])) for r in found[0]]
@@ -330,7 +311,7 @@ class MilvusStore:
         if self.native_bm25:
             found = self._client.search(
                 self._chunks, data=[" ".join(terms)], anns_field="sparse",
-                limit=min(k, _MAX_K), filter=expr, output_fields=_HIT_FIELDS,
+                limit=min(k, _MAX_K), filter=expr, output_fields=HIT_COLUMNS,
                 consistency_level=self._level(),
                 search_params={"metric_type": "BM25", "params": {"bm25_k1": K1, "bm25_b": B}},
             )
@@ -358,7 +339,7 @@ class MilvusStore:
         found: dict[str, dict[str, Any]] = {}
         for batch in _batches([i for i, _ in ranked]):
             for row in self._client.query(self._chunks, filter=in_list("id", batch),
-                                          output_fields=_HIT_FIELDS,
+                                          output_fields=HIT_COLUMNS,
                                           consistency_level=self._level()):
                 found[row["id"]] = row
         return [_hit(found[i], "bm25", score) for i, score in ranked if i in found]
@@ -421,22 +402,8 @@ def _batches(items: list[Any], size: int = _BATCH) -> Iterator[list[Any]]:
         yield items[i:i + size]
 
 
-def _record(row: dict[str, Any]) -> SourceRecord:
-    return SourceRecord(**{f: row[f] for f in _SOURCE_FIELDS})
-
-
-def _missing(value: Any) -> Any:
-    return None if value is None or value == _MISSING else value
-
-
 def _hit(row: dict[str, Any], stage: str, score: float) -> Hit:
-    span = Span(page=_missing(row.get("page")), start=_missing(row.get("start")),
-                end=_missing(row.get("end")))
-    return Hit(
-        id=row["id"], score=score, source=row["source"], text=row["text"],
-        modality=row["modality"], span=span, scores={stage: score},
-        meta=json.loads(row["meta"]) if row.get("meta") else {},
-    )
+    return _row_hit(row, stage, score, none_if_missing)
 
 
 stores.register("milvus")(MilvusStore)
