@@ -26,11 +26,11 @@ from .._lazy import require
 from ..types import Chunk, Hit
 from . import SourceRecord, stores
 from .filters import Filter, quote
+from .lance_tables import AltVectors, FeatureTables
 from .rows import HIT_COLUMNS, chunk_columns, in_list, none_if_nan, record
 from .rows import hit as _row_hit
 
 _JOURNAL = "write-journal"
-_FEATURE_TABLES = ("image_vectors", "shape_vectors")
 
 
 class LanceStore:
@@ -64,9 +64,8 @@ class LanceStore:
             str(self.path), read_consistency_interval=timedelta(seconds=1)
         )
         self._chunks, self._sources = self._open_tables()
-        self._features: dict[str, Any] = {}  # feature tables, opened on first use
-        self._alt: Any = None  # the "alt_vectors" table, opened on first use
-        self._feature_cache: dict[str, tuple[int, list[str], np.ndarray]] = {}
+        self._alt_vectors = AltVectors(self._db, self._pa, dim)
+        self._features = FeatureTables(self._db, self._pa)
 
     # -- schema ---------------------------------------------------------------------------
     def _chunk_schema(self) -> Any:
@@ -161,11 +160,10 @@ class LanceStore:
         journal = self.path / _JOURNAL
         journal.write_text("\n".join(paths), encoding="utf-8")
         if paths:
-            self._chunks.delete(in_list("path", paths))
-            for table in self._feature_tables():
-                table.delete(in_list("path", paths))
-            if self._alt_table() is not None:
-                self._alt.delete(in_list("path", paths))
+            where = in_list("path", paths)
+            self._chunks.delete(where)
+            self._features.delete(where)
+            self._alt_vectors.delete(where)
         if chunks:
             pa = self._pa
             vecs = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
@@ -185,54 +183,24 @@ class LanceStore:
         journal.unlink(missing_ok=True)
 
     # -- other vectors of image items (strategies "text" and "average") -----------------
-    def _alt_table(self, create: bool = False) -> Any:
-        if self._alt is None:
-            if "alt_vectors" in self._db.list_tables().tables:
-                self._alt = self._db.open_table("alt_vectors")
-            elif create:
-                pa = self._pa
-                schema = pa.schema([("id", pa.string()), ("path", pa.string()),
-                                    ("kind", pa.string()),
-                                    ("vector", pa.list_(pa.float32(), self.dim))])
-                self._alt = self._db.create_table("alt_vectors", schema=schema, exist_ok=True)
-        return self._alt
+    @property
+    def _alt(self) -> Any:
+        """The alt-vector table, None until one is written."""
+        return self._alt_vectors.table()
 
     def write_alt_vectors(
         self, kind: str, ids: Sequence[str], paths: Sequence[str], vectors: np.ndarray
     ) -> None:
         """Store another vector per item, in the same space as the main one: for an image,
         its text's embedding ("text") or the mean of that and its image vector ("average")."""
-        table = self._alt_table(create=True)
-        table.delete(f"kind = {quote(kind)} AND " + in_list("path", sorted(set(paths))))
-        table.add(self._alt_rows(kind, ids, paths, vectors))
-
-    def _alt_rows(
-        self, kind: str, ids: Sequence[str], paths: Sequence[str], vectors: np.ndarray
-    ) -> Any:
-        pa = self._pa
-        flat = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
-        return pa.Table.from_arrays(
-            [pa.array(list(ids), pa.string()), pa.array(list(paths), pa.string()),
-             pa.array([kind] * len(ids), pa.string()),
-             pa.FixedSizeListArray.from_arrays(pa.array(flat), self.dim)],
-            names=["id", "path", "kind", "vector"],
-        )
+        self._alt_vectors.write(kind, ids, paths, vectors)
 
     def has_alt(self, kind: str) -> bool:
-        table = self._alt_table()
-        return bool(table is not None and table.count_rows(f"kind = {quote(kind)}"))
+        return self._alt_vectors.has(kind)
 
     def dense_alt(self, kind: str, vector: np.ndarray, k: int) -> list[Hit]:
         """The image items nearest ``vector`` by their ``kind`` vector, as hits."""
-        table = self._alt_table()
-        if table is None:
-            return []
-        rows = (
-            table.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector")
-            .distance_type("cosine").where(f"kind = {quote(kind)}", prefilter=True)
-            .select(["id", "_distance"]).limit(k).to_list()
-        )
-        score = {r["id"]: 1.0 - float(r["_distance"]) for r in rows}
+        score = self._alt_vectors.nearest(kind, vector, k)
         hits = self.get(list(score))
         for hit in hits:
             hit.score = score[hit.id]
@@ -241,26 +209,11 @@ class LanceStore:
 
     def alt_vectors(self, kind: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The ``kind`` vectors stored for ``ids`` (those that have one)."""
-        table = self._alt_table()
-        if table is None or not ids:
-            return {}
-        rows = table.search().where(f"kind = {quote(kind)} AND " + in_list("id", ids)) \
-            .select(["id", "vector"]).limit(len(ids)).to_list()
-        return {r["id"]: np.asarray(r["vector"], dtype=np.float32) for r in rows}
+        return self._alt_vectors.vectors(kind, ids)
 
     def update_alt_vectors(self, kind: str, vectors: dict[str, np.ndarray]) -> None:
         """Replace the ``kind`` vectors of the ids that have one, in one commit."""
-        table = self._alt_table()
-        if table is None or not vectors:
-            return
-        rows = table.search().where(f"kind = {quote(kind)} AND " + in_list("id", list(vectors))) \
-            .select(["id", "path"]).limit(len(vectors)).to_list()
-        if not rows:
-            return
-        table.merge_insert(["id", "kind"]).when_matched_update_all().execute(self._alt_rows(
-            kind, [r["id"] for r in rows], [r["path"] for r in rows],
-            np.stack([vectors[r["id"]] for r in rows]),
-        ))
+        self._alt_vectors.update(kind, vectors)
 
     # -- re-embedding stored items (``mmrag align``) --------------------------------------
     def items(self, modality: str) -> list[Hit]:
@@ -285,75 +238,24 @@ class LanceStore:
         self._chunks.merge_insert("id").when_matched_update_all().execute(table)
 
     # -- per-item features searched by numpy: image features, 3D shape descriptors -------
-    # Tables of their own because their widths differ from the index's vectors (1280
-    # pooled image features, a 66-number shape descriptor); several rows may share an id
-    # (the rendered views of one 3D model).
-    def _feature_table(self, name: str, dim: int | None = None) -> Any:
-        if name not in self._features:
-            if name in self._db.list_tables().tables:
-                self._features[name] = self._db.open_table(name)
-            elif dim is not None:
-                pa = self._pa
-                schema = pa.schema([("id", pa.string()), ("path", pa.string()),
-                                    ("vector", pa.list_(pa.float32(), dim))])
-                self._features[name] = self._db.create_table(name, schema=schema,
-                                                             exist_ok=True)
-        return self._features.get(name)
-
-    def _write_features(
-        self, name: str, ids: Sequence[str], paths: Sequence[str], features: np.ndarray
-    ) -> None:
-        """Replace the rows of ``paths``' files in table ``name``."""
-        features = np.ascontiguousarray(features, dtype=np.float32)
-        table = self._feature_table(name, features.shape[1])
-        table.delete(in_list("path", sorted(set(paths))))
-        pa = self._pa
-        dim = features.shape[1]
-        table.add(pa.Table.from_arrays(
-            [pa.array(list(ids), pa.string()), pa.array(list(paths), pa.string()),
-             pa.FixedSizeListArray.from_arrays(pa.array(features.reshape(-1)), dim)],
-            names=["id", "path", "vector"],
-        ))
-        self._feature_cache.pop(name, None)
-
-    def _read_features(self, name: str) -> tuple[list[str], np.ndarray]:
-        """All ids of table ``name`` and their features (cached until the next write)."""
-        table = self._feature_table(name)
-        if table is None:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        version = int(table.version)
-        cached = self._feature_cache.get(name)
-        if cached is None or cached[0] != version:
-            data = table.to_arrow()
-            ids = data.column("id").to_pylist()
-            flat = data.column("vector").combine_chunks()
-            width = flat.type.list_size
-            matrix = flat.values.to_numpy(zero_copy_only=False).reshape(-1, width)
-            cached = (version, ids, matrix.astype(np.float32, copy=False))
-            self._feature_cache[name] = cached
-        return cached[1], cached[2]
-
-    def _feature_tables(self) -> list[Any]:
-        return [t for t in (self._feature_table(n) for n in _FEATURE_TABLES) if t is not None]
-
     def write_image_features(
         self, ids: Sequence[str], paths: Sequence[str], features: np.ndarray
     ) -> None:
         """Replace the image features of ``paths``' files (raw pooled features)."""
-        self._write_features("image_vectors", ids, paths, features)
+        self._features.write("image_vectors", ids, paths, features)
 
     def image_features(self) -> tuple[list[str], np.ndarray]:
         """All stored image ids and their raw features (an id may repeat: a model's views)."""
-        return self._read_features("image_vectors")
+        return self._features.read("image_vectors")
 
     def write_shape_descriptors(
         self, ids: Sequence[str], paths: Sequence[str], descriptors: np.ndarray
     ) -> None:
         """Replace the 3D shape descriptors of ``paths``' files (one per model)."""
-        self._write_features("shape_vectors", ids, paths, descriptors)
+        self._features.write("shape_vectors", ids, paths, descriptors)
 
     def shape_descriptors(self) -> tuple[list[str], np.ndarray]:
-        return self._read_features("shape_vectors")
+        return self._features.read("shape_vectors")
 
     def get(self, ids: Sequence[str]) -> list[Hit]:
         """The chunks with these ids, in the order asked (missing ids are left out)."""
@@ -375,10 +277,8 @@ class LanceStore:
         journal.write_text("\n".join(r.path for r in gone), encoding="utf-8")
         self._sources.delete(where)
         self._chunks.delete(where)
-        for table in self._feature_tables():
-            table.delete(where)
-        if self._alt_table() is not None:
-            self._alt.delete(where)
+        self._features.delete(where)
+        self._alt_vectors.delete(where)
         journal.unlink(missing_ok=True)
         return gone
 
@@ -415,8 +315,7 @@ class LanceStore:
     def optimize(self) -> None:
         self._chunks.optimize()
         self._sources.optimize()
-        for table in self._feature_tables():
-            table.optimize()
+        self._features.optimize()
         self._maybe_build_ann()
         self.upgrade()
 
