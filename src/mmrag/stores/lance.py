@@ -1,19 +1,13 @@
 """LanceDB embedded store: one directory with vectors, metadata and a full-text index.
 
 BM25 runs on LanceDB's native full-text index over a column of pre-segmented tokens
-(whitespace tokenizer), so Chinese words segmented by rjieba are matched as words.
-Past ``ann_threshold`` rows an HNSW graph over scalar-quantised vectors (LanceDB's
-IVF_HNSW_SQ, one partition per 500k rows, all searched) replaces the flat scan. On 100k
-concentrated e5-like vectors (the store benchmark's) it gave recall@10 0.91 at ef 400 in
-5-10 ms, where the IVF_PQ index used before needed a refine factor of 50 and still gave
-0.44 at 95 ms for the hybrid retriever's 50 candidates. Indexes built with IVF_PQ by an
-older mmrag keep working (with the exact re-ranking they need).
+(whitespace tokenizer), so Chinese words segmented by rjieba are matched as words. Past
+``ann_threshold`` rows an HNSW graph replaces the flat scan (see ``lance_indexes``). Image
+items' other vectors and per-item features live in side tables (``lance_tables``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 from collections.abc import Sequence
 from datetime import timedelta
@@ -25,10 +19,12 @@ import numpy as np
 from .._lazy import require
 from ..types import Chunk, Hit
 from . import SourceRecord, stores
+from . import lance_indexes as indexes
 from .filters import Filter, quote
+from .lance_items import Items
+from .lance_items import hit as _hit
 from .lance_tables import AltVectors, FeatureTables
-from .rows import HIT_COLUMNS, chunk_columns, in_list, none_if_nan, record
-from .rows import hit as _row_hit
+from .rows import HIT_COLUMNS, chunk_columns, in_list, record
 
 _JOURNAL = "write-journal"
 
@@ -63,90 +59,13 @@ class LanceStore:
         self._db = self._lancedb.connect(
             str(self.path), read_consistency_interval=timedelta(seconds=1)
         )
-        self._chunks, self._sources = self._open_tables()
+        self._chunks, self._sources = indexes.open_tables(self._db, self.path, self._pa, dim)
         self._alt_vectors = AltVectors(self._db, self._pa, dim)
         self._features = FeatureTables(self._db, self._pa)
+        self._items = Items(self._chunks, self._pa, dim)
 
-    # -- schema ---------------------------------------------------------------------------
     def _chunk_schema(self) -> Any:
-        pa = self._pa
-        return pa.schema(
-            [
-                ("id", pa.string()),
-                ("path", pa.string()),
-                # the content hash the chunk was made from: with the source records, it
-                # tells a finished file's chunks from a crashed write's (see recover)
-                ("source_hash", pa.string()),
-                ("source", pa.string()),
-                ("modality", pa.string()),
-                ("chunk_index", pa.int32()),
-                ("page", pa.int32()),
-                ("start", pa.float64()),
-                ("end", pa.float64()),
-                ("text", pa.string()),
-                ("tokens", pa.string()),
-                ("tags", pa.string()),
-                ("meta", pa.string()),
-                ("vector", pa.list_(pa.float32(), self.dim)),
-            ]
-        )
-
-    def _source_schema(self) -> Any:
-        pa = self._pa
-        return pa.schema(
-            [
-                ("path", pa.string()),
-                ("source", pa.string()),
-                ("hash", pa.string()),
-                ("size", pa.int64()),
-                ("mtime", pa.float64()),
-                ("chunks", pa.int32()),
-                ("loader", pa.string()),
-                ("ingested_at", pa.float64()),
-            ]
-        )
-
-    def _open_tables(self) -> tuple[Any, Any]:
-        if {"chunks", "sources"} <= set(self._db.list_tables().tables):
-            with contextlib.suppress(ValueError):  # a table another process is creating
-                return self._db.open_table("chunks"), self._db.open_table("sources")
-        # A new index: processes opening it at once (two `mmrag ingest` runs) take turns to
-        # create its tables and BM25 index, which LanceDB would otherwise let collide.
-        self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.path / ".create.lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            return (self._open("chunks", self._chunk_schema()),
-                    self._open("sources", self._source_schema()))
-
-    def _open(self, name: str, schema: Any) -> Any:
-        if name in self._db.list_tables().tables:
-            return self._db.open_table(name)
-        table = self._db.create_table(name, schema=schema, exist_ok=True)
-        if name == "chunks":
-            self._create_fts(table)
-        return table
-
-    def _create_fts(self, table: Any) -> None:
-        from lancedb.index import FTS
-
-        # English Snowball stemming on both sides ("studies" finds "study"; Chinese words
-        # pass through): on SciFact it lifted BM25 nDCG@10 from 0.642 to 0.677.
-        config = FTS(
-            base_tokenizer="whitespace",
-            language="English",
-            lower_case=True,
-            stem=True,
-            remove_stop_words=False,
-            ascii_folding=False,
-            with_position=False,
-        )
-        table.create_index("tokens", config=config, replace=True)
-
-    def _fts_is_unstemmed(self) -> bool:
-        return any(
-            i.index_type == "FTS" and not (i.index_details or {}).get("stem", True)
-            for i in self._chunks.list_indices()
-        )
+        return indexes.chunk_schema(self._pa, self.dim)
 
     # -- writes ---------------------------------------------------------------------------
     def write(
@@ -173,16 +92,14 @@ class LanceStore:
             arrays.append(pa.FixedSizeListArray.from_arrays(pa.array(vecs), self.dim))
             self._chunks.add(pa.Table.from_arrays(arrays, schema=schema))
         if records:
-            rows = [r.__dict__ for r in records]
-            (
-                self._sources.merge_insert("path")
-                .when_matched_update_all()
-                .when_not_matched_insert_all()
-                .execute(self._pa.Table.from_pylist(rows, schema=self._source_schema()))
-            )
+            rows = self._pa.Table.from_pylist([r.__dict__ for r in records],
+                                              schema=indexes.source_schema(self._pa))
+            self._sources.merge_insert("path").when_matched_update_all() \
+                .when_not_matched_insert_all().execute(rows)
         journal.unlink(missing_ok=True)
 
-    # -- other vectors of image items (strategies "text" and "average") -----------------
+    # -- the extras (see capabilities.py): other vectors of image items, for strategies
+    # "text" and "average"; re-embedding stored items (``mmrag align``); per-item features
     @property
     def _alt(self) -> Any:
         """The alt-vector table, None until one is written."""
@@ -191,8 +108,6 @@ class LanceStore:
     def write_alt_vectors(
         self, kind: str, ids: Sequence[str], paths: Sequence[str], vectors: np.ndarray
     ) -> None:
-        """Store another vector per item, in the same space as the main one: for an image,
-        its text's embedding ("text") or the mean of that and its image vector ("average")."""
         self._alt_vectors.write(kind, ids, paths, vectors)
 
     def has_alt(self, kind: str) -> bool:
@@ -208,63 +123,35 @@ class LanceStore:
         return hits
 
     def alt_vectors(self, kind: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """The ``kind`` vectors stored for ``ids`` (those that have one)."""
         return self._alt_vectors.vectors(kind, ids)
 
     def update_alt_vectors(self, kind: str, vectors: dict[str, np.ndarray]) -> None:
-        """Replace the ``kind`` vectors of the ids that have one, in one commit."""
         self._alt_vectors.update(kind, vectors)
 
-    # -- re-embedding stored items (``mmrag align``) --------------------------------------
+    def get(self, ids: Sequence[str]) -> list[Hit]:
+        return self._items.get(ids)
+
     def items(self, modality: str) -> list[Hit]:
-        """Every stored chunk of one modality, as hits with their meta (score 0)."""
-        rows = self._chunks.search().where(f"modality = {quote(modality)}") \
-            .select(HIT_COLUMNS).limit(max(self._chunks.count_rows(), 1)).to_list()
-        return [_hit(r, "stored", 0.0) for r in rows]
+        return self._items.of_modality(modality)
 
     def update_vectors(self, ids: Sequence[str], vectors: np.ndarray) -> None:
-        """Give stored chunks new vectors, in one commit (an upsert of their whole rows):
-        a crash leaves either all the old vectors or all the new ones."""
-        if not ids:
-            return
-        table = self._chunks.search().where(in_list("id", ids)).limit(len(ids)).to_arrow()
-        row_of = {v: n for n, v in enumerate(table.column("id").to_pylist())}
-        order = [row_of[i] for i in ids if i in row_of]
-        keep = [n for n, i in enumerate(ids) if i in row_of]
-        table = table.take(order).select([f.name for f in self._chunk_schema()])
-        flat = np.ascontiguousarray(np.asarray(vectors, np.float32)[keep]).reshape(-1)
-        column = self._pa.FixedSizeListArray.from_arrays(self._pa.array(flat), self.dim)
-        table = table.set_column(table.schema.get_field_index("vector"), "vector", column)
-        self._chunks.merge_insert("id").when_matched_update_all().execute(table)
+        self._items.update_vectors(ids, vectors)
 
-    # -- per-item features searched by numpy: image features, 3D shape descriptors -------
     def write_image_features(
         self, ids: Sequence[str], paths: Sequence[str], features: np.ndarray
     ) -> None:
-        """Replace the image features of ``paths``' files (raw pooled features)."""
         self._features.write("image_vectors", ids, paths, features)
 
     def image_features(self) -> tuple[list[str], np.ndarray]:
-        """All stored image ids and their raw features (an id may repeat: a model's views)."""
         return self._features.read("image_vectors")
 
     def write_shape_descriptors(
         self, ids: Sequence[str], paths: Sequence[str], descriptors: np.ndarray
     ) -> None:
-        """Replace the 3D shape descriptors of ``paths``' files (one per model)."""
         self._features.write("shape_vectors", ids, paths, descriptors)
 
     def shape_descriptors(self) -> tuple[list[str], np.ndarray]:
         return self._features.read("shape_vectors")
-
-    def get(self, ids: Sequence[str]) -> list[Hit]:
-        """The chunks with these ids, in the order asked (missing ids are left out)."""
-        if not ids:
-            return []
-        rows = self._chunks.search().where(in_list("id", ids)).select(HIT_COLUMNS) \
-            .limit(len(ids)).to_list()
-        by_id = {r["id"]: r for r in rows}
-        return [_hit(by_id[i], "stored", 0.0) for i in ids if i in by_id]
 
     def delete(self, path: str) -> list[SourceRecord]:
         folder = path.rstrip("/") + "/"
@@ -325,8 +212,8 @@ class LanceStore:
         (replaced by HNSW-SQ, which recalls more). Ingest calls it even when no file
         changed, so re-ingesting a folder brings its index up to date. True if it did."""
         done = False
-        if self._fts_is_unstemmed():
-            self._create_fts(self._chunks)
+        if indexes.fts_is_unstemmed(self._chunks):
+            indexes.create_fts(self._chunks)
             done = True
         if self._vector_index_is_pq():
             self._maybe_build_ann(force=True)
@@ -334,28 +221,12 @@ class LanceStore:
         return done
 
     def _maybe_build_ann(self, force: bool = False) -> None:
-        rows = self._chunks.count_rows()
-        if rows < self.ann_threshold and not force:
-            return
-        indexed = 0
-        for index in self._chunks.list_indices():
-            if "vector" in index.columns:
-                stats = self._chunks.index_stats(index.name)
-                indexed = stats.num_indexed_rows if stats else 0
-        # optimize() already appended new rows to an existing index; rebuild once the
-        # table has doubled so the partitions still fit the data.
-        if indexed and rows < 2 * indexed and not force:
-            return
-        from lancedb.index import IvfHnswSq
-
-        config = IvfHnswSq(distance_type="cosine", num_partitions=max(1, rows // 500_000))
-        self._chunks.create_index("vector", config=config, replace=True)
-        self._pq = False
+        if indexes.build_ann(self._chunks, self.ann_threshold, force):
+            self._pq = False
 
     def _vector_index_is_pq(self) -> bool:
         if self._pq is None:
-            self._pq = any("vector" in i.columns and "pq" in str(i.index_type).lower()
-                           for i in self._chunks.list_indices())
+            self._pq = indexes.vector_index_is_pq(self._chunks)
         return self._pq
 
     # -- reads ----------------------------------------------------------------------------
@@ -385,9 +256,8 @@ class LanceStore:
         """The stored vectors of ``ids``, in that order."""
         if not ids:
             return np.zeros((0, self.dim), dtype=np.float32)
-        rows = self._chunks.search().where(in_list("id", ids)).select(["id", "vector"]).limit(
-            len(ids)
-        ).to_list()
+        rows = self._chunks.search().where(in_list("id", ids)).select(["id", "vector"]) \
+            .limit(len(ids)).to_list()
         by_id = {r["id"]: r["vector"] for r in rows}
         return np.asarray([by_id[i] for i in ids], dtype=np.float32)
 
@@ -417,10 +287,6 @@ class LanceStore:
         if sql:
             query = query.where(sql, prefilter=True)
         return list(query.select([*HIT_COLUMNS, score]).limit(k).to_list())
-
-
-def _hit(row: dict[str, Any], stage: str, score: float) -> Hit:
-    return _row_hit(row, stage, score, none_if_nan)
 
 
 stores.register("lancedb")(LanceStore)
