@@ -11,9 +11,8 @@ Milvus has no nullable columns before 2.5, so an absent page or time is stored a
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,9 @@ from .._lazy import require
 from ..errors import ConfigError
 from ..types import Chunk, Hit
 from . import SourceRecord, stores
-from .bm25_local import K1, B, LocalBM25
-from .filters import Filter
+from . import milvus_schema as schema
+from .bm25_local import K1, B, LiveBM25
+from .filters import Filter, glob_regex
 from .rows import HIT_COLUMNS, MISSING, SOURCE_FIELDS, chunk_columns, none_if_missing
 from .rows import hit as _row_hit
 from .rows import in_list as _in_list
@@ -48,28 +48,6 @@ def in_list(column: str, values: Sequence[str]) -> str:
     return _in_list(column, values, lit, "in [{}]")
 
 
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """The glob of ``Filter.source`` as LIKE reads it: ``*`` any run, ``?`` one character."""
-    parts = (".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
-    return re.compile("".join(parts), re.DOTALL)
-
-
-def resolve_uri(uri: str | None, index_dir: Path) -> str:
-    if not uri:
-        return str(index_dir / "milvus.db")
-    if uri.startswith("milvus://"):
-        return "http://" + uri[len("milvus://"):]
-    if uri.startswith(("http://", "https://", "tcp://", "unix:")):
-        return uri
-    if uri.endswith(".db"):
-        path = Path(uri).expanduser()
-        return str(path if path.is_absolute() else index_dir / path)
-    raise ConfigError(
-        f"unknown Milvus URI {uri!r}: expected a Milvus Lite file ending in .db, "
-        f"or a server as milvus://host:19530 or http://host:19530"
-    )
-
-
 class MilvusStore:
     name = "milvus"
 
@@ -89,7 +67,7 @@ class MilvusStore:
         self._pm = require("pymilvus", extra="milvus", purpose="the Milvus store")
         self.path = Path(path)
         self.dim = dim
-        self.uri = resolve_uri(uri, self.path)
+        self.uri = schema.resolve_uri(uri, self.path)
         self.index = index.upper()
         if self.uri.endswith(".db"):
             Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
@@ -100,87 +78,21 @@ class MilvusStore:
         self._chunks = f"{collection}_chunks"
         self._sources = f"{collection}_sources"
         if not self._client.has_collection(self._chunks):
-            native = bm25 == "native" or (bm25 == "auto" and self._server_has_bm25())
-            self._create_chunks(native)
-        self.native_bm25 = self._has_bm25_function()
+            native = bm25 == "native" or (
+                bm25 == "auto" and schema.server_has_bm25(self.version, self.lite))
+            schema.create_chunks(self._pm, self._client, self._chunks, dim, self.index, native,
+                                 self.lite)
+        self.native_bm25 = schema.has_bm25_function(self._client, self._chunks)
         if bm25 == "native" and not self.native_bm25:
             raise ConfigError(f"{self._chunks} was made without server BM25; use bm25='local'")
         if not self._client.has_collection(self._sources):
-            self._create_sources()
+            schema.create_sources(self._pm, self._client, self._sources)
         for name in (self._chunks, self._sources):
             self._client.load_collection(name)
-        self._bm25: LocalBM25 | None = None
-        self._bm25_rows: dict[str, tuple[str, str]] = {}
-        self._bm25_mark: tuple[Any, ...] = ()
-        self._bm25_checked = 0.0
+        self._bm25 = LiveBM25(
+            lambda: self._scan(self._chunks, ["id", "tokens", "modality", "path"]), self._mark
+        )
         self._strong_until = 0.0
-
-    # -- schema ---------------------------------------------------------------------------
-    def _server_has_bm25(self) -> bool:
-        if self.lite:
-            return False  # Lite's BM25 scores each segment with its own statistics
-        numbers = re.findall(r"\d+", self.version)
-        return len(numbers) >= 2 and (int(numbers[0]), int(numbers[1])) >= (2, 5)
-
-    def _has_bm25_function(self) -> bool:
-        info = self._client.describe_collection(self._chunks)
-        return any(f.get("name") == "sparse" for f in info.get("fields", []))
-
-    def _create_chunks(self, native_bm25: bool) -> None:
-        dt = self._pm.DataType
-        schema = self._client.create_schema(auto_id=False, enable_dynamic_field=False)
-        schema.add_field("id", dt.VARCHAR, is_primary=True, max_length=2048)
-        for name, length in (("path", 4096), ("source_hash", 128), ("source", 4096),
-                             ("modality", 32), ("text", 65535)):
-            schema.add_field(name, dt.VARCHAR, max_length=length)
-        schema.add_field("chunk_index", dt.INT32)
-        schema.add_field("page", dt.INT32)
-        schema.add_field("start", dt.DOUBLE)
-        schema.add_field("end", dt.DOUBLE)
-        if native_bm25:
-            # mmrag segments (rjieba for Chinese) into space-separated lower-case words;
-            # the analyser only has to split on spaces. Lite's "standard" splits on \w+,
-            # which gives the same words; a server's "whitespace" does exactly that. Words
-            # are stemmed (English Snowball) on both sides, as LanceDB's index does; Milvus
-            # Lite ignores analyser filters, so its own BM25 (bm25="native") does not stem.
-            analyzer = {"tokenizer": "standard" if self.lite else "whitespace",
-                        "filter": [{"type": "stemmer", "language": "english"}]}
-            schema.add_field("tokens", dt.VARCHAR, max_length=65535, enable_analyzer=True,
-                             analyzer_params=analyzer)
-            schema.add_field("sparse", dt.SPARSE_FLOAT_VECTOR)
-            schema.add_function(self._pm.Function(
-                name="bm25", function_type=self._pm.FunctionType.BM25,
-                input_field_names=["tokens"], output_field_names=["sparse"],
-            ))
-        else:
-            schema.add_field("tokens", dt.VARCHAR, max_length=65535)
-        schema.add_field("meta", dt.VARCHAR, max_length=65535)
-        schema.add_field("vector", dt.FLOAT_VECTOR, dim=self.dim)
-        params = self._client.prepare_index_params()
-        params.add_index("vector", index_type=self.index, metric_type="COSINE",
-                         params={"M": 16, "efConstruction": 200} if self.index == "HNSW" else {})
-        if native_bm25:
-            params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
-                             params={"bm25_k1": K1, "bm25_b": B,
-                                     "params": {"bm25_k1": K1, "bm25_b": B}})
-        self._client.create_collection(self._chunks, schema=schema, index_params=params,
-                                       consistency_level="Strong")
-
-    def _create_sources(self) -> None:
-        dt = self._pm.DataType
-        schema = self._client.create_schema(auto_id=False, enable_dynamic_field=False)
-        schema.add_field("path", dt.VARCHAR, is_primary=True, max_length=4096)
-        for name, length in (("source", 4096), ("hash", 128), ("loader", 256)):
-            schema.add_field(name, dt.VARCHAR, max_length=length)
-        schema.add_field("size", dt.INT64)
-        schema.add_field("mtime", dt.DOUBLE)
-        schema.add_field("chunks", dt.INT32)
-        schema.add_field("ingested_at", dt.DOUBLE)
-        schema.add_field("unused", dt.FLOAT_VECTOR, dim=2)  # Milvus needs a vector field
-        params = self._client.prepare_index_params()
-        params.add_index("unused", index_type="FLAT", metric_type="L2")
-        self._client.create_collection(self._sources, schema=schema, index_params=params,
-                                       consistency_level="Strong")
 
     # -- writes ---------------------------------------------------------------------------
     def write(
@@ -219,7 +131,7 @@ class MilvusStore:
         self._wrote()
 
     def _wrote(self) -> None:
-        self._bm25 = None
+        self._bm25.stale()
         self._strong_until = time.monotonic() + _STRONG_FOR_S
 
     def _level(self) -> str:
@@ -320,20 +232,10 @@ class MilvusStore:
         return self._local_sparse(terms, k, where)
 
     def _local_sparse(self, terms: list[str], k: int, where: Filter | None) -> list[Hit]:
-        index = self._local_index()
-        keep: Callable[[str], bool] | None = None
-        if where is not None:
-            modalities = set(where.modalities)
-            paths = self._paths(where.source) if where.source else None
-            rows = self._bm25_rows
-
-            def keep(chunk_id: str) -> bool:
-                modality, path = rows[chunk_id]
-                return (not modalities or modality in modalities) and (
-                    paths is None or path in paths
-                )
-
-        ranked = index.search(terms, min(k, _MAX_K), keep)
+        index = self._bm25.index()
+        modalities = set(where.modalities) if where is not None else set()
+        paths = self._paths(where.source) if where is not None and where.source else None
+        ranked = index.search(terms, min(k, _MAX_K), self._bm25.keep(modalities, paths))
         if not ranked:
             return []
         found: dict[str, dict[str, Any]] = {}
@@ -343,21 +245,6 @@ class MilvusStore:
                                           consistency_level=self._level()):
                 found[row["id"]] = row
         return [_hit(found[i], "bm25", score) for i, score in ranked if i in found]
-
-    def _local_index(self) -> LocalBM25:
-        # Another process may have written since the index was built: check a cheap
-        # mark (chunk count, files, newest ingest) at most once a second.
-        now = time.monotonic()
-        if self._bm25 is not None and now - self._bm25_checked < 1.0:
-            return self._bm25
-        self._bm25_checked = now
-        mark = self._mark()
-        if self._bm25 is None or mark != self._bm25_mark:
-            rows = list(self._scan(self._chunks, ["id", "tokens", "modality", "path"]))
-            self._bm25 = LocalBM25.build((r["id"], r["tokens"]) for r in rows)
-            self._bm25_rows = {r["id"]: (r["modality"], r["path"]) for r in rows}
-            self._bm25_mark = mark
-        return self._bm25
 
     def _mark(self) -> tuple[Any, ...]:
         stamps = [r["ingested_at"] for r in self._scan(self._sources, ["path", "ingested_at"])]
