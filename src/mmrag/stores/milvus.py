@@ -25,6 +25,7 @@ from . import SourceRecord, stores
 from . import milvus_schema as schema
 from .bm25_local import K1, B, LiveBM25
 from .filters import Filter, glob_regex
+from .milvus_schema import resolve_uri
 from .rows import HIT_COLUMNS, MISSING, SOURCE_FIELDS, chunk_columns, none_if_missing
 from .rows import hit as _row_hit
 from .rows import in_list as _in_list
@@ -67,7 +68,7 @@ class MilvusStore:
         self._pm = require("pymilvus", extra="milvus", purpose="the Milvus store")
         self.path = Path(path)
         self.dim = dim
-        self.uri = schema.resolve_uri(uri, self.path)
+        self.uri = resolve_uri(uri, self.path)
         self.index = index.upper()
         if self.uri.endswith(".db"):
             Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
