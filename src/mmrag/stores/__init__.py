@@ -15,7 +15,27 @@ import numpy as np
 
 from ..registry import Registry
 from ..types import Chunk, Hit
+from .capabilities import (
+    AltVectorStore,
+    Capabilities,
+    ImageFeatureStore,
+    ItemStore,
+    ShapeStore,
+    UpgradableStore,
+)
 from .filters import Filter
+
+__all__ = [
+    "AltVectorStore",
+    "Capabilities",
+    "ImageFeatureStore",
+    "ItemStore",
+    "ShapeStore",
+    "SourceRecord",
+    "Store",
+    "UpgradableStore",
+    "stores",
+]
 
 
 @dataclass(frozen=True)
@@ -34,6 +54,9 @@ class SourceRecord:
 
 @runtime_checkable
 class Store(Protocol):
+    """What every store does (each backend has all of it); the extras some have are in
+    ``capabilities``."""
+
     def write(
         self, records: Sequence[SourceRecord], chunks: Sequence[Chunk], vectors: np.ndarray
     ) -> None:

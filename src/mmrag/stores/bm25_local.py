@@ -13,9 +13,11 @@ so it suits up to a few million chunks; past that, use a Milvus 2.5+ server's BM
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..text.tokenize import stem
 
@@ -72,3 +74,55 @@ class LocalBM25:
                 if len(out) == k:
                     break
         return out
+
+
+class LiveBM25:
+    """A ``LocalBM25`` of a store's chunks kept in step with it, with each chunk's modality
+    and path so that a filter applies before ranking.
+
+    ``rows`` reads every chunk's id, tokens, modality and path; ``mark`` is cheap and
+    changes when anyone writes (chunk count, files, newest ingest). The store calls
+    ``stale()`` after its own writes; another process's are seen by checking the mark at
+    most once a second.
+    """
+
+    def __init__(
+        self, rows: Callable[[], Iterable[dict[str, Any]]], mark: Callable[[], tuple[Any, ...]]
+    ):
+        self._rows = rows
+        self._mark = mark
+        self._index: LocalBM25 | None = None
+        self._meta: dict[str, tuple[str, str]] = {}
+        self._seen: tuple[Any, ...] = ()
+        self._checked = 0.0
+
+    def stale(self) -> None:
+        self._index = None
+
+    def index(self) -> LocalBM25:
+        now = time.monotonic()
+        if self._index is not None and now - self._checked < 1.0:
+            return self._index
+        self._checked = now
+        mark = self._mark()
+        if self._index is None or mark != self._seen:
+            rows = list(self._rows())
+            self._index = LocalBM25.build((r["id"], r["tokens"]) for r in rows)
+            self._meta = {r["id"]: (r["modality"], r["path"]) for r in rows}
+            self._seen = mark
+        return self._index
+
+    def keep(
+        self, modalities: Collection[str], paths: Collection[str] | None
+    ) -> Callable[[str], bool] | None:
+        """Whether a chunk id of the last ``index()`` is of ``modalities`` (any if empty)
+        and under ``paths`` (any if None); None when nothing is left out."""
+        if not modalities and paths is None:
+            return None
+        meta = self._meta
+
+        def keep(chunk_id: str) -> bool:
+            modality, path = meta[chunk_id]
+            return (not modalities or modality in modalities) and (paths is None or path in paths)
+
+        return keep

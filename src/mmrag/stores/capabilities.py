@@ -1,13 +1,15 @@
-"""What a store may keep beside chunks and vectors, declared as small protocols.
+"""What a store may keep beside chunks, vectors and source records, declared as protocols.
 
-A store that implements one of these is found to have it once, when an index opens
-(:meth:`Capabilities.of`), and callers then use the typed handle, never ``hasattr``.
+Every store is a ``Store``; the extras here are what some stores have and others lack
+(LanceDB has them all, Milvus none). Callers check once, when the index opens, with
+``Capabilities.of(store)``, and then hold a typed handle or None, instead of asking
+``hasattr`` at each use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -17,53 +19,84 @@ from ..types import Hit
 
 @runtime_checkable
 class ImageFeatureStore(Protocol):
+    """Keeps each image item's raw pooled features (wider than the index's vectors)."""
+
     def write_image_features(
         self, ids: Sequence[str], paths: Sequence[str], features: np.ndarray
-    ) -> None: ...
+    ) -> None:
+        """Replace the image features of ``paths``' files."""
+        ...
 
-    def image_features(self) -> tuple[list[str], np.ndarray]: ...
+    def image_features(self) -> tuple[list[str], np.ndarray]:
+        """All stored image ids and their features (an id may repeat: a model's views)."""
+        ...
 
 
 @runtime_checkable
 class ShapeStore(Protocol):
+    """Keeps one 3D shape descriptor per model."""
+
     def write_shape_descriptors(
         self, ids: Sequence[str], paths: Sequence[str], descriptors: np.ndarray
-    ) -> None: ...
+    ) -> None:
+        """Replace the shape descriptors of ``paths``' files."""
+        ...
 
     def shape_descriptors(self) -> tuple[list[str], np.ndarray]: ...
 
 
 @runtime_checkable
 class AltVectorStore(Protocol):
+    """Keeps other vectors of image items, in the index's space, by kind: the embedding of
+    an image's text ("text"), or the mean of that and its image vector ("average")."""
+
     def write_alt_vectors(
         self, kind: str, ids: Sequence[str], paths: Sequence[str], vectors: np.ndarray
     ) -> None: ...
 
+    def dense_alt(self, kind: str, vector: np.ndarray, k: int) -> list[Hit]:
+        """The image items nearest ``vector`` by their ``kind`` vector, as hits."""
+        ...
+
     def has_alt(self, kind: str) -> bool: ...
 
-    def dense_alt(self, kind: str, vector: np.ndarray, k: int) -> list[Hit]: ...
+    def alt_vectors(self, kind: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The ``kind`` vectors stored for ``ids`` (those that have one)."""
+        ...
 
-    def alt_vectors(self, kind: str, ids: Sequence[str]) -> dict[str, np.ndarray]: ...
-
-    def update_alt_vectors(self, kind: str, vectors: dict[str, np.ndarray]) -> None: ...
+    def update_alt_vectors(self, kind: str, vectors: dict[str, np.ndarray]) -> None:
+        """Replace the ``kind`` vectors of the ids that have one, in one commit."""
+        ...
 
 
 @runtime_checkable
 class ItemStore(Protocol):
-    def get(self, ids: Sequence[str]) -> list[Hit]: ...
+    """Reads stored chunks back by id or modality and re-embeds them (``mmrag align``)."""
 
-    def items(self, modality: str) -> list[Hit]: ...
+    def get(self, ids: Sequence[str]) -> list[Hit]:
+        """The chunks with these ids, in the order asked (missing ids are left out)."""
+        ...
 
-    def update_vectors(self, ids: Sequence[str], vectors: np.ndarray) -> None: ...
+    def items(self, modality: str) -> list[Hit]:
+        """Every stored chunk of one modality, as hits with their meta (score 0)."""
+        ...
+
+    def update_vectors(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+        """Give stored chunks new vectors, all in one commit or none."""
+        ...
 
 
 @runtime_checkable
 class UpgradableStore(Protocol):
-    def upgrade(self) -> bool: ...
+    def upgrade(self) -> bool:
+        """Rebuild indexes an older mmrag made; True if it did."""
+        ...
 
 
 @dataclass(frozen=True)
 class Capabilities:
+    """A store's extras, each the store itself seen through that protocol, or None."""
+
     images: ImageFeatureStore | None = None
     shapes: ShapeStore | None = None
     alt: AltVectorStore | None = None
@@ -81,6 +114,17 @@ class Capabilities:
         )
 
     def names(self) -> frozenset[str]:
-        have = {"image_features": self.images, "shapes": self.shapes, "alt_vectors": self.alt,
-                "items": self.items, "upgrade": self.upgradable}
-        return frozenset(name for name, handle in have.items() if handle is not None)
+        """The extras' plain names (what a Ray worker is told; the first three are
+        ingest's ``EXTRAS``)."""
+        return frozenset(
+            _NAMES[f.name] for f in fields(self) if getattr(self, f.name) is not None
+        )
+
+
+_NAMES = {
+    "images": "image_features",
+    "shapes": "shapes",
+    "alt": "alt_vectors",
+    "items": "items",
+    "upgradable": "upgrade",
+}

@@ -1,7 +1,9 @@
-"""Metadata and modality filters, and their SQL form for stores that speak SQL."""
+"""Metadata and modality filters, and their SQL form for stores that speak SQL (a glob as
+a regex for those that do not)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..errors import ConfigError
@@ -24,6 +26,12 @@ def glob_to_like(pattern: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """The glob of ``Filter.source`` as LIKE reads it: ``*`` any run, ``?`` one character."""
+    parts = (".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.compile("".join(parts), re.DOTALL)
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,13 @@
 """LanceDB embedded store: one directory with vectors, metadata and a full-text index.
 
 BM25 runs on LanceDB's native full-text index over a column of pre-segmented tokens
-(whitespace tokenizer), so Chinese words segmented by rjieba are matched as words.
-Past ``ann_threshold`` rows an HNSW graph over scalar-quantised vectors (LanceDB's
-IVF_HNSW_SQ, one partition per 500k rows, all searched) replaces the flat scan. On 100k
-concentrated e5-like vectors (the store benchmark's) it gave recall@10 0.91 at ef 400 in
-5-10 ms, where the IVF_PQ index used before needed a refine factor of 50 and still gave
-0.44 at 95 ms for the hybrid retriever's 50 candidates. Indexes built with IVF_PQ by an
-older mmrag keep working (with the exact re-ranking they need).
+(whitespace tokenizer), so Chinese words segmented by rjieba are matched as words. Past
+``ann_threshold`` rows an HNSW graph replaces the flat scan (see ``lance_indexes``). Image
+items' other vectors and per-item features live in side tables (``lance_tables``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import json
-import math
 import os
 from collections.abc import Sequence
 from datetime import timedelta
@@ -25,19 +17,16 @@ from typing import Any
 import numpy as np
 
 from .._lazy import require
-from ..types import Chunk, Hit, Span
+from ..types import Chunk, Hit
 from . import SourceRecord, stores
+from . import lance_indexes as indexes
 from .filters import Filter, quote
+from .lance_items import Items
+from .lance_items import hit as _hit
+from .lance_tables import AltVectors, FeatureTables
+from .rows import HIT_COLUMNS, chunk_columns, in_list, record
 
 _JOURNAL = "write-journal"
-_FEATURE_TABLES = ("image_vectors", "shape_vectors")
-_HIT_COLUMNS = ["id", "source", "modality", "text", "page", "start", "end", "meta"]
-
-
-def _tokens(text: str) -> str:
-    from ..text.tokenize import tokenize
-
-    return " ".join(tokenize(text))
 
 
 class LanceStore:
@@ -70,91 +59,13 @@ class LanceStore:
         self._db = self._lancedb.connect(
             str(self.path), read_consistency_interval=timedelta(seconds=1)
         )
-        self._chunks, self._sources = self._open_tables()
-        self._features: dict[str, Any] = {}  # feature tables, opened on first use
-        self._alt: Any = None  # the "alt_vectors" table, opened on first use
-        self._feature_cache: dict[str, tuple[int, list[str], np.ndarray]] = {}
+        self._chunks, self._sources = indexes.open_tables(self._db, self.path, self._pa, dim)
+        self._alt_vectors = AltVectors(self._db, self._pa, dim)
+        self._features = FeatureTables(self._db, self._pa)
+        self._items = Items(self._chunks, self._pa, dim)
 
-    # -- schema ---------------------------------------------------------------------------
     def _chunk_schema(self) -> Any:
-        pa = self._pa
-        return pa.schema(
-            [
-                ("id", pa.string()),
-                ("path", pa.string()),
-                # the content hash the chunk was made from: with the source records, it
-                # tells a finished file's chunks from a crashed write's (see recover)
-                ("source_hash", pa.string()),
-                ("source", pa.string()),
-                ("modality", pa.string()),
-                ("chunk_index", pa.int32()),
-                ("page", pa.int32()),
-                ("start", pa.float64()),
-                ("end", pa.float64()),
-                ("text", pa.string()),
-                ("tokens", pa.string()),
-                ("tags", pa.string()),
-                ("meta", pa.string()),
-                ("vector", pa.list_(pa.float32(), self.dim)),
-            ]
-        )
-
-    def _source_schema(self) -> Any:
-        pa = self._pa
-        return pa.schema(
-            [
-                ("path", pa.string()),
-                ("source", pa.string()),
-                ("hash", pa.string()),
-                ("size", pa.int64()),
-                ("mtime", pa.float64()),
-                ("chunks", pa.int32()),
-                ("loader", pa.string()),
-                ("ingested_at", pa.float64()),
-            ]
-        )
-
-    def _open_tables(self) -> tuple[Any, Any]:
-        if {"chunks", "sources"} <= set(self._db.list_tables().tables):
-            with contextlib.suppress(ValueError):  # a table another process is creating
-                return self._db.open_table("chunks"), self._db.open_table("sources")
-        # A new index: processes opening it at once (two `mmrag ingest` runs) take turns to
-        # create its tables and BM25 index, which LanceDB would otherwise let collide.
-        self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.path / ".create.lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            return (self._open("chunks", self._chunk_schema()),
-                    self._open("sources", self._source_schema()))
-
-    def _open(self, name: str, schema: Any) -> Any:
-        if name in self._db.list_tables().tables:
-            return self._db.open_table(name)
-        table = self._db.create_table(name, schema=schema, exist_ok=True)
-        if name == "chunks":
-            self._create_fts(table)
-        return table
-
-    def _create_fts(self, table: Any) -> None:
-        from lancedb.index import FTS
-
-        # English Snowball stemming on both sides ("studies" finds "study"; Chinese words
-        # pass through): on SciFact it lifted BM25 nDCG@10 from 0.642 to 0.677.
-        config = FTS(
-            base_tokenizer="whitespace",
-            language="English",
-            lower_case=True,
-            stem=True,
-            remove_stop_words=False,
-            ascii_folding=False,
-            with_position=False,
-        )
-        table.create_index("tokens", config=config, replace=True)
-
-    def _fts_is_unstemmed(self) -> bool:
-        return any(
-            i.index_type == "FTS" and not (i.index_details or {}).get("stem", True)
-            for i in self._chunks.list_indices()
-        )
+        return indexes.chunk_schema(self._pa, self.dim)
 
     # -- writes ---------------------------------------------------------------------------
     def write(
@@ -163,98 +74,48 @@ class LanceStore:
         if len(chunks) != len(vectors):
             raise ValueError(f"expected one vector per chunk, got {len(vectors)} for {len(chunks)}")
         paths = [r.path for r in records]
-        by_source = {r.source: r for r in records}
         # The journal says "a write is under way": if it is still there when nobody holds
         # the index's write lock, that write was killed and recover() must clean up.
         journal = self.path / _JOURNAL
         journal.write_text("\n".join(paths), encoding="utf-8")
         if paths:
-            self._chunks.delete(_in("path", paths))
-            for table in self._feature_tables():
-                table.delete(_in("path", paths))
-            if self._alt_table() is not None:
-                self._alt.delete(_in("path", paths))
+            where = in_list("path", paths)
+            self._chunks.delete(where)
+            self._features.delete(where)
+            self._alt_vectors.delete(where)
         if chunks:
             pa = self._pa
             vecs = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
-            columns = {
-                "id": [c.id for c in chunks],
-                "path": [by_source[c.source].path for c in chunks],
-                "source_hash": [by_source[c.source].hash for c in chunks],
-                "source": [c.source for c in chunks],
-                "modality": [c.modality for c in chunks],
-                "chunk_index": [c.index for c in chunks],
-                "page": [c.span.page for c in chunks],
-                "start": [c.span.start for c in chunks],
-                "end": [c.span.end for c in chunks],
-                "text": [c.text for c in chunks],
-                "tokens": [_tokens(c.text) for c in chunks],
-                "tags": ["," + ",".join(c.meta.get("tags", ())) + "," for c in chunks],
-                "meta": [json.dumps(c.meta, ensure_ascii=False) for c in chunks],
-            }
+            columns = chunk_columns(records, chunks)
             schema = self._chunk_schema()
             arrays = [pa.array(columns[f.name], type=f.type) for f in schema if f.name != "vector"]
             arrays.append(pa.FixedSizeListArray.from_arrays(pa.array(vecs), self.dim))
             self._chunks.add(pa.Table.from_arrays(arrays, schema=schema))
         if records:
-            rows = [r.__dict__ for r in records]
-            (
-                self._sources.merge_insert("path")
-                .when_matched_update_all()
-                .when_not_matched_insert_all()
-                .execute(self._pa.Table.from_pylist(rows, schema=self._source_schema()))
-            )
+            rows = self._pa.Table.from_pylist([r.__dict__ for r in records],
+                                              schema=indexes.source_schema(self._pa))
+            self._sources.merge_insert("path").when_matched_update_all() \
+                .when_not_matched_insert_all().execute(rows)
         journal.unlink(missing_ok=True)
 
-    # -- other vectors of image items (strategies "text" and "average") -----------------
-    def _alt_table(self, create: bool = False) -> Any:
-        if self._alt is None:
-            if "alt_vectors" in self._db.list_tables().tables:
-                self._alt = self._db.open_table("alt_vectors")
-            elif create:
-                pa = self._pa
-                schema = pa.schema([("id", pa.string()), ("path", pa.string()),
-                                    ("kind", pa.string()),
-                                    ("vector", pa.list_(pa.float32(), self.dim))])
-                self._alt = self._db.create_table("alt_vectors", schema=schema, exist_ok=True)
-        return self._alt
+    # -- the extras (see capabilities.py): other vectors of image items, for strategies
+    # "text" and "average"; re-embedding stored items (``mmrag align``); per-item features
+    @property
+    def _alt(self) -> Any:
+        """The alt-vector table, None until one is written."""
+        return self._alt_vectors.table()
 
     def write_alt_vectors(
         self, kind: str, ids: Sequence[str], paths: Sequence[str], vectors: np.ndarray
     ) -> None:
-        """Store another vector per item, in the same space as the main one: for an image,
-        its text's embedding ("text") or the mean of that and its image vector ("average")."""
-        table = self._alt_table(create=True)
-        table.delete(f"kind = {quote(kind)} AND " + _in("path", sorted(set(paths))))
-        table.add(self._alt_rows(kind, ids, paths, vectors))
-
-    def _alt_rows(
-        self, kind: str, ids: Sequence[str], paths: Sequence[str], vectors: np.ndarray
-    ) -> Any:
-        pa = self._pa
-        flat = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
-        return pa.Table.from_arrays(
-            [pa.array(list(ids), pa.string()), pa.array(list(paths), pa.string()),
-             pa.array([kind] * len(ids), pa.string()),
-             pa.FixedSizeListArray.from_arrays(pa.array(flat), self.dim)],
-            names=["id", "path", "kind", "vector"],
-        )
+        self._alt_vectors.write(kind, ids, paths, vectors)
 
     def has_alt(self, kind: str) -> bool:
-        table = self._alt_table()
-        return bool(table is not None and table.count_rows(f"kind = {quote(kind)}"))
+        return self._alt_vectors.has(kind)
 
     def dense_alt(self, kind: str, vector: np.ndarray, k: int) -> list[Hit]:
         """The image items nearest ``vector`` by their ``kind`` vector, as hits."""
-        table = self._alt_table()
-        if table is None:
-            return []
-        rows = (
-            table.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector")
-            .distance_type("cosine").where(f"kind = {quote(kind)}", prefilter=True)
-            .select(["id", "_distance"]).limit(k).to_list()
-        )
-        score = {r["id"]: 1.0 - float(r["_distance"]) for r in rows}
+        score = self._alt_vectors.nearest(kind, vector, k)
         hits = self.get(list(score))
         for hit in hits:
             hit.score = score[hit.id]
@@ -262,145 +123,49 @@ class LanceStore:
         return hits
 
     def alt_vectors(self, kind: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """The ``kind`` vectors stored for ``ids`` (those that have one)."""
-        table = self._alt_table()
-        if table is None or not ids:
-            return {}
-        rows = table.search().where(f"kind = {quote(kind)} AND " + _in("id", ids)) \
-            .select(["id", "vector"]).limit(len(ids)).to_list()
-        return {r["id"]: np.asarray(r["vector"], dtype=np.float32) for r in rows}
+        return self._alt_vectors.vectors(kind, ids)
 
     def update_alt_vectors(self, kind: str, vectors: dict[str, np.ndarray]) -> None:
-        """Replace the ``kind`` vectors of the ids that have one, in one commit."""
-        table = self._alt_table()
-        if table is None or not vectors:
-            return
-        rows = table.search().where(f"kind = {quote(kind)} AND " + _in("id", list(vectors))) \
-            .select(["id", "path"]).limit(len(vectors)).to_list()
-        if not rows:
-            return
-        table.merge_insert(["id", "kind"]).when_matched_update_all().execute(self._alt_rows(
-            kind, [r["id"] for r in rows], [r["path"] for r in rows],
-            np.stack([vectors[r["id"]] for r in rows]),
-        ))
+        self._alt_vectors.update(kind, vectors)
 
-    # -- re-embedding stored items (``mmrag align``) --------------------------------------
+    def get(self, ids: Sequence[str]) -> list[Hit]:
+        return self._items.get(ids)
+
     def items(self, modality: str) -> list[Hit]:
-        """Every stored chunk of one modality, as hits with their meta (score 0)."""
-        rows = self._chunks.search().where(f"modality = {quote(modality)}") \
-            .select(_HIT_COLUMNS).limit(max(self._chunks.count_rows(), 1)).to_list()
-        return [_hit(r, "stored", 0.0) for r in rows]
+        return self._items.of_modality(modality)
 
     def update_vectors(self, ids: Sequence[str], vectors: np.ndarray) -> None:
-        """Give stored chunks new vectors, in one commit (an upsert of their whole rows):
-        a crash leaves either all the old vectors or all the new ones."""
-        if not ids:
-            return
-        table = self._chunks.search().where(_in("id", ids)).limit(len(ids)).to_arrow()
-        row_of = {v: n for n, v in enumerate(table.column("id").to_pylist())}
-        order = [row_of[i] for i in ids if i in row_of]
-        keep = [n for n, i in enumerate(ids) if i in row_of]
-        table = table.take(order).select([f.name for f in self._chunk_schema()])
-        flat = np.ascontiguousarray(np.asarray(vectors, np.float32)[keep]).reshape(-1)
-        column = self._pa.FixedSizeListArray.from_arrays(self._pa.array(flat), self.dim)
-        table = table.set_column(table.schema.get_field_index("vector"), "vector", column)
-        self._chunks.merge_insert("id").when_matched_update_all().execute(table)
-
-    # -- per-item features searched by numpy: image features, 3D shape descriptors -------
-    # Tables of their own because their widths differ from the index's vectors (1280
-    # pooled image features, a 66-number shape descriptor); several rows may share an id
-    # (the rendered views of one 3D model).
-    def _feature_table(self, name: str, dim: int | None = None) -> Any:
-        if name not in self._features:
-            if name in self._db.list_tables().tables:
-                self._features[name] = self._db.open_table(name)
-            elif dim is not None:
-                pa = self._pa
-                schema = pa.schema([("id", pa.string()), ("path", pa.string()),
-                                    ("vector", pa.list_(pa.float32(), dim))])
-                self._features[name] = self._db.create_table(name, schema=schema,
-                                                             exist_ok=True)
-        return self._features.get(name)
-
-    def _write_features(
-        self, name: str, ids: Sequence[str], paths: Sequence[str], features: np.ndarray
-    ) -> None:
-        """Replace the rows of ``paths``' files in table ``name``."""
-        features = np.ascontiguousarray(features, dtype=np.float32)
-        table = self._feature_table(name, features.shape[1])
-        table.delete(_in("path", sorted(set(paths))))
-        pa = self._pa
-        dim = features.shape[1]
-        table.add(pa.Table.from_arrays(
-            [pa.array(list(ids), pa.string()), pa.array(list(paths), pa.string()),
-             pa.FixedSizeListArray.from_arrays(pa.array(features.reshape(-1)), dim)],
-            names=["id", "path", "vector"],
-        ))
-        self._feature_cache.pop(name, None)
-
-    def _read_features(self, name: str) -> tuple[list[str], np.ndarray]:
-        """All ids of table ``name`` and their features (cached until the next write)."""
-        table = self._feature_table(name)
-        if table is None:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        version = int(table.version)
-        cached = self._feature_cache.get(name)
-        if cached is None or cached[0] != version:
-            data = table.to_arrow()
-            ids = data.column("id").to_pylist()
-            flat = data.column("vector").combine_chunks()
-            width = flat.type.list_size
-            matrix = flat.values.to_numpy(zero_copy_only=False).reshape(-1, width)
-            cached = (version, ids, matrix.astype(np.float32, copy=False))
-            self._feature_cache[name] = cached
-        return cached[1], cached[2]
-
-    def _feature_tables(self) -> list[Any]:
-        return [t for t in (self._feature_table(n) for n in _FEATURE_TABLES) if t is not None]
+        self._items.update_vectors(ids, vectors)
 
     def write_image_features(
         self, ids: Sequence[str], paths: Sequence[str], features: np.ndarray
     ) -> None:
-        """Replace the image features of ``paths``' files (raw pooled features)."""
-        self._write_features("image_vectors", ids, paths, features)
+        self._features.write("image_vectors", ids, paths, features)
 
     def image_features(self) -> tuple[list[str], np.ndarray]:
-        """All stored image ids and their raw features (an id may repeat: a model's views)."""
-        return self._read_features("image_vectors")
+        return self._features.read("image_vectors")
 
     def write_shape_descriptors(
         self, ids: Sequence[str], paths: Sequence[str], descriptors: np.ndarray
     ) -> None:
-        """Replace the 3D shape descriptors of ``paths``' files (one per model)."""
-        self._write_features("shape_vectors", ids, paths, descriptors)
+        self._features.write("shape_vectors", ids, paths, descriptors)
 
     def shape_descriptors(self) -> tuple[list[str], np.ndarray]:
-        return self._read_features("shape_vectors")
-
-    def get(self, ids: Sequence[str]) -> list[Hit]:
-        """The chunks with these ids, in the order asked (missing ids are left out)."""
-        if not ids:
-            return []
-        rows = self._chunks.search().where(_in("id", ids)).select(_HIT_COLUMNS) \
-            .limit(len(ids)).to_list()
-        by_id = {r["id"]: r for r in rows}
-        return [_hit(by_id[i], "stored", 0.0) for i in ids if i in by_id]
+        return self._features.read("shape_vectors")
 
     def delete(self, path: str) -> list[SourceRecord]:
         folder = path.rstrip("/") + "/"
         like = quote(folder.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         where = f"path = {quote(path)} OR path LIKE {like} ESCAPE '\\'"
-        gone = [SourceRecord(**row) for row in self._sources.search().where(where).to_list()]
+        gone = [record(row) for row in self._sources.search().where(where).to_list()]
         # Records go first: a crash in between leaves chunks without a record, which the
         # journal makes recover() remove, never a record whose chunks are gone.
         journal = self.path / _JOURNAL
         journal.write_text("\n".join(r.path for r in gone), encoding="utf-8")
         self._sources.delete(where)
         self._chunks.delete(where)
-        for table in self._feature_tables():
-            table.delete(where)
-        if self._alt_table() is not None:
-            self._alt.delete(where)
+        self._features.delete(where)
+        self._alt_vectors.delete(where)
         journal.unlink(missing_ok=True)
         return gone
 
@@ -437,8 +202,7 @@ class LanceStore:
     def optimize(self) -> None:
         self._chunks.optimize()
         self._sources.optimize()
-        for table in self._feature_tables():
-            table.optimize()
+        self._features.optimize()
         self._maybe_build_ann()
         self.upgrade()
 
@@ -448,8 +212,8 @@ class LanceStore:
         (replaced by HNSW-SQ, which recalls more). Ingest calls it even when no file
         changed, so re-ingesting a folder brings its index up to date. True if it did."""
         done = False
-        if self._fts_is_unstemmed():
-            self._create_fts(self._chunks)
+        if indexes.fts_is_unstemmed(self._chunks):
+            indexes.create_fts(self._chunks)
             done = True
         if self._vector_index_is_pq():
             self._maybe_build_ann(force=True)
@@ -457,47 +221,32 @@ class LanceStore:
         return done
 
     def _maybe_build_ann(self, force: bool = False) -> None:
-        rows = self._chunks.count_rows()
-        if rows < self.ann_threshold and not force:
-            return
-        indexed = 0
-        for index in self._chunks.list_indices():
-            if "vector" in index.columns:
-                stats = self._chunks.index_stats(index.name)
-                indexed = stats.num_indexed_rows if stats else 0
-        # optimize() already appended new rows to an existing index; rebuild once the
-        # table has doubled so the partitions still fit the data.
-        if indexed and rows < 2 * indexed and not force:
-            return
-        from lancedb.index import IvfHnswSq
-
-        config = IvfHnswSq(distance_type="cosine", num_partitions=max(1, rows // 500_000))
-        self._chunks.create_index("vector", config=config, replace=True)
-        self._pq = False
+        if indexes.build_ann(self._chunks, self.ann_threshold, force):
+            self._pq = False
 
     def _vector_index_is_pq(self) -> bool:
         if self._pq is None:
-            self._pq = any("vector" in i.columns and "pq" in str(i.index_type).lower()
-                           for i in self._chunks.list_indices())
+            self._pq = indexes.vector_index_is_pq(self._chunks)
         return self._pq
 
     # -- reads ----------------------------------------------------------------------------
     def source(self, path: str) -> SourceRecord | None:
         rows = self._sources.search().where(f"path = {quote(path)}").limit(1).to_list()
-        return SourceRecord(**rows[0]) if rows else None
+        return record(rows[0]) if rows else None
 
     def sources_at(self, paths: Sequence[str]) -> dict[str, SourceRecord | None]:
         """The records of several files in one query (None where a file is not indexed)."""
         found: dict[str, SourceRecord | None] = dict.fromkeys(paths)
         for start in range(0, len(paths), 500):
             part = paths[start:start + 500]
-            for row in self._sources.search().where(_in("path", part)).limit(len(part)).to_list():
-                found[row["path"]] = SourceRecord(**row)
+            query = self._sources.search().where(in_list("path", part)).limit(len(part))
+            for row in query.to_list():
+                found[row["path"]] = record(row)
         return found
 
     def sources(self) -> list[SourceRecord]:
         rows = self._sources.to_arrow().to_pylist()
-        return sorted((SourceRecord(**r) for r in rows), key=lambda r: r.source)
+        return sorted((record(r) for r in rows), key=lambda r: r.source)
 
     def count(self, where: Filter | None = None) -> int:
         sql = where.sql() if where else None
@@ -507,9 +256,8 @@ class LanceStore:
         """The stored vectors of ``ids``, in that order."""
         if not ids:
             return np.zeros((0, self.dim), dtype=np.float32)
-        rows = self._chunks.search().where(_in("id", ids)).select(["id", "vector"]).limit(
-            len(ids)
-        ).to_list()
+        rows = self._chunks.search().where(in_list("id", ids)).select(["id", "vector"]) \
+            .limit(len(ids)).to_list()
         by_id = {r["id"]: r["vector"] for r in rows}
         return np.asarray([by_id[i] for i in ids], dtype=np.float32)
 
@@ -538,33 +286,7 @@ class LanceStore:
         sql = where.sql() if where else None
         if sql:
             query = query.where(sql, prefilter=True)
-        return list(query.select([*_HIT_COLUMNS, score]).limit(k).to_list())
-
-
-def _in(column: str, values: Sequence[str]) -> str:
-    return f"{column} IN (" + ", ".join(quote(v) for v in values) + ")"
-
-
-def _none_if_nan(value: Any) -> Any:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
-
-
-def _hit(row: dict[str, Any], stage: str, score: float) -> Hit:
-    span = Span(
-        page=_none_if_nan(row.get("page")),
-        start=_none_if_nan(row.get("start")),
-        end=_none_if_nan(row.get("end")),
-    )
-    return Hit(
-        id=row["id"],
-        score=score,
-        source=row["source"],
-        text=row["text"],
-        modality=row["modality"],
-        span=span,
-        scores={stage: score},
-        meta=json.loads(row["meta"]) if row.get("meta") else {},
-    )
+        return list(query.select([*HIT_COLUMNS, score]).limit(k).to_list())
 
 
 stores.register("lancedb")(LanceStore)

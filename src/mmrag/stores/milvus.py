@@ -11,10 +11,8 @@ Milvus has no nullable columns before 2.5, so an absent page or time is stored a
 
 from __future__ import annotations
 
-import json
-import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +20,17 @@ import numpy as np
 
 from .._lazy import require
 from ..errors import ConfigError
-from ..types import Chunk, Hit, Span
+from ..types import Chunk, Hit
 from . import SourceRecord, stores
-from .bm25_local import K1, B, LocalBM25
-from .filters import Filter
+from . import milvus_schema as schema
+from .bm25_local import K1, B, LiveBM25
+from .filters import Filter, glob_regex
+from .milvus_schema import resolve_uri
+from .rows import HIT_COLUMNS, MISSING, SOURCE_FIELDS, chunk_columns, none_if_missing
+from .rows import hit as _row_hit
+from .rows import in_list as _in_list
+from .rows import record as _record
 
-_HIT_FIELDS = ["id", "source", "modality", "text", "page", "start", "end", "meta"]
-_SOURCE_FIELDS = ["path", "source", "hash", "size", "mtime", "chunks", "loader", "ingested_at"]
-_MISSING = -1
 _MAX_K = 16384  # Milvus' largest top-k and query window
 _BATCH = 1000
 # "Strong" reads wait for the server's next time tick: 200 ms a search on the 2.3.5 server
@@ -39,41 +40,13 @@ _BATCH = 1000
 _STRONG_FOR_S = 6.0
 
 
-def _tokens(text: str) -> str:
-    from ..text.tokenize import tokenize
-
-    return " ".join(tokenize(text))
-
-
 def lit(value: str) -> str:
     """A Milvus expression string literal."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def in_list(column: str, values: Sequence[str]) -> str:
-    return f"{column} in [" + ", ".join(lit(v) for v in values) + "]"
-
-
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """The glob of ``Filter.source`` as LIKE reads it: ``*`` any run, ``?`` one character."""
-    parts = (".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
-    return re.compile("".join(parts), re.DOTALL)
-
-
-def resolve_uri(uri: str | None, index_dir: Path) -> str:
-    if not uri:
-        return str(index_dir / "milvus.db")
-    if uri.startswith("milvus://"):
-        return "http://" + uri[len("milvus://"):]
-    if uri.startswith(("http://", "https://", "tcp://", "unix:")):
-        return uri
-    if uri.endswith(".db"):
-        path = Path(uri).expanduser()
-        return str(path if path.is_absolute() else index_dir / path)
-    raise ConfigError(
-        f"unknown Milvus URI {uri!r}: expected a Milvus Lite file ending in .db, "
-        f"or a server as milvus://host:19530 or http://host:19530"
-    )
+    return _in_list(column, values, lit, "in [{}]")
 
 
 class MilvusStore:
@@ -106,87 +79,21 @@ class MilvusStore:
         self._chunks = f"{collection}_chunks"
         self._sources = f"{collection}_sources"
         if not self._client.has_collection(self._chunks):
-            native = bm25 == "native" or (bm25 == "auto" and self._server_has_bm25())
-            self._create_chunks(native)
-        self.native_bm25 = self._has_bm25_function()
+            native = bm25 == "native" or (
+                bm25 == "auto" and schema.server_has_bm25(self.version, self.lite))
+            schema.create_chunks(self._pm, self._client, self._chunks, dim, self.index, native,
+                                 self.lite)
+        self.native_bm25 = schema.has_bm25_function(self._client, self._chunks)
         if bm25 == "native" and not self.native_bm25:
             raise ConfigError(f"{self._chunks} was made without server BM25; use bm25='local'")
         if not self._client.has_collection(self._sources):
-            self._create_sources()
+            schema.create_sources(self._pm, self._client, self._sources)
         for name in (self._chunks, self._sources):
             self._client.load_collection(name)
-        self._bm25: LocalBM25 | None = None
-        self._bm25_rows: dict[str, tuple[str, str]] = {}
-        self._bm25_mark: tuple[Any, ...] = ()
-        self._bm25_checked = 0.0
+        self._bm25 = LiveBM25(
+            lambda: self._scan(self._chunks, ["id", "tokens", "modality", "path"]), self._mark
+        )
         self._strong_until = 0.0
-
-    # -- schema ---------------------------------------------------------------------------
-    def _server_has_bm25(self) -> bool:
-        if self.lite:
-            return False  # Lite's BM25 scores each segment with its own statistics
-        numbers = re.findall(r"\d+", self.version)
-        return len(numbers) >= 2 and (int(numbers[0]), int(numbers[1])) >= (2, 5)
-
-    def _has_bm25_function(self) -> bool:
-        info = self._client.describe_collection(self._chunks)
-        return any(f.get("name") == "sparse" for f in info.get("fields", []))
-
-    def _create_chunks(self, native_bm25: bool) -> None:
-        dt = self._pm.DataType
-        schema = self._client.create_schema(auto_id=False, enable_dynamic_field=False)
-        schema.add_field("id", dt.VARCHAR, is_primary=True, max_length=2048)
-        for name, length in (("path", 4096), ("source_hash", 128), ("source", 4096),
-                             ("modality", 32), ("text", 65535)):
-            schema.add_field(name, dt.VARCHAR, max_length=length)
-        schema.add_field("chunk_index", dt.INT32)
-        schema.add_field("page", dt.INT32)
-        schema.add_field("start", dt.DOUBLE)
-        schema.add_field("end", dt.DOUBLE)
-        if native_bm25:
-            # mmrag segments (rjieba for Chinese) into space-separated lower-case words;
-            # the analyser only has to split on spaces. Lite's "standard" splits on \w+,
-            # which gives the same words; a server's "whitespace" does exactly that. Words
-            # are stemmed (English Snowball) on both sides, as LanceDB's index does; Milvus
-            # Lite ignores analyser filters, so its own BM25 (bm25="native") does not stem.
-            analyzer = {"tokenizer": "standard" if self.lite else "whitespace",
-                        "filter": [{"type": "stemmer", "language": "english"}]}
-            schema.add_field("tokens", dt.VARCHAR, max_length=65535, enable_analyzer=True,
-                             analyzer_params=analyzer)
-            schema.add_field("sparse", dt.SPARSE_FLOAT_VECTOR)
-            schema.add_function(self._pm.Function(
-                name="bm25", function_type=self._pm.FunctionType.BM25,
-                input_field_names=["tokens"], output_field_names=["sparse"],
-            ))
-        else:
-            schema.add_field("tokens", dt.VARCHAR, max_length=65535)
-        schema.add_field("meta", dt.VARCHAR, max_length=65535)
-        schema.add_field("vector", dt.FLOAT_VECTOR, dim=self.dim)
-        params = self._client.prepare_index_params()
-        params.add_index("vector", index_type=self.index, metric_type="COSINE",
-                         params={"M": 16, "efConstruction": 200} if self.index == "HNSW" else {})
-        if native_bm25:
-            params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
-                             params={"bm25_k1": K1, "bm25_b": B,
-                                     "params": {"bm25_k1": K1, "bm25_b": B}})
-        self._client.create_collection(self._chunks, schema=schema, index_params=params,
-                                       consistency_level="Strong")
-
-    def _create_sources(self) -> None:
-        dt = self._pm.DataType
-        schema = self._client.create_schema(auto_id=False, enable_dynamic_field=False)
-        schema.add_field("path", dt.VARCHAR, is_primary=True, max_length=4096)
-        for name, length in (("source", 4096), ("hash", 128), ("loader", 256)):
-            schema.add_field(name, dt.VARCHAR, max_length=length)
-        schema.add_field("size", dt.INT64)
-        schema.add_field("mtime", dt.DOUBLE)
-        schema.add_field("chunks", dt.INT32)
-        schema.add_field("ingested_at", dt.DOUBLE)
-        schema.add_field("unused", dt.FLOAT_VECTOR, dim=2)  # Milvus needs a vector field
-        params = self._client.prepare_index_params()
-        params.add_index("unused", index_type="FLAT", metric_type="L2")
-        self._client.create_collection(self._sources, schema=schema, index_params=params,
-                                       consistency_level="Strong")
 
     # -- writes ---------------------------------------------------------------------------
     def write(
@@ -194,28 +101,15 @@ class MilvusStore:
     ) -> None:
         if len(chunks) != len(vectors):
             raise ValueError(f"expected one vector per chunk, got {len(vectors)} for {len(chunks)}")
-        by_source = {r.source: r for r in records}
         for batch in _batches([r.path for r in records]):
             self._client.delete(self._chunks, filter=in_list("path", batch))
-        vecs = np.asarray(vectors, dtype=np.float32)
-        rows = [
-            {
-                "id": c.id,
-                "path": by_source[c.source].path,
-                "source_hash": by_source[c.source].hash,
-                "source": c.source,
-                "modality": c.modality,
-                "chunk_index": c.index,
-                "page": _MISSING if c.span.page is None else c.span.page,
-                "start": _MISSING if c.span.start is None else c.span.start,
-                "end": _MISSING if c.span.end is None else c.span.end,
-                "text": c.text,
-                "tokens": _tokens(c.text),
-                "meta": json.dumps(c.meta, ensure_ascii=False),
-                "vector": vecs[i].tolist(),
-            }
-            for i, c in enumerate(chunks)
-        ]
+        columns = chunk_columns(records, chunks)
+        del columns["tags"]  # the collection has no tags column
+        for name in ("page", "start", "end"):
+            columns[name] = [MISSING if v is None else v for v in columns[name]]
+        columns["vector"] = np.asarray(vectors, dtype=np.float32).tolist()
+        rows = [dict(zip(columns, row, strict=True))
+                for row in zip(*columns.values(), strict=True)]
         for batch in _batches(rows):
             self._client.insert(self._chunks, batch)
         if records:
@@ -238,7 +132,7 @@ class MilvusStore:
         self._wrote()
 
     def _wrote(self) -> None:
-        self._bm25 = None
+        self._bm25.stale()
         self._strong_until = time.monotonic() + _STRONG_FOR_S
 
     def _level(self) -> str:
@@ -275,7 +169,7 @@ class MilvusStore:
     # -- reads ----------------------------------------------------------------------------
     def source(self, path: str) -> SourceRecord | None:
         rows = self._client.query(self._sources, filter=f"path == {lit(path)}",
-                                  output_fields=_SOURCE_FIELDS, limit=1)
+                                  output_fields=SOURCE_FIELDS, limit=1)
         return _record(rows[0]) if rows else None
 
     def sources_at(self, paths: Sequence[str]) -> dict[str, SourceRecord | None]:
@@ -283,12 +177,12 @@ class MilvusStore:
         found: dict[str, SourceRecord | None] = dict.fromkeys(paths)
         for batch in _batches(list(paths)):
             for row in self._client.query(self._sources, filter=in_list("path", batch),
-                                          output_fields=_SOURCE_FIELDS, limit=len(batch)):
+                                          output_fields=SOURCE_FIELDS, limit=len(batch)):
                 found[row["path"]] = _record(row)
         return found
 
     def sources(self) -> list[SourceRecord]:
-        rows = self._scan(self._sources, _SOURCE_FIELDS)
+        rows = self._scan(self._sources, SOURCE_FIELDS)
         return sorted((_record(r) for r in rows), key=lambda r: r.source)
 
     def count(self, where: Filter | None = None) -> int:
@@ -317,7 +211,7 @@ class MilvusStore:
         vec = np.asarray(vector, dtype=np.float32).reshape(-1).tolist()
         found = self._client.search(
             self._chunks, data=[vec], anns_field="vector", limit=min(k, _MAX_K),
-            filter=expr, output_fields=_HIT_FIELDS, consistency_level=self._level(),
+            filter=expr, output_fields=HIT_COLUMNS, consistency_level=self._level(),
             search_params={"metric_type": "COSINE", "params": {"ef": max(64, k)}},
         )
         return [_hit(r["entity"], "dense", float(r["distance"])) for r in found[0]]
@@ -330,7 +224,7 @@ class MilvusStore:
         if self.native_bm25:
             found = self._client.search(
                 self._chunks, data=[" ".join(terms)], anns_field="sparse",
-                limit=min(k, _MAX_K), filter=expr, output_fields=_HIT_FIELDS,
+                limit=min(k, _MAX_K), filter=expr, output_fields=HIT_COLUMNS,
                 consistency_level=self._level(),
                 search_params={"metric_type": "BM25", "params": {"bm25_k1": K1, "bm25_b": B}},
             )
@@ -339,44 +233,19 @@ class MilvusStore:
         return self._local_sparse(terms, k, where)
 
     def _local_sparse(self, terms: list[str], k: int, where: Filter | None) -> list[Hit]:
-        index = self._local_index()
-        keep: Callable[[str], bool] | None = None
-        if where is not None:
-            modalities = set(where.modalities)
-            paths = self._paths(where.source) if where.source else None
-            rows = self._bm25_rows
-
-            def keep(chunk_id: str) -> bool:
-                modality, path = rows[chunk_id]
-                return (not modalities or modality in modalities) and (
-                    paths is None or path in paths
-                )
-
-        ranked = index.search(terms, min(k, _MAX_K), keep)
+        index = self._bm25.index()
+        modalities = set(where.modalities) if where is not None else set()
+        paths = self._paths(where.source) if where is not None and where.source else None
+        ranked = index.search(terms, min(k, _MAX_K), self._bm25.keep(modalities, paths))
         if not ranked:
             return []
         found: dict[str, dict[str, Any]] = {}
         for batch in _batches([i for i, _ in ranked]):
             for row in self._client.query(self._chunks, filter=in_list("id", batch),
-                                          output_fields=_HIT_FIELDS,
+                                          output_fields=HIT_COLUMNS,
                                           consistency_level=self._level()):
                 found[row["id"]] = row
         return [_hit(found[i], "bm25", score) for i, score in ranked if i in found]
-
-    def _local_index(self) -> LocalBM25:
-        # Another process may have written since the index was built: check a cheap
-        # mark (chunk count, files, newest ingest) at most once a second.
-        now = time.monotonic()
-        if self._bm25 is not None and now - self._bm25_checked < 1.0:
-            return self._bm25
-        self._bm25_checked = now
-        mark = self._mark()
-        if self._bm25 is None or mark != self._bm25_mark:
-            rows = list(self._scan(self._chunks, ["id", "tokens", "modality", "path"]))
-            self._bm25 = LocalBM25.build((r["id"], r["tokens"]) for r in rows)
-            self._bm25_rows = {r["id"]: (r["modality"], r["path"]) for r in rows}
-            self._bm25_mark = mark
-        return self._bm25
 
     def _mark(self) -> tuple[Any, ...]:
         stamps = [r["ingested_at"] for r in self._scan(self._sources, ["path", "ingested_at"])]
@@ -421,22 +290,8 @@ def _batches(items: list[Any], size: int = _BATCH) -> Iterator[list[Any]]:
         yield items[i:i + size]
 
 
-def _record(row: dict[str, Any]) -> SourceRecord:
-    return SourceRecord(**{f: row[f] for f in _SOURCE_FIELDS})
-
-
-def _missing(value: Any) -> Any:
-    return None if value is None or value == _MISSING else value
-
-
 def _hit(row: dict[str, Any], stage: str, score: float) -> Hit:
-    span = Span(page=_missing(row.get("page")), start=_missing(row.get("start")),
-                end=_missing(row.get("end")))
-    return Hit(
-        id=row["id"], score=score, source=row["source"], text=row["text"],
-        modality=row["modality"], span=span, scores={stage: score},
-        meta=json.loads(row["meta"]) if row.get("meta") else {},
-    )
+    return _row_hit(row, stage, score, none_if_missing)
 
 
 stores.register("milvus")(MilvusStore)
