@@ -6,9 +6,11 @@ Responses reuse the library's own shapes (``Hit.to_dict``, ``Answer.to_dict``) s
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ..stores.filters import Filter
 
 Modality = Literal["text", "image", "audio", "video", "mesh"]
 
@@ -30,9 +32,10 @@ class QueryFilters(Strict):
     strategy: str | None = Field(None, description="shared/hybrid, text, average, fusion, "
                                  "hybrid-rrf, dense or bm25")
 
-    def options(self) -> dict[str, Any]:
-        return {"modality": self.modality, "source": self.source, "tags": self.tags,
-                "after": self.after, "before": self.before, "strategy": self.strategy}
+    def where(self) -> Filter:
+        """The filter these fields describe (it validates itself: a ConfigError is a 400)."""
+        return Filter(tuple(self.modality), self.source, tuple(self.tags), self.after,
+                      self.before)
 
 
 class SearchRequest(QueryFilters):
