@@ -125,7 +125,9 @@ def image_image(emb, data: Path, per_class: int) -> dict[str, float]:
 def throughput_and_pipeline(
     emb_name: str, emb, data: Path, ocr: str, queries: bool = True
 ) -> dict[str, object]:
+    from mmrag.config import ImageConfig, IndexConfig
     from mmrag.pipeline import Pipeline
+    from mmrag.stores.filters import Filter
     from mmrag.vision.decode import open_rgb
     from mmrag.vision.encoder import ImageEncoder
 
@@ -142,13 +144,15 @@ def throughput_and_pipeline(
     t = time.perf_counter()
     bare1.encode([open_rgb(p, draft=bare1.resolution)[0] for p in src])
     bare1_rate = len(src) / (time.perf_counter() - t)
-    os.environ["MMRAG_OCR"] = ocr
+    config = IndexConfig(image=ImageConfig(ocr=ocr.lower() not in ("0", "off", "false", "no")))
     with tempfile.TemporaryDirectory() as tmp:
         photos = Path(tmp) / "photos"
         photos.mkdir()
         for p in src:
             shutil.copy(p, photos / p.name)
-        rag = Pipeline.open(Path(tmp) / "index", embedder=emb_name, create=True)
+        rag = Pipeline.open(Path(tmp) / "index", embedder=emb_name, create=True,
+                            config=config, embedder_options={"vision": "+".join(emb.variants)}
+                            if emb_name == "conse" else {})
         rag.embedder.class_vectors()  # cached once per machine; not part of the ingest rate
         # Load the ONNX sessions and the OCR engine outside the timing, and forget what the
         # earlier sections classified: the rate must include classifying every image.
@@ -174,7 +178,7 @@ def throughput_and_pipeline(
             t = time.perf_counter()
             for i, image in enumerate(images):
                 for c in caps[image]:
-                    hits = rag.search(c, 10, modality=["image"])
+                    hits = rag.search(c, 10, where=Filter(modalities=("image",)))
                     ranked.append([images.index(Path(h.source).name) for h in hits]
                                   + [-1] * (10 - len(hits)))
                     relevant.append({i})
@@ -219,7 +223,6 @@ def main() -> int:
     if "i2i" not in skip:
         print("cifar10 image->image:", _fmt(image_image(emb, args.data, args.limit)), flush=True)
     if "ingest" not in skip:
-        os.environ["MMRAG_IMAGE_MODELS"] = args.vision
         name = "conse"
         from mmrag.embedders import conse
 

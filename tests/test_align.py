@@ -10,6 +10,7 @@ import pytest
 
 from mmrag.align import read_pairs
 from mmrag.errors import ConfigError
+from mmrag.stores.filters import Filter
 from mmrag.vision.align import Adapter, TrainConfig, _unit, recall_at, train
 
 
@@ -146,7 +147,7 @@ def test_align_reembeds_the_index_and_remove_restores_it(cache, tmp_path, capsys
     np.testing.assert_allclose(reopened.store.vectors([hit.id])[0], fresh[0], atol=1e-5)
     assert not np.allclose(reopened.store.alt_vectors("average", ids)[ids[0]],
                            average_before[ids[0]])
-    assert reopened.search("colour", 2, modality=["image"])  # still searchable
+    assert reopened.search("colour", 2, where=Filter(modalities=["image"]))  # still searchable
 
     assert main(["align", "--remove", "--index", str(index)]) == 0
     restored = Pipeline.open(index)

@@ -16,8 +16,10 @@ pytest.importorskip("PIL.Image")
 from PIL import Image, ImageDraw  # noqa: E402
 
 from mmrag.cli.main import main  # noqa: E402
+from mmrag.config import ImageConfig, IndexConfig  # noqa: E402
 from mmrag.embedders.conse import ConSEEmbedder  # noqa: E402
 from mmrag.pipeline import Pipeline  # noqa: E402
+from mmrag.stores.filters import Filter  # noqa: E402
 
 pytestmark = pytest.mark.model
 
@@ -120,9 +122,9 @@ def test_ocr_text_is_found_and_searchable(index):
 
 def test_text_to_image_finds_a_label(index):
     rag, _ = index
-    top = rag.search("stripes", k=1, modality=["image"])[0]
+    top = rag.search("stripes", k=1, where=Filter(modalities=["image"]))[0]
     label = top.meta["labels"][0]["name"]
-    assert rag.search(label, k=1, modality=["image"])[0].id == top.id
+    assert rag.search(label, k=1, where=Filter(modalities=["image"]))[0].id == top.id
 
 
 def test_image_to_image(index, photos):
@@ -131,7 +133,7 @@ def test_image_to_image(index, photos):
     assert hits[0].source.endswith("red.png")
     assert hits[0].scores["image"] == pytest.approx(1.0, abs=1e-4)
     assert all(h.modality == "image" for h in hits)
-    text_hits = rag.search_image(photos / "red.png", k=1, modality=["text"])
+    text_hits = rag.search_image(photos / "red.png", k=1, where=Filter(modalities=["text"]))
     assert text_hits and text_hits[0].source.endswith("notes.txt")
 
 
@@ -196,13 +198,13 @@ def test_loader_labels_with_the_index_models(cache, photos, tmp_path, monkeypatc
     real = Ingestor.__init__
 
     def spy(self, *args, **kwargs):
-        seen.update(kwargs.get("loader_options") or {})
         real(self, *args, **kwargs)
+        seen.update(self.loader_options)
 
     monkeypatch.setattr(Ingestor, "__init__", spy)
-    monkeypatch.setenv("MMRAG_IMAGE_MODELS", "lite1")  # ignored: the index records lite0
-    monkeypatch.setenv("MMRAG_OCR", "off")
-    again = Pipeline.open(tmp_path / "idx")
+    # lite1 asked for is ignored: the index's embedder records lite0
+    asked = IndexConfig(image=ImageConfig(models=("lite1",)))
+    again = Pipeline.open(tmp_path / "idx", config=asked)
     assert not again.ingest([photos / "red.png"]).errors
     # 3D models' rendered views are labelled with the same models as images
     assert seen == {"image": {"models": ("lite0",)}, "mesh": {"models": ("lite0",)}}
@@ -212,7 +214,7 @@ def test_loader_labels_with_the_index_models(cache, photos, tmp_path, monkeypatc
 def test_text_and_average_strategies_search_images_their_other_ways(index):
     rag, _ = index
     assert rag.store.has_alt("text") and rag.store.has_alt("average")
-    ocr = rag.search("open 24 hours", k=3, strategy="text", modality=["image"])
+    ocr = rag.search("open 24 hours", k=3, strategy="text", where=Filter(modalities=["image"]))
     assert ocr[0].source.endswith("sign.png") and "dense" in ocr[0].scores
     # the text vector of an image is its text's embedding; the average lies between
     text_vec = rag.store.dense_alt("text", rag.store.vectors([ocr[0].id])[0], k=50)
@@ -306,7 +308,7 @@ def test_a_ray_worker_does_the_plain_ingests_model_work(cache, photos, tmp_path)
     writer = split.ingestor()
     assert writer.extras == {"image_features", "shapes", "alt_vectors"}
     files = discover([photos], IngestReport(), [])
-    worker = _Prepare(describe(split.embedder), {}, chunker=writer.chunker,
+    worker = _Prepare(describe(split.embedder), {}, config=writer.config,
                       media_dir=writer.media_dir, loader_options=writer.loader_options,
                       tags=writer.tags, extras=writer.extras)
     out = worker({"shown": [s for s, _ in files], "path": [str(p) for _, p in files]})
@@ -325,10 +327,9 @@ def test_a_ray_worker_does_the_plain_ingests_model_work(cache, photos, tmp_path)
 
 
 def test_an_index_made_without_strategy_vectors_skips_them(cache, photos, tmp_path, monkeypatch):
-    monkeypatch.setenv("MMRAG_STRATEGY_VECTORS", "off")
-    rag = Pipeline.open(tmp_path / "idx", embedder="conse-hash", create=True)
-    monkeypatch.delenv("MMRAG_STRATEGY_VECTORS")  # the index remembers, not the environment
-    rag = Pipeline.open(tmp_path / "idx")
+    rag = Pipeline.open(tmp_path / "idx", embedder="conse-hash", create=True,
+                        config=IndexConfig(strategy_vectors=False))
+    rag = Pipeline.open(tmp_path / "idx")  # the index remembers
     assert rag.strategy_vectors is False and "alt_vectors" not in rag.ingestor().extras
     rag.ingest([photos])
     assert not rag.store.has_alt("text") and not rag.store.has_alt("average")

@@ -110,17 +110,18 @@ def test_not_a_model_dir_is_named(tmp_path):
 
 
 def test_clip_index_through_the_pipeline(tmp_path, monkeypatch):
+    from mmrag.config import ImageConfig, IndexConfig
     from mmrag.pipeline import Pipeline
 
     (tmp_path / "model").mkdir()
-    monkeypatch.setenv("MMRAG_CLIP_PATH", str(_tiny_clip(tmp_path / "model")))
-    monkeypatch.setenv("MMRAG_OCR", "off")
+    model = str(_tiny_clip(tmp_path / "model"))
     photos = tmp_path / "photos"
     photos.mkdir()
     Image.new("RGB", (40, 40), (200, 10, 10)).save(photos / "red.png")
-    rag = Pipeline.open(tmp_path / "index", embedder="hf-clip", create=True)
+    rag = Pipeline.open(tmp_path / "index", embedder="hf-clip", create=True,
+                        embedder_options={"path": model},
+                        config=IndexConfig(image=ImageConfig(ocr=False)))
     assert not rag.ingest([photos]).errors
-    monkeypatch.delenv("MMRAG_CLIP_PATH")
     again = Pipeline.open(tmp_path / "index")  # the manifest remembers the model directory
     assert again.embedder.name == "hf-clip"
     hits = again.search("red", k=1)

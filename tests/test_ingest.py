@@ -5,6 +5,7 @@ import pytest
 from conftest import make_pdf
 from mmrag.errors import IndexMismatchError, MmragError
 from mmrag.pipeline import Pipeline
+from mmrag.stores.filters import Filter
 
 
 def test_ingest_reads_every_format_with_spans(rag, corpus):
@@ -40,7 +41,7 @@ def test_changed_file_replaces_its_old_chunks(rag, corpus):
     (corpus / "tea.md").write_text("Coffee was first roasted in Yemen.", encoding="utf-8")
     report = rag.ingest([corpus])
     assert report.updated == [str(corpus / "tea.md")]
-    tea = rag.search("Portuguese traders", k=5, source="*tea.md")
+    tea = rag.search("Portuguese traders", k=5, where=Filter(source="*tea.md"))
     assert [h.text for h in tea] == ["Coffee was first roasted in Yemen."]
     assert rag.search("coffee Yemen", k=1)[0].source == str(corpus / "tea.md")
     assert rag.store.count() == before - 1 + 1  # tea.md had one chunk, has one again
@@ -142,11 +143,11 @@ def test_k_is_clamped_and_filters_apply(rag, corpus):
     rag.ingest([corpus])
     total = rag.store.count()
     assert len(rag.search("tea", k=1000)) <= total
-    pdf_only = rag.search("novel", k=10, source="*.pdf")
+    pdf_only = rag.search("novel", k=10, where=Filter(source="*.pdf"))
     assert pdf_only and all(h.source.endswith(".pdf") for h in pdf_only)
-    assert rag.search("novel", k=10, modality=["image"]) == []
+    assert rag.search("novel", k=10, where=Filter(modalities=["image"])) == []
     with pytest.raises(MmragError, match="unknown modality"):
-        rag.search("x", modality=["smell"])
+        rag.search("x", where=Filter(modalities=["smell"]))
     with pytest.raises(MmragError, match="positive"):
         rag.search("x", k=0)
 
@@ -160,7 +161,8 @@ def test_ann_index_is_built_past_the_threshold(tmp_path, corpus):
     assert "hnsw" in str(indexed[0].index_type).lower() and not rag.store._vector_index_is_pq()
     assert rag.search("Faulkner 1929", k=1)[0].span.page == 3
     # filters still apply through the graph search
-    assert all(h.source.endswith(".pdf") for h in rag.search("novel", k=5, source="*.pdf"))
+    pdfs = rag.search("novel", k=5, where=Filter(source="*.pdf"))
+    assert all(h.source.endswith(".pdf") for h in pdfs)
 
 
 def test_an_older_ivf_pq_index_still_searches_with_refine(tmp_path, corpus):

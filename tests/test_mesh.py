@@ -16,6 +16,7 @@ import pytest
 trimesh = pytest.importorskip("trimesh")
 
 from mmrag.cli.main import main  # noqa: E402
+from mmrag.config import MeshConfig  # noqa: E402
 from mmrag.errors import ConfigError, IngestError  # noqa: E402
 from mmrag.evaluation.meshes import precision_at_k  # noqa: E402
 from mmrag.loaders import LoadContext, loader_for  # noqa: E402
@@ -24,6 +25,7 @@ from mmrag.mesh.io import read_mesh  # noqa: E402
 from mmrag.mesh.render import VIEWS, render  # noqa: E402
 from mmrag.mesh.synthetic import CLASSES, labelled_set, make  # noqa: E402
 from mmrag.pipeline import Pipeline  # noqa: E402
+from mmrag.stores.filters import Filter  # noqa: E402
 
 
 def descriptor(mesh) -> np.ndarray:
@@ -100,10 +102,9 @@ def bad_meshes(root):
     ("big.stl", "too many faces"),
 ])
 def test_bad_meshes_get_named_errors(tmp_path, monkeypatch, name, reason):
-    monkeypatch.setenv("MMRAG_MESH_MAX_FACES", "100")
     bad_meshes(tmp_path)
     with pytest.raises(IngestError) as caught:
-        read_mesh(tmp_path / name)
+        read_mesh(tmp_path / name, MeshConfig(max_faces=100))
     assert reason in caught.value.reason and name in str(caught.value)
 
 
@@ -149,7 +150,7 @@ def test_ingest_and_search_3d_by_shape_and_words(tmp_path, catalogue):
     assert len(views) == len(VIEWS) and hits[0].meta["path"] == views[0]["path"]
     media = tmp_path / "idx" / "media"
     assert all(str(media) in v["path"] for v in views)
-    words = rag.search("watertight table", 2, modality=["mesh"])
+    words = rag.search("watertight table", 2, where=Filter(modalities=["mesh"]))
     assert words[0].source.endswith("table.glb")
     assert "closed watertight surface" in words[0].text
     # deleting a model drops its descriptor and its rendered views

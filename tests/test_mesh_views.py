@@ -17,6 +17,7 @@ from mmrag.mesh.render import render_views  # noqa: E402
 from mmrag.mesh.synthetic import make  # noqa: E402
 from mmrag.pipeline import Pipeline  # noqa: E402
 from mmrag.server import Settings, create_app  # noqa: E402
+from mmrag.stores.filters import Filter
 
 pytestmark = pytest.mark.model
 
@@ -48,7 +49,8 @@ def shop(tmp_path_factory):
 
 def test_views_are_labelled_and_embedded(shop):
     _, rag = shop
-    (hit,) = [h for h in rag.search("chair", 4, modality=["mesh"]) if "chair" in h.source]
+    meshes = rag.search("chair", 4, where=Filter(modalities=["mesh"]))
+    (hit,) = [h for h in meshes if "chair" in h.source]
     parents = {p for x in hit.meta["labels"] for p in x["hypernyms"]}
     # an untextured chair of boxes reads as furniture (dining table, desk, folding chair
     # depending on proportions), not always as a chair: ImageNet has no grey renders
@@ -61,7 +63,7 @@ def test_a_photo_of_a_chair_finds_the_chair_model(shop):
     # another chair, rendered from its own views, stands in for a catalogue photo
     other = make("chair", seed=7)
     (_, photo), *_ = render_views(other.vertices, other.faces, root / "photo")
-    hits = rag.search_image(photo, 2, modality=["mesh"])
+    hits = rag.search_image(photo, 2, where=Filter(modalities=["mesh"]))
     assert hits[0].source.endswith("item_chair.glb") and hits[0].scores["image"] > 0
     assert all(h.modality == "mesh" for h in hits)
 

@@ -16,6 +16,7 @@ import pytest
 from mmrag.cli.main import main
 from mmrag.pipeline import Pipeline
 from mmrag.speech import Segment, group, join_text
+from mmrag.stores.filters import Filter
 from speech_media import RATE, encode, silence, video, write_wav
 
 pytest.importorskip("av")
@@ -260,7 +261,7 @@ def test_frames_become_image_items_when_the_embedder_reads_images(tmp_path):
     rag = Pipeline.open(tmp_path / "index", embedder="hash-image", create=True)
     report = rag.ingest([clip], transcriber="fake")
     assert report.errors == []
-    frames = rag.search("video frame", k=10, modality=["image"])
+    frames = rag.search("video frame", k=10, where=Filter(modalities=["image"]))
     assert frames and all(h.span.start == h.span.end for h in frames)
     assert sorted(h.span.start for h in frames)[0] == 0.0
     assert all(Path(h.meta["path"]).is_file() for h in frames)

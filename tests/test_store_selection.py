@@ -10,6 +10,7 @@ from mmrag.cli.main import main
 from mmrag.errors import ConfigError, IndexMismatchError
 from mmrag.index import parse_store, read_manifest
 from mmrag.pipeline import Pipeline
+from mmrag.stores.filters import Filter
 
 pytest.importorskip("milvus_lite", reason="Milvus Lite needs mmrag[milvus]")
 
@@ -43,7 +44,7 @@ def test_a_milvus_index_answers_like_a_lancedb_one(tmp_path, corpus):
             b = reopened.search(query, k=3, strategy=strategy)
             assert [h.id for h in a] == [h.id for h in b], (query, strategy)
             assert [h.scores.keys() for h in a] == [h.scores.keys() for h in b]
-    hits = reopened.search("novel", k=5, source="*.pdf")
+    hits = reopened.search("novel", k=5, where=Filter(source="*.pdf"))
     assert hits and all(h.source.endswith(".pdf") and h.span.page for h in hits)
     reopened.delete(corpus / "novels.pdf")
     assert all(not r.source.endswith(".pdf") for r in reopened.sources())

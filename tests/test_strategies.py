@@ -9,6 +9,7 @@ from mmrag.embedders import embed_texts
 from mmrag.index import read_manifest
 from mmrag.pipeline import Pipeline
 from mmrag.stores import SourceRecord
+from mmrag.stores.filters import Filter
 from mmrag.types import Chunk, Span
 
 MEMOS = {
@@ -45,7 +46,7 @@ def test_fusion_strategy_places_each_modality(mixed):
 
 
 def test_strategy_filters_and_unknown_names(mixed):
-    only_audio = mixed.search("harp", k=3, strategy="fusion", modality=["audio"])
+    only_audio = mixed.search("harp", k=3, strategy="fusion", where=Filter(modalities=["audio"]))
     assert {h.modality for h in only_audio} == {"audio"}
     with pytest.raises(Exception, match=r"unknown strategy 'nope'; available: \['hybrid'"):
         mixed.search("x", strategy="nope")
@@ -87,17 +88,17 @@ def test_time_range_and_tag_filters(rag, corpus, tmp_path):
     rag.ingest([corpus / "tea.md"], tags=["drinks", "notes"])
     rag.ingest([corpus / "panda.txt"])
     _add_audio(rag)  # memos at 0-2.5 s, 3-5.5 s, 6-8.5 s
-    timed = rag.search("memo", k=10, after=2.8, before=5.0)
+    timed = rag.search("memo", k=10, where=Filter(after=2.8, before=5.0))
     assert [h.source for h in timed] == ["memo2.mp3"]
-    assert all(h.span.start is not None for h in rag.search("the", k=10, after=0))
-    tagged = rag.search("tea china", k=10, tags=["drinks"])
+    assert all(h.span.start is not None for h in rag.search("the", k=10, where=Filter(after=0)))
+    tagged = rag.search("tea china", k=10, where=Filter(tags=["drinks"]))
     assert tagged and {h.source for h in tagged} == {str(corpus / "tea.md")}
-    assert rag.search("tea", k=10, tags=["nothing-tagged-so"]) == []
+    assert rag.search("tea", k=10, where=Filter(tags=["nothing-tagged-so"])) == []
     for strategy in ("fusion", "text"):
-        assert {h.source for h in rag.search("tea", k=10, tags=["notes"], strategy=strategy)} \
-            == {str(corpus / "tea.md")}
+        notes = rag.search("tea", k=10, strategy=strategy, where=Filter(tags=["notes"]))
+        assert {h.source for h in notes} == {str(corpus / "tea.md")}
     with pytest.raises(Exception, match="after <= before"):
-        rag.search("x", after=5, before=1)
+        rag.search("x", where=Filter(after=5, before=1))
 
 
 def test_ingest_tag_flag_and_search_tag_flag(rag, corpus, capsys):
@@ -118,14 +119,14 @@ def test_hybrid_fuses_by_weighted_scores_or_by_rank(mixed, tmp_path):
     # each list's last hit at 0, level with the hits it missed, so compare above that)
     for weight, alone in ((0.0, "bm25"), (1.0, "dense")):
         only = Pipeline(mixed.index_dir, mixed.embedder, mixed.store, mixed.generator,
-                        mixed.chunker, hybrid={"dense_weight": weight})
+                        mixed.config, hybrid={"dense_weight": weight})
         own = [h.id for h in only.search("green tea market", k=50, strategy=alone)]
         fused = [h.id for h in only.search("green tea market", k=50)]
         assert len(own) >= 2 and fused[:len(own) - 1] == own[:-1]
     with pytest.raises(Exception, match=r"unknown hybrid option\(s\) \['weight'\]"):
         Pipeline(mixed.index_dir, mixed.embedder, mixed.store, mixed.generator,
-                 mixed.chunker, hybrid={"weight": 0.5})
+                 mixed.config, hybrid={"weight": 0.5})
     for bad in (2, "0.5"):
         with pytest.raises(Exception, match="dense_weight must be in"):
             Pipeline(mixed.index_dir, mixed.embedder, mixed.store, mixed.generator,
-                     mixed.chunker, hybrid={"dense_weight": bad})
+                     mixed.config, hybrid={"dense_weight": bad})

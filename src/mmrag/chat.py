@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .stores.filters import Filter
 from .text.relevance import question_terms
 from .text.tokenize import tokenize
 from .types import Answer
@@ -51,12 +52,12 @@ class Turn:
 class Conversation:
     pipeline: Pipeline
     k: int = 5
-    filters: dict[str, Any] = field(default_factory=dict)
+    where: Filter | None = None
     turns: list[Turn] = field(default_factory=list)
 
     def ask(self, question: str) -> Turn:
         query = standalone(question, [t.query for t in self.turns])
-        answer = self.pipeline.ask(query, self.k, **self.filters)
+        answer = self.pipeline.ask(query, self.k, where=self.where)
         turn = Turn(question.strip(), query, answer)
         self.turns.append(turn)
         return turn

@@ -15,12 +15,12 @@ import pickle
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ._lazy import require
 from .embedders import describe, embedders
 from .ingest import Ingestor, IngestReport, discover
-from .stores import SourceRecord
+from .stores import SourceRecord, Store
 
 
 class _Known:
@@ -42,12 +42,13 @@ class _Prepare:
 
     def __init__(self, embedder: dict[str, Any], hashes: dict[str, str], **ingest: Any):
         emb = embedders.create(embedder["name"], **embedder.get("config", {}))
-        self.ingestor = Ingestor(_Known(hashes), emb, **ingest)  # type: ignore[arg-type]
+        # a worker only prepares and embeds: it looks records up, and never writes
+        self.ingestor = Ingestor(cast(Store, _Known(hashes)), emb, **ingest)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         report = IngestReport()
         pending = [
-            self.ingestor._prepare(str(shown), Path(str(path)), report)
+            self.ingestor.prepare(str(shown), Path(str(path)), report)
             for shown, path in zip(batch["shown"], batch["path"], strict=True)
         ]
         done = [p for p in pending if p is not None]
@@ -84,9 +85,7 @@ def ray_ingest(pipeline: Any, paths: Sequence[str | Path], files_per_task: int =
             ds = ray.data.from_items(
                 [{"shown": shown, "path": str(path)} for shown, path in files]
             ).repartition(max(1, len(files) // files_per_task))
-            ingest = dict(chunker=writer.chunker, media_dir=writer.media_dir,
-                          transcriber=transcriber, loader_options=writer.loader_options,
-                          tags=writer.tags, extras=writer.extras)
+            ingest = writer.worker_options()
             results = ds.map_batches(
                 _Prepare, batch_size=files_per_task, concurrency=workers or 1,
                 fn_constructor_kwargs=dict(embedder=describe(pipeline.embedder),

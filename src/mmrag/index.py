@@ -14,12 +14,16 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .config import IndexConfig
 from .errors import ConfigError, IndexMismatchError, MmragError
-from .text.chunker import ChunkerConfig
+
+if TYPE_CHECKING:
+    from .embedders import Embedder
+    from .stores import Store
 
 # 2: chunks carry their file's content hash (crash recovery); images have feature vectors.
 FORMAT_VERSION = 2
@@ -59,7 +63,7 @@ def read_manifest(index_dir: Path) -> dict[str, Any] | None:
 
 def new_manifest(
     embedder: dict[str, Any],
-    chunker: ChunkerConfig,
+    config: IndexConfig,
     store: str = DEFAULT_STORE,
     store_uri: str | None = None,
 ) -> dict[str, Any]:
@@ -69,18 +73,19 @@ def new_manifest(
     if store != DEFAULT_STORE:
         # One server holds many indexes: each gets its own collections.
         manifest["store_collection"] = "mmrag_" + uuid.uuid4().hex[:12]
-    manifest.update(embedder=embedder, chunker=asdict(chunker), created_at=time.time())
-    if not strategy_vectors_wanted():
-        manifest["strategy_vectors"] = False
+    manifest.update(embedder=embedder, **config.to_manifest(), created_at=time.time())
     return manifest
 
 
-def strategy_vectors_wanted() -> bool:
-    """``MMRAG_STRATEGY_VECTORS=off`` when an index is created: its images keep no "text" and
-    "average" vectors (about half of image ingest time goes to embedding each image's text
-    for them); strategies ``text`` and ``average`` then search like ``hybrid``."""
-    value = os.environ.get("MMRAG_STRATEGY_VECTORS", "on").lower()
-    return value not in ("0", "off", "false", "no")
+def check_config(index_dir: Path, recorded: IndexConfig, asked: IndexConfig) -> None:
+    """An index is built one way: settings asked for that differ from its own are refused."""
+    changed = recorded.differences(asked)
+    if changed:
+        raise IndexMismatchError(
+            f"{index_dir} was built with other settings than the ones asked for "
+            f"({'; '.join(changed)}). Leave them out to use the index's own (unset the "
+            f"MMRAG_* variables), or pick a new --index directory to build one that way."
+        )
 
 
 def parse_store(spec: str) -> tuple[str, str | None]:
@@ -172,3 +177,77 @@ def write_lock(index_dir: Path, wait: bool = True) -> Iterator[bool]:
             yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass(frozen=True)
+class OpenIndex:
+    """An index directory opened with the parts it records."""
+
+    path: Path
+    manifest: dict[str, Any]
+    embedder: Embedder
+    store: Store
+    config: IndexConfig
+
+
+def open_index(
+    index_dir: str | Path | None = None,
+    *,
+    embedder: str | None = None,
+    embedder_options: dict[str, object] | None = None,
+    config: IndexConfig | None = None,
+    create: bool = False,
+    store: str | None = None,
+    store_uri: str | None = None,
+) -> OpenIndex:
+    """Open (or with ``create``, make) the index at ``index_dir`` with the embedder, store
+    and settings its manifest records, refusing parts that differ from them."""
+    from .embedders import describe, embedders
+    from .stores import stores
+
+    store_name, uri = parse_store(store) if store else (None, None)
+    uri = store_uri or uri
+    path = Path(index_dir) if index_dir is not None else default_index_dir()
+    manifest = read_manifest(path)
+    if manifest is None:
+        if not create:
+            raise MmragError(f"no mmrag index at {path}: run `mmrag ingest PATH` first")
+        emb = embedders.create(embedder or DEFAULT_EMBEDDER, **(embedder_options or {}))
+        config = _labelled_by(emb, config or IndexConfig())
+        manifest = new_manifest(describe(emb), config, store_name or DEFAULT_STORE, uri)
+        write_manifest(path, manifest)
+    else:
+        recorded = manifest["embedder"]
+        name = embedder or recorded["name"]
+        # An embedder's config is its constructor options: rebuild it exactly.
+        options = recorded.get("config", {}) if name == recorded["name"] else {}
+        emb = embedders.create(name, **options)
+        check_embedder(path, recorded, describe(emb))
+        own = _labelled_by(emb, IndexConfig.from_manifest(manifest))
+        if config is not None:
+            check_config(path, own, _labelled_by(emb, config))
+        config = own
+        if store_name or uri:
+            check_store(path, manifest, store_name or manifest["store"], uri)
+    if manifest.get("align"):
+        from .align import load_adapter
+
+        load_adapter(path, emb, manifest["align"])
+    kept = stores.create(manifest["store"], dim=emb.dim, **store_options(path, manifest))
+    if kept.interrupted():
+        # A write was killed: clean up now unless a live writer holds the lock (then the
+        # journal is its own and it will finish).
+        with write_lock(path, wait=False) as mine:
+            if mine:
+                kept.refresh()
+                kept.recover()
+    return OpenIndex(path, manifest, emb, kept, config)
+
+
+def _labelled_by(embedder: Embedder, config: IndexConfig) -> IndexConfig:
+    """Images are labelled by an image embedder's own models, so labels match vectors."""
+    from .embedders import VisionModels
+
+    if isinstance(embedder, VisionModels):
+        return replace(config, image=replace(config.image, models=tuple(embedder.variants)))
+    return config

@@ -17,8 +17,12 @@ T = TypeVar("T")
 
 
 class Registry(Generic[T]):
-    def __init__(self, role: str):
+    def __init__(self, role: str, group: str | None = None, ordered: bool = False):
         self.role = role
+        # names listed in registration order (the default first) rather than sorted
+        self.ordered = ordered
+        # the entry-point group third parties register under ("mmrag.strategies")
+        self.group = group or f"mmrag.{role}s"
         self._factories: dict[str, Callable[..., T]] = {}
         self._entry_points_loaded = False
 
@@ -33,12 +37,12 @@ class Registry(Generic[T]):
         if self._entry_points_loaded:
             return
         self._entry_points_loaded = True
-        for ep in entry_points(group=f"mmrag.{self.role}s"):
+        for ep in entry_points(group=self.group):
             self._factories.setdefault(ep.name, ep.load())
 
     def names(self) -> list[str]:
         self._load_entry_points()
-        return sorted(self._factories)
+        return list(self._factories) if self.ordered else sorted(self._factories)
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name in self.names()

@@ -18,7 +18,10 @@ def emit(args: argparse.Namespace, data: Any, text: str) -> None:
 
 
 def open_pipeline(args: argparse.Namespace, create: bool = False) -> Pipeline:
+    import os
+
     from ..pipeline import Pipeline
+    from .environment import embedder_options, index_config
 
     options: dict[str, Any] = {}
     if getattr(args, "generator", "extractive") in ("llm", "hybrid"):
@@ -28,6 +31,8 @@ def open_pipeline(args: argparse.Namespace, create: bool = False) -> Pipeline:
     return Pipeline.open(
         args.index,
         embedder=args.embedder,
+        embedder_options=embedder_options(os.environ, args.embedder),
+        config=index_config(os.environ),
         create=create,
         generator=getattr(args, "generator", "extractive"),
         generator_options=options,

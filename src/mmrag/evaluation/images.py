@@ -27,6 +27,7 @@ import numpy as np
 from ..embedders import embed_texts
 from ..errors import ConfigError
 from ..pipeline import Pipeline
+from ..stores.filters import Filter
 from ..types import Content
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
@@ -80,6 +81,7 @@ def read_flickr(path: Path, captions: str, split: str | None) -> Captions:
 
 SPEECH_FOLDERS = ("tts_mp3", "speech")
 AUDIO_SUFFIXES = {".wav", ".mp3", ".flac", ".ogg", ".m4a"}
+IMAGES = Filter(modalities=("image",))
 
 
 def _spoken(path: Path, images: set[str]) -> dict[str, Path]:
@@ -202,7 +204,7 @@ def _text_to_image(rag: Pipeline, queries: dict[str, list[str]], images: list[st
     for n, image in enumerate(images, 1):
         for caption in queries.get(image, []):
             started = time.perf_counter()
-            hits = rag.search(caption, 10, modality=["image"], strategy=strategy)
+            hits = rag.search(caption, 10, where=IMAGES, strategy=strategy)
             seconds.append(time.perf_counter() - started)
             names = [Path(h.source).name for h in hits]
             ranks.append(names.index(image) + 1 if image in names else 0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 from ..registry import Registry
@@ -16,6 +16,15 @@ class Generator(Protocol):
     def generate(self, question: str, hits: Sequence[Hit]) -> Answer:
         """Answer ``question`` from ``hits``; ``[n]`` in the answer cites ``citations[n-1]``."""
         ...
+
+
+@runtime_checkable
+class StreamingGenerator(Protocol):
+    """A generator that can hand out its answer's text as it writes it."""
+
+    def stream(
+        self, question: str, hits: Sequence[Hit], on_token: Callable[[str], None]
+    ) -> Answer: ...
 
 
 # Factories are called as ``factory(embedder=<the index's embedder>, **options)``.

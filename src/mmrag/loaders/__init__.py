@@ -5,11 +5,12 @@ A loader declares the file extensions it reads; :func:`loader_for` picks one by 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from ..config import IndexConfig
 from ..registry import Registry
 from ..types import Section
 
@@ -20,12 +21,28 @@ class Loader(Protocol):
     extensions: tuple[str, ...]
 
     def load(self, path: Path) -> Iterable[Section]:
-        """Read ``path``; raise :class:`mmrag.errors.IngestError` naming the file on bad input.
-
-        A loader that sets ``accepts_context = True`` is called as ``load(path, context)``
-        with a :class:`LoadContext` (media loaders: audio, video).
-        """
+        """Read ``path``; raise :class:`mmrag.errors.IngestError` naming the file on bad input."""
         ...
+
+
+@runtime_checkable
+class ContextLoader(Protocol):
+    """A loader that needs more than a path (media loaders: images, audio, video, 3D):
+    called as ``load(path, context)`` with the ingest job's :class:`LoadContext`."""
+
+    name: str
+    extensions: tuple[str, ...]
+    accepts_context: bool
+
+    def load(self, path: Path, context: LoadContext | None = None) -> Iterable[Section]: ...
+
+
+@runtime_checkable
+class PrefetchingLoader(Protocol):
+    """A loader that runs a model and would rather run it once for a window of files
+    (images: one classifier batch) before they are loaded one by one."""
+
+    def prefetch(self, paths: Sequence[Path]) -> None: ...
 
 
 loaders: Registry[Loader] = Registry("loader")
@@ -33,13 +50,14 @@ loaders: Registry[Loader] = Registry("loader")
 
 @dataclass(frozen=True)
 class LoadContext:
-    """What the ingest job offers loaders that declare ``accepts_context = True``.
+    """What the ingest job offers a :class:`ContextLoader`.
 
-    Media loaders need more than a path: where to keep derived files (video frames), which
-    transcriber to run, what the embedder can read, and a way to report progress within
-    one long file.
+    Media loaders need more than a path: the index's settings (OCR, mesh limits), where to
+    keep derived files (video frames), which transcriber to run, what the embedder can
+    read, and a way to report progress within one long file.
     """
 
+    config: IndexConfig = IndexConfig()
     media_dir: Path | None = None
     transcriber: str = "whisper"
     modalities: frozenset[str] = frozenset({"text"})
@@ -48,8 +66,8 @@ class LoadContext:
 
 
 def load(loader: Loader, path: Path, context: LoadContext) -> Iterable[Section]:
-    if getattr(loader, "accepts_context", False):
-        return loader.load(path, context)  # type: ignore[call-arg]
+    if isinstance(loader, ContextLoader) and loader.accepts_context:
+        return loader.load(path, context)
     return loader.load(path)
 
 

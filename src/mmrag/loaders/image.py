@@ -5,15 +5,13 @@ The text holds the top ImageNet labels in English and Chinese with their WordNet
 so BM25 and any text embedder can search pictures. The section's meta keeps the path,
 labels and OCR text for display.
 
-Settings come from the environment because loaders are built by name without options:
-``MMRAG_IMAGE_MODELS`` (default ``lite0``; ``lite0+lite1+lite2`` ensembles; an index's
-``conse`` embedder overrides it with the models it records) and
-``MMRAG_OCR`` (``on`` by default; ``off`` skips OCR, about 0.6 s per photo on 2 cores).
+The classifiers are the loader's ``models`` (the index's image embedder's own, else
+:class:`mmrag.config.ImageConfig`'s); whether OCR runs is the index's ``ImageConfig.ocr``,
+handed over in the :class:`LoadContext`.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -21,19 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from ..config import ImageConfig
 from ..errors import IngestError
 from ..types import Section
-from . import loaders
+from . import LoadContext, loaders
 
 MAX_OCR_CHARS = 2000
-
-
-def image_models() -> tuple[str, ...]:
-    return tuple(v for v in os.environ.get("MMRAG_IMAGE_MODELS", "lite0").split("+") if v)
-
-
-def ocr_enabled() -> bool:
-    return os.environ.get("MMRAG_OCR", "on").lower() not in ("0", "off", "false", "no")
 
 
 _ocr: Any = None
@@ -85,8 +76,10 @@ class ImageLoader:
         ".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif",
     )
 
+    accepts_context = True
+
     def __init__(self, models: Sequence[str] | None = None):
-        self.models = tuple(models) if models else image_models()
+        self.models = tuple(models) if models else ImageConfig().models
 
     def prefetch(self, paths: Sequence[Path]) -> None:
         """Classify a batch of files in one encoder run; bad files are left to :meth:`load`."""
@@ -105,11 +98,11 @@ class ImageLoader:
         if images:
             encoder.remember(keys, encoder.encode(images))
 
-    def load(self, path: Path) -> Iterable[Section]:
+    def load(self, path: Path, context: LoadContext | None = None) -> Iterable[Section]:
         from ..vision.decode import open_rgb
         from ..vision.encoder import shared_encoder
 
-        ocr_on = ocr_enabled()
+        ocr_on = (context or LoadContext()).config.image.ocr
         encoder = shared_encoder(self.models)
         image, facts = open_rgb(path, draft=1024 if ocr_on else encoder.resolution)
         probs = encoder.encode_file(path, image).probs[0]

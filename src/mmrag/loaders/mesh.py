@@ -8,29 +8,26 @@ descriptor (``shape_descriptor``, which ingest moves to the store's shape table)
 
 Views are rendered into the index's media folder like video key frames (so a changed or
 deleted model's views go with it); without a media folder (the loader used on its own)
-none are rendered. ``MMRAG_MESH_VIEWS=off`` skips rendering (statistics and shape only).
+none are rendered. The index's ``MeshConfig.views`` off skips rendering (statistics and
+shape only); its limits bound the files read.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..config import ImageConfig
 from ..errors import MissingDependencyError
 from ..mesh import MESH_EXTENSIONS
 from ..types import Section
 from . import LoadContext, loaders
-from .image import image_models, top_labels
+from .image import top_labels
 
 # CAD tools write STL with Z up; glTF is Y up by specification, OBJ/PLY/OFF mostly so.
 UP_AXIS = {".stl": "z"}
-
-
-def views_enabled() -> bool:
-    return os.environ.get("MMRAG_MESH_VIEWS", "on").lower() not in ("0", "off", "false", "no")
 
 
 class MeshLoader:
@@ -39,7 +36,7 @@ class MeshLoader:
     accepts_context = True
 
     def __init__(self, models: Sequence[str] | None = None):
-        self.models = tuple(models) if models else image_models()
+        self.models = tuple(models) if models else ImageConfig().models
 
     def load(self, path: Path, context: LoadContext | None = None) -> Iterable[Section]:
         from ..mesh.descriptor import shape_descriptor
@@ -48,13 +45,13 @@ class MeshLoader:
         from ..mesh.stats import describe, geometry
 
         context = context or LoadContext()
-        mesh = read_mesh(path)
+        mesh = read_mesh(path, context.config.mesh)
         facts = geometry(mesh)
         meta: dict[str, Any] = {
             "mesh": str(path), "geometry": facts,
             "shape_descriptor": shape_descriptor(mesh.vertices, mesh.faces).tolist(),
         }
-        if context.media_dir is not None and views_enabled():
+        if context.media_dir is not None and context.config.mesh.views:
             up = UP_AXIS.get(path.suffix.lower(), "y")
             views = render_views(mesh.vertices, mesh.faces, context.media_dir, up=up)
             meta["views"] = [{"view": name, "path": str(p)} for name, p in views]

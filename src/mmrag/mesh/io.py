@@ -8,7 +8,6 @@ with area but no closed volume.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,19 +15,9 @@ from typing import Any
 import numpy as np
 
 from .._lazy import require
+from ..config import MeshConfig
 from ..errors import IngestError
 from . import MESH_EXTENSIONS
-
-DEFAULT_MAX_FACES = 2_000_000
-DEFAULT_MAX_MB = 512
-
-
-def max_faces() -> int:
-    return int(os.environ.get("MMRAG_MESH_MAX_FACES", DEFAULT_MAX_FACES))
-
-
-def max_bytes() -> int:
-    return int(float(os.environ.get("MMRAG_MESH_MAX_MB", DEFAULT_MAX_MB)) * 1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -42,7 +31,7 @@ class Mesh:
     raw: Any = None
 
 
-def read_mesh(path: Path) -> Mesh:
+def read_mesh(path: Path, limits: MeshConfig = MeshConfig()) -> Mesh:
     """Read ``path``; raise :class:`IngestError` naming the file and what is wrong."""
     name = str(path)
     if path.suffix.lower() not in MESH_EXTENSIONS:
@@ -50,10 +39,10 @@ def read_mesh(path: Path) -> Mesh:
     size = path.stat().st_size
     if size == 0:
         raise IngestError(name, "empty mesh file (0 bytes)")
-    if size > max_bytes():
+    if size > limits.max_bytes:
         raise IngestError(name, f"mesh file too large ({size / 2**20:.0f} MiB > "
-                                f"{max_bytes() / 2**20:.0f} MiB); raise MMRAG_MESH_MAX_MB "
-                                "to allow it")
+                                f"{limits.max_mb:g} MiB); raise the index's mesh limit "
+                                "(MMRAG_MESH_MAX_MB for a new index) to allow it")
     trimesh = require("trimesh", purpose="reading 3D models")
     try:
         # unprocessed, so NaN vertices are seen here rather than silently dropped
@@ -65,9 +54,10 @@ def read_mesh(path: Path) -> Mesh:
     if mesh is None or len(mesh.faces) == 0:
         what = "points only, no faces" if scene.geometry else "no geometry"
         raise IngestError(name, f"empty mesh: {what}")
-    if len(mesh.faces) > max_faces():
-        raise IngestError(name, f"too many faces ({len(mesh.faces):,} > {max_faces():,}); "
-                                "raise MMRAG_MESH_MAX_FACES or decimate the model")
+    if len(mesh.faces) > limits.max_faces:
+        raise IngestError(name, f"too many faces ({len(mesh.faces):,} > {limits.max_faces:,}); "
+                                "decimate the model, or raise the index's limit "
+                                "(MMRAG_MESH_MAX_FACES for a new index)")
     if not np.isfinite(np.asarray(mesh.vertices)).all():
         raise IngestError(name, "non-finite vertex coordinates (NaN or infinity)")
     # STL stores each triangle on its own: shared corners must be merged to see edges

@@ -19,6 +19,8 @@ from fnmatch import fnmatch
 from typing import Any
 
 from ..embedders import Embedder, embed_query
+from ..stores import Store
+from ..stores.capabilities import AltVectorStore
 from ..stores.filters import Filter
 from ..text.tokenize import tokenize
 from ..types import MODALITIES, Hit
@@ -27,9 +29,10 @@ from .hybrid import HybridRetriever
 
 @dataclass
 class AltVectorRetriever:
-    store: Any
+    store: Store
     embedder: Embedder
     kind: str
+    alt: AltVectorStore | None  # where the store keeps the other vectors, if it does
     depth: int = 4
     min_candidates: int = 50
     hybrid: dict[str, Any] = field(default_factory=dict)  # HybridRetriever's fusion options
@@ -39,8 +42,7 @@ class AltVectorRetriever:
         self._hybrid = HybridRetriever(self.store, self.embedder, **self.hybrid)
 
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
-        has_alt = getattr(self.store, "has_alt", None)
-        if has_alt is None or not has_alt(self.kind):
+        if self.alt is None or not self.alt.has_alt(self.kind):
             return self._hybrid.retrieve(query, k, where)
         if not query.strip():
             return []
@@ -55,7 +57,7 @@ class AltVectorRetriever:
             dense += self.store.dense(vector, candidates, replace(base, modalities=others))
         if "image" in wanted and not (base.tags or base.after is not None
                                       or base.before is not None):
-            images = self.store.dense_alt(self.kind, vector, candidates)
+            images = self.alt.dense_alt(self.kind, vector, candidates)
             dense += [h for h in images if source is None or fnmatch(h.source, source)]
         dense.sort(key=lambda h: -h.score)
         sparse = self.store.sparse(tokenize(query), candidates, where)

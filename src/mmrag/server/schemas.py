@@ -33,7 +33,7 @@ class QueryFilters(Strict):
                                  "hybrid-rrf, dense or bm25")
 
     def where(self) -> Filter:
-        """The filter these fields describe (it validates itself: a ConfigError is a 400)."""
+        """The one filter object the pipeline takes (it validates itself: a 400 if bad)."""
         return Filter(tuple(self.modality), self.source, tuple(self.tags), self.after,
                       self.before)
 

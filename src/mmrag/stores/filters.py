@@ -39,6 +39,9 @@ class Filter:
     before: float | None = None
 
     def __post_init__(self) -> None:
+        # lenient where intent is obvious: lists from the CLI or JSON become tuples
+        object.__setattr__(self, "modalities", tuple(self.modalities))
+        object.__setattr__(self, "tags", tuple(self.tags))
         for m in self.modalities:
             if m not in MODALITIES:
                 raise ConfigError(f"unknown modality {m!r}; expected one of {list(MODALITIES)}")

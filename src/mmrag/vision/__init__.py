@@ -9,11 +9,3 @@
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
-
-
-def cache_dir() -> Path:
-    """``$MMRAG_CACHE``, else ``~/.cache/mmrag``: where exported models and class vectors live."""
-    return Path(os.environ.get("MMRAG_CACHE") or Path.home() / ".cache" / "mmrag")

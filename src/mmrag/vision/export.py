@@ -14,8 +14,8 @@ import warnings
 from pathlib import Path
 
 from .._lazy import require
+from ..cache import cache_dir
 from ..errors import ConfigError
-from . import cache_dir
 
 # Input resolution of each Lite variant (TF efficientnet_lite_builder).
 RESOLUTION = {"lite0": 224, "lite1": 240, "lite2": 260, "lite3": 280, "lite4": 300}

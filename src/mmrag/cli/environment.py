@@ -1,0 +1,63 @@
+"""The ``MMRAG_*`` environment variables that shape a new index, read here at the CLI's
+edge and nowhere in the library: they become an :class:`mmrag.config.IndexConfig` and the
+embedder's options, which the index's manifest then records.
+
+- ``MMRAG_IMAGE_MODELS``: EfficientNet-Lite classifiers, "+"-joined (``lite0+lite1+lite2``)
+- ``MMRAG_OCR``: ``off`` skips OCR in images
+- ``MMRAG_STRATEGY_VECTORS``: ``off`` keeps no "text"/"average" vectors for images
+- ``MMRAG_MESH_VIEWS``, ``MMRAG_MESH_MAX_FACES``, ``MMRAG_MESH_MAX_MB``: 3D models
+- ``MMRAG_CLIP_PATH``: the model directory of the ``hf-clip`` embedder
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from ..config import IndexConfig
+from ..errors import ConfigError
+
+VARIABLES = ("MMRAG_IMAGE_MODELS", "MMRAG_OCR", "MMRAG_STRATEGY_VECTORS", "MMRAG_MESH_VIEWS",
+             "MMRAG_MESH_MAX_FACES", "MMRAG_MESH_MAX_MB")
+
+
+def switch(environ: Mapping[str, str], name: str) -> bool:
+    """An on/off variable: off is ``0``, ``off``, ``false`` or ``no``; anything else is on."""
+    return environ.get(name, "on").strip().lower() not in ("0", "off", "false", "no")
+
+
+def _number(environ: Mapping[str, str], name: str, default: float) -> float:
+    value = environ.get(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a number, got {value!r}") from None
+
+
+def index_config(environ: Mapping[str, str]) -> IndexConfig | None:
+    """The settings the environment asks for, or None when it asks for none (then an
+    existing index uses its own, and a new one the defaults)."""
+    if not any(name in environ for name in VARIABLES):
+        return None
+    base = IndexConfig()
+    models = tuple(m for m in environ.get("MMRAG_IMAGE_MODELS", "").split("+") if m)
+    image = replace(base.image, models=models or base.image.models,
+                    ocr=switch(environ, "MMRAG_OCR"))
+    mesh = replace(
+        base.mesh, views=switch(environ, "MMRAG_MESH_VIEWS"),
+        max_faces=int(_number(environ, "MMRAG_MESH_MAX_FACES", base.mesh.max_faces)),
+        max_mb=_number(environ, "MMRAG_MESH_MAX_MB", base.mesh.max_mb),
+    )
+    return replace(base, image=image, mesh=mesh,
+                   strategy_vectors=switch(environ, "MMRAG_STRATEGY_VECTORS"))
+
+
+def embedder_options(environ: Mapping[str, str], embedder: str | None) -> dict[str, object]:
+    """Options for a new index's embedder: its image models, or a CLIP model directory."""
+    if embedder in (None, "conse") and environ.get("MMRAG_IMAGE_MODELS"):
+        return {"vision": environ["MMRAG_IMAGE_MODELS"]}
+    if embedder == "hf-clip" and environ.get("MMRAG_CLIP_PATH"):
+        return {"path": environ["MMRAG_CLIP_PATH"]}
+    return {}

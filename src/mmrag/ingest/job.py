@@ -1,0 +1,183 @@
+"""The ingest job: find files, skip what is unchanged, load, chunk, embed, write.
+
+Files are identified by absolute path and versioned by a content hash, so a second run
+over the same folder does no work and a changed file replaces its old chunks. Work is
+written in batches of whole files, each batch embedded in one call. A bad file is
+reported with its reason and skipped; the rest of the run goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..config import IndexConfig
+from ..embedders import Embedder, VisionModels
+from ..loaders import LoadContext, PrefetchingLoader, by_extension, loaders
+from ..stores import SourceRecord, Store
+from ..stores.capabilities import Capabilities
+from .discovery import discover, file_hash, safe_str
+from .embedding import EXTRAS, Embedded, embed_batch
+from .prepare import Pending, read_file
+from .report import FileProgressCallback, IngestReport, ProgressCallback
+from .writing import write_batch
+
+# Files looked ahead at once so that a loader with a model (images) runs it per batch.
+PREFETCH = 32
+
+
+class Ingestor:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        config: IndexConfig = IndexConfig(),
+        *,
+        batch_chunks: int = 256,
+        skip: Sequence[Path] = (),
+        media_dir: Path | None = None,
+        transcriber: str = "whisper",
+        loader_options: dict[str, dict[str, object]] | None = None,
+        tags: Sequence[str] = (),
+        extras: Collection[str] | None = None,
+    ):
+        self.store = store
+        self.capabilities = Capabilities.of(store)
+        # what the store keeps beside vectors; a Ray worker, which has no store, is told
+        if extras is None:
+            extras = self.capabilities.names() & EXTRAS
+            if not config.strategy_vectors:
+                extras -= {"alt_vectors"}
+        self.extras = frozenset(extras)
+        self._looked_up: dict[str, SourceRecord | None] = {}
+        self.embedder = embedder
+        self.config = config
+        self.batch_chunks = batch_chunks
+        self.skip = skip
+        self.media_dir = media_dir
+        self.transcriber = transcriber
+        # Per-loader constructor options: the image loader labels with the same classifiers
+        # the embedder uses, so each image is classified once and its labels match its vector.
+        if loader_options is None:
+            models = (embedder.variants if isinstance(embedder, VisionModels)
+                      else config.image.models)
+            loader_options = {"image": {"models": tuple(models)},
+                              "mesh": {"models": tuple(models)}}
+        self.loader_options = loader_options
+        self.tags = sorted(set(tags))
+
+    def worker_options(self) -> dict[str, Any]:
+        """What a Ray worker's Ingestor is built with, besides its store and embedder."""
+        return dict(config=self.config, media_dir=self.media_dir, transcriber=self.transcriber,
+                    loader_options=self.loader_options, tags=self.tags, extras=self.extras)
+
+    def run(
+        self,
+        paths: Sequence[str | Path],
+        on_progress: ProgressCallback | None = None,
+        on_file_progress: FileProgressCallback | None = None,
+    ) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        report.recovered = self.store.recover()
+        files = discover(paths, report, self.skip)
+        pending: list[Pending] = []
+        for done, (shown, path) in enumerate(files, 1):
+            if (done - 1) % PREFETCH == 0:
+                self._prefetch([p for _, p in files[done - 1 : done - 1 + PREFETCH]])
+            item = self.prepare(shown, path, report, on_file_progress)
+            if item is not None:
+                pending.append(item)
+            if sum(len(p.chunks) for p in pending) >= self.batch_chunks:
+                self._flush(pending, report)
+                pending = []
+            if on_progress:
+                on_progress(done, len(files), shown)
+        self._flush(pending, report)
+        self.finish(report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def finish(self, report: IngestReport) -> None:
+        """After a run's writes: optimise the store if anything changed, else only rebuild
+        the indexes an older mmrag made (so re-ingesting a folder brings them up to date)."""
+        if report.added or report.updated or report.recovered:
+            self.store.optimize()
+        elif self.capabilities.upgradable is not None:
+            self.capabilities.upgradable.upgrade()
+
+    def _prefetch(self, paths: list[Path]) -> None:
+        """Let loaders that run a model do it once for the files of a window that changed."""
+        extensions = by_extension()
+        groups: dict[str, list[Path]] = {}
+        keys = [safe_str(p) for p in paths]
+        self._looked_up.update(self.store.sources_at(keys))  # one query for the window
+        for path, key in zip(paths, keys, strict=True):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            previous = self._looked_up[key]
+            if previous and previous.size == stat.st_size and previous.mtime == stat.st_mtime:
+                continue
+            groups.setdefault(extensions[path.suffix.lower()], []).append(path)
+        for name, group in groups.items():
+            loader = loaders.create(name, **self.loader_options.get(name, {}))
+            if isinstance(loader, PrefetchingLoader):
+                # A failed look-ahead only loses speed; load() reports the file's error.
+                with contextlib.suppress(Exception):
+                    loader.prefetch(group)
+
+    def prepare(
+        self,
+        shown: str,
+        path: Path,
+        report: IngestReport,
+        on_file_progress: FileProgressCallback | None = None,
+    ) -> Pending | None:
+        """Read and chunk one file unless it is unchanged; ``None`` if unchanged or bad."""
+        try:
+            stat = path.stat()
+            digest = file_hash(path)
+        except OSError as exc:
+            report.errors.append((shown, f"cannot read file ({exc.strerror or exc})"))
+            return None
+        key = safe_str(path)
+        # the look-ahead already read this file's record (the write lock keeps it current)
+        previous = (self._looked_up.pop(key) if key in self._looked_up
+                    else self.store.source(key))
+        if previous is not None and previous.hash == digest:
+            report.unchanged.append(shown)
+            return None
+        name = by_extension()[path.suffix.lower()]
+        context = LoadContext(
+            config=self.config,
+            media_dir=self.media_dir / digest if self.media_dir else None,
+            transcriber=self.transcriber,
+            modalities=frozenset(self.embedder.modalities),
+            on_progress=(
+                (lambda done, total: on_file_progress(shown, done, total))
+                if on_file_progress else None
+            ),
+        )
+        return read_file(
+            shown, path, digest, stat.st_size, stat.st_mtime,
+            loader=loaders.create(name, **self.loader_options.get(name, {})), context=context,
+            chunker=self.config.chunker, tags=self.tags, previous=previous, report=report,
+        )
+
+    def _flush(self, pending: list[Pending], report: IngestReport) -> None:
+        if pending:
+            self.write(self.embed(pending), report)
+
+    def embed(self, pending: list[Pending]) -> Embedded:
+        """The model work for a batch of files, with no store write (here or in a Ray
+        worker): their vectors, and the extras the store keeps (``self.extras``)."""
+        return embed_batch(self.embedder, pending, self.extras)
+
+    def write(self, done: Embedded, report: IngestReport) -> None:
+        """Write one embedded batch: chunks and vectors, then the extras."""
+        write_batch(self.store, self.capabilities, done, report, self.media_dir)

@@ -1,0 +1,51 @@
+"""Writing an embedded batch: chunks and vectors through the store protocol, then the
+extras into the side tables the store declares (:class:`mmrag.stores.Capabilities`)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..stores import Store
+from ..stores.capabilities import Capabilities
+from .embedding import Embedded
+from .report import IngestReport
+
+
+def write_batch(
+    store: Store, capabilities: Capabilities, done: Embedded, report: IngestReport,
+    media_dir: Path | None,
+) -> None:
+    chunks = [c for p in done.pending for c in p.chunks]
+    store.write([p.record for p in done.pending], chunks, done.vectors)
+    path_of = {p.record.source: p.record.path for p in done.pending}
+    if done.features is not None and capabilities.images is not None:
+        capabilities.images.write_image_features(*done.features)
+    if done.shapes and capabilities.shapes is not None:
+        found = [c for c in chunks if c.id in done.shapes]
+        capabilities.shapes.write_shape_descriptors(
+            [c.id for c in found], [path_of[c.source] for c in found],
+            np.asarray([done.shapes[c.id] for c in found], dtype=np.float32))
+    if done.alt is not None and capabilities.alt is not None:
+        ids, paths, texts, averages = done.alt
+        capabilities.alt.write_alt_vectors("text", ids, paths, texts)
+        capabilities.alt.write_alt_vectors("average", ids, paths, averages)
+    for p in done.pending:
+        (report.added if p.new else report.updated).append(p.record.source)
+    report.chunks += len(chunks)
+    replaced = [p.replaced_hash for p in done.pending if p.replaced_hash]
+    if media_dir is not None and replaced:
+        drop_media(media_dir, replaced, store)
+
+
+def drop_media(media_dir: Path, hashes: Sequence[str], store: Store) -> None:
+    """Remove the derived files (video frames) of content hashes no file in ``store`` has.
+
+    Media folders are keyed by content hash, so two copies of one video share one.
+    """
+    in_use = {r.hash for r in store.sources()}
+    for digest in set(hashes) - in_use:
+        shutil.rmtree(media_dir / digest, ignore_errors=True)

@@ -1,0 +1,57 @@
+"""The built-in strategies, registered by name.
+
+The three strategies of the design: one shared space (``shared``, the same as ``hybrid``:
+images by their image vectors), everything as text (``text``), and per-modality
+retrievers fused (``fusion``); ``average`` searches images by the mean of both vectors.
+``hybrid-rrf``, ``dense`` and ``bm25`` are the baselines evaluations compare against.
+"""
+
+from __future__ import annotations
+
+from . import Retriever, StrategyContext, strategies
+from .alt_vectors import AltVectorRetriever
+from .hybrid import HybridRetriever
+from .modality_fusion import ModalityFusionRetriever
+from .single import BM25Retriever, DenseRetriever
+
+
+@strategies.register("shared")
+@strategies.register("hybrid")  # the default, listed first
+def hybrid(ctx: StrategyContext) -> Retriever:
+    return HybridRetriever(ctx.store, ctx.embedder, **ctx.hybrid)
+
+
+@strategies.register("hybrid-rrf")
+def hybrid_rrf(ctx: StrategyContext) -> Retriever:
+    """Hybrid fused by reciprocal rank, to compare with the default in evaluation."""
+    return HybridRetriever(ctx.store, ctx.embedder, **{**ctx.hybrid, "method": "rrf"})
+
+
+@strategies.register("text")
+def as_text(ctx: StrategyContext) -> Retriever:
+    return AltVectorRetriever(ctx.store, ctx.embedder, "text", ctx.capabilities.alt,
+                              hybrid=dict(ctx.hybrid))
+
+
+@strategies.register("average")
+def average(ctx: StrategyContext) -> Retriever:
+    return AltVectorRetriever(ctx.store, ctx.embedder, "average", ctx.capabilities.alt,
+                              hybrid=dict(ctx.hybrid))
+
+
+@strategies.register("fusion")
+def fusion(ctx: StrategyContext) -> Retriever:
+    return ModalityFusionRetriever(
+        ctx.store, ctx.embedder, method=ctx.fusion.get("method", "rrf"),
+        weights=ctx.fusion.get("weights", {}), hybrid=dict(ctx.hybrid),
+    )
+
+
+@strategies.register("dense")
+def dense(ctx: StrategyContext) -> Retriever:
+    return DenseRetriever(ctx.store, ctx.embedder)
+
+
+@strategies.register("bm25")
+def bm25(ctx: StrategyContext) -> Retriever:
+    return BM25Retriever(ctx.store)
