@@ -1,18 +1,12 @@
 """What this server can do for the page (``/api/info``'s ``capabilities``), read from what
-the pipeline's parts declare: the embedder's ``modalities``, the store's optional extras,
-and whether speech support is installed."""
+the pipeline's parts declare: the embedder's ``modalities``, the store's extras found when
+the index opened (``Pipeline.capabilities``), and whether speech support is installed."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from ..errors import MissingDependencyError
-
-
-@runtime_checkable
-class _ShapeStore(Protocol):
-    # Stand-in for stores.capabilities.ShapeStore until Pipeline.capabilities is on this branch.
-    def shape_descriptors(self) -> Any: ...
 
 
 def capabilities(pipeline: Any) -> dict[str, bool]:
@@ -24,7 +18,7 @@ def capabilities(pipeline: Any) -> dict[str, bool]:
     return {
         "image_query": "image" in pipeline.embedder.modalities,
         "audio_query": audio,
-        "mesh_query": isinstance(pipeline.store, _ShapeStore),
+        "mesh_query": pipeline.capabilities.shapes is not None,
         "stream": True,
     }
 
