@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,17 +28,14 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import ROOT, git_rev, machine, percentiles, table, update_section  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "tests"))
+from servers import serve_cli  # noqa: E402
+
 QUERIES = [
     "熊猫吃什么", "Who wrote the 1929 novel?", "hottest planet", "when did tea reach Europe",
     "长城有多长", "largest planet in the solar system", "green tea oxidation", "Great Gatsby",
 ]
 MAX_CLIENTS, MAX_SECONDS = 64, 300
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def build_index(index: Path, embedder: str) -> int:
@@ -52,25 +47,6 @@ def build_index(index: Path, embedder: str) -> int:
     write_sample(corpus)
     rag = Pipeline.open(index, embedder=embedder, create=True)
     return rag.ingest([corpus]).chunks
-
-
-def start_server(index: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    env.pop("MMRAG_API_TOKEN", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mmrag", "serve", "--index", str(index), "--host", "127.0.0.1",
-         "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health").status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.2)
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-    proc.kill()
-    raise SystemExit("server did not start in 120 s")
 
 
 def client(base: str, seed: int, stop: float, results: list[tuple[str, float, bool]]) -> None:
@@ -140,16 +116,10 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="mmrag-bench-server-") as tmp:
             index = Path(tmp) / "index"
             chunks = build_index(index, name)
-            port = free_port()
-            server = start_server(index, port)
-            try:
-                base = f"http://127.0.0.1:{port}"
+            with serve_cli(index, timeout=120) as base:
                 run(base, 1, 2)  # warm up: model loaded, first queries run
                 load = os.getloadavg()[0]
                 results, elapsed = run(base, clients, seconds)
-            finally:
-                server.terminate()
-                server.wait(10)
         rows += summarize(name, results, elapsed)
         errors += sum(not r[2] for r in results)
         notes.append(f"{name}: {chunks} chunks, {elapsed:.1f} s, 1-minute load average "

@@ -15,6 +15,7 @@ from mmrag.pipeline import Pipeline  # noqa: E402
 from mmrag.server import Settings, create_app  # noqa: E402
 from mmrag.server.security import check_bind  # noqa: E402
 from mmrag.server.uploads import sniff  # noqa: E402
+from servers import serve_cli  # noqa: E402
 
 
 def events(body: str) -> list[tuple[str, dict]]:
@@ -306,37 +307,12 @@ def test_oversized_body_is_refused_before_it_is_read(rag: Pipeline):
 
 
 def test_cli_serve_answers_on_loopback(tmp_path: Path):
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-
     import httpx
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "src")}
-    env.pop("MMRAG_API_TOKEN", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mmrag", "serve", "--index", str(tmp_path / "i"), "--embedder",
-         "hash", "--port", str(port)], env=env, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                r = httpx.get(f"http://127.0.0.1:{port}/api/health")
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stderr.read().decode()  # type: ignore[union-attr]
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
+    with serve_cli(tmp_path / "i", "--embedder", "hash") as url:
+        r = httpx.get(f"{url}/api/health")
         assert r.json()["status"] == "ok"
-        assert httpx.get(f"http://127.0.0.1:{port}/api/sources").json() == []
-    finally:
-        proc.terminate()
-        proc.wait(10)
+        assert httpx.get(f"{url}/api/sources").json() == []
 
 
 def test_the_same_upload_twice_is_indexed_once(client: TestClient, rag: Pipeline):

@@ -3,10 +3,7 @@ server on loopback: ingest by upload, search by text and by image, ask, check ci
 
 from __future__ import annotations
 
-import socket
 import struct
-import threading
-import time
 import zlib
 from pathlib import Path
 
@@ -18,23 +15,17 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 if not CHROMIUM.exists():
     pytest.skip("no /usr/bin/chromium: run scripts/install-server-deps.sh",
                 allow_module_level=True)
-import uvicorn  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from conftest import NOVEL_PAGES, PANDA_ZH, TEA_EN, make_pdf  # noqa: E402
 from mmrag.pipeline import Pipeline  # noqa: E402
 from mmrag.server import Settings, create_app  # noqa: E402
+from servers import serve_app  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run",
         # A fake microphone that needs no permission prompt, for the spoken query.
         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def png(path: Path, rgb: tuple[int, int, int], size: int = 16) -> Path:
@@ -48,27 +39,11 @@ def png(path: Path, rgb: tuple[int, int, int], size: int = 16) -> Path:
     return path
 
 
-def start(rag: Pipeline, settings: Settings | None = None):
-    port = free_port()
-    config = uvicorn.Config(create_app(rag, settings or Settings()), host="127.0.0.1", port=port,
-                            log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", srv, thread
-
-
 @pytest.fixture
 def server(tmp_path: Path):
     rag = Pipeline.open(tmp_path / "index", embedder="hash", create=True)
-    url, srv, thread = start(rag)
-    yield url, rag
-    srv.should_exit = True
-    thread.join(10)
+    with serve_app(create_app(rag, Settings())) as url:
+        yield url, rag
 
 
 @pytest.fixture
@@ -217,13 +192,13 @@ class MediaPipeline(Pipeline):
 
 def test_page_shows_images_and_plays_recordings_at_the_cited_second(tmp_path, files,
                                                                      monkeypatch):
-    from mmrag.server import app as server_app
+    from mmrag.server import capabilities as server_capabilities
     from mmrag.stores import SourceRecord
     from mmrag.types import Hit, Span
 
     recording = wav(tmp_path / "bamboo-talk.wav")
     heard: list[str] = []
-    monkeypatch.setattr(server_app, "speech_transcriber", lambda: lambda path, name: (
+    monkeypatch.setattr(server_capabilities, "speech_transcriber", lambda: lambda path, name: (
         heard.append(Path(path).suffix) or "熊猫吃什么"))
     rag = MediaPipeline.open(tmp_path / "index", embedder="hash", create=True)
     rag.embedder.modalities = frozenset({"text", "image"})  # type: ignore[misc]
@@ -239,103 +214,89 @@ def test_page_shows_images_and_plays_recordings_at_the_cited_second(tmp_path, fi
             meta={"path": str(files["image"])}),
     ]
     rag.ingest([files["panda"]])
-    url, srv, thread = start(rag)
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(url + "/")
-            expect(page.locator("#status")).to_contain_text("3 files")
+    with serve_app(create_app(rag, Settings())) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url + "/")
+        expect(page.locator("#status")).to_contain_text("3 files")
 
-            page.fill("#q", "bamboo sounds")
-            page.click("#search-btn")
-            audio = page.locator("#grid .card[data-modality=audio] audio")
-            expect(audio).to_have_count(1)
-            expect(page.locator("#grid .card[data-modality=audio] .where")).to_have_text(
-                "00:04–00:09")
-            page.wait_for_function("""() => {
+        page.fill("#q", "bamboo sounds")
+        page.click("#search-btn")
+        audio = page.locator("#grid .card[data-modality=audio] audio")
+        expect(audio).to_have_count(1)
+        expect(page.locator("#grid .card[data-modality=audio] .where")).to_have_text(
+            "00:04–00:09")
+        page.wait_for_function("""() => {
                 const a = document.querySelector('#grid audio');
                 return a && a.readyState >= 1 && Math.abs(a.currentTime - 4) < 0.5; }""",
-                                   timeout=15_000)
-            thumb = page.locator("#grid .card[data-modality=image] img.thumb")
-            page.wait_for_function("""() => {
+                               timeout=15_000)
+        thumb = page.locator("#grid .card[data-modality=image] img.thumb")
+        page.wait_for_function("""() => {
                 const i = document.querySelector('#grid img.thumb');
                 return i && i.complete && i.naturalWidth > 0; }""", timeout=15_000)
-            assert thumb.count() == 1
+        assert thumb.count() == 1
 
-            # Image query: the dropped image's look-alikes come back as a grid of thumbnails.
-            page.fill("#q", "")
-            page.set_input_files("#image-file", str(files["image"]))
-            expect(page.locator("#results-title")).to_contain_text("the image")
-            expect(page.locator("#grid .card")).to_have_count(1)
+        # Image query: the dropped image's look-alikes come back as a grid of thumbnails.
+        page.fill("#q", "")
+        page.set_input_files("#image-file", str(files["image"]))
+        expect(page.locator("#results-title")).to_contain_text("the image")
+        expect(page.locator("#grid .card")).to_have_count(1)
 
-            # Audio-file query and the microphone: transcribed, then searched as text.
-            page.set_input_files("#audio-file", str(recording))
-            expect(page.locator("#q")).to_have_value("熊猫吃什么")
-            expect(page.locator("#grid .card").first).to_contain_text("大熊猫")
-            page.fill("#q", "")
-            page.click("#mic")
-            expect(page.locator("#mic")).to_have_text("■ Stop")
-            page.wait_for_timeout(1200)
-            page.click("#mic")
-            expect(page.locator("#q")).to_have_value("熊猫吃什么")
-            assert heard == [".wav", ".webm"]
-            page.fill("#q", "bamboo sounds")
-            page.click("#search-btn")
-            expect(audio).to_have_count(1)
-            page.screenshot(path=str(ARTIFACTS / "server-e2e-media.png"), full_page=True)
-            browser.close()
-    finally:
-        srv.should_exit = True
-        thread.join(10)
+        # Audio-file query and the microphone: transcribed, then searched as text.
+        page.set_input_files("#audio-file", str(recording))
+        expect(page.locator("#q")).to_have_value("熊猫吃什么")
+        expect(page.locator("#grid .card").first).to_contain_text("大熊猫")
+        page.fill("#q", "")
+        page.click("#mic")
+        expect(page.locator("#mic")).to_have_text("■ Stop")
+        page.wait_for_timeout(1200)
+        page.click("#mic")
+        expect(page.locator("#q")).to_have_value("熊猫吃什么")
+        assert heard == [".wav", ".webm"]
+        page.fill("#q", "bamboo sounds")
+        page.click("#search-btn")
+        expect(audio).to_have_count(1)
+        page.screenshot(path=str(ARTIFACTS / "server-e2e-media.png"), full_page=True)
+        browser.close()
 
 
 def test_page_asks_for_the_token_and_sends_it_to_media(tmp_path, files):
     rag = Pipeline.open(tmp_path / "index", embedder="hash", create=True)
     rag.ingest([files["tea"]])
-    url, srv, thread = start(rag, Settings(token="s3cret tok"))
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            page = browser.new_page()
-            page.goto(url + "/")
-            expect(page.locator("#token-form")).to_be_visible()
-            page.fill("#token", "s3cret tok")
-            page.click("#token-form button")
-            expect(page.locator("#status")).to_contain_text("1 files")
-            # A plain link (no headers) opens the source: the cookie carries the token.
-            link = page.locator("#sources a").first
-            with page.context.expect_page() as opened:
-                link.click()
-            expect(opened.value.locator("body")).to_contain_text("Tea drinking began")
-            browser.close()
-    finally:
-        srv.should_exit = True
-        thread.join(10)
+    with serve_app(create_app(rag, Settings(token="s3cret tok"))) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page()
+        page.goto(url + "/")
+        expect(page.locator("#token-form")).to_be_visible()
+        page.fill("#token", "s3cret tok")
+        page.click("#token-form button")
+        expect(page.locator("#status")).to_contain_text("1 files")
+        # A plain link (no headers) opens the source: the cookie carries the token.
+        link = page.locator("#sources a").first
+        with page.context.expect_page() as opened:
+            link.click()
+        expect(opened.value.locator("body")).to_contain_text("Tea drinking began")
+        browser.close()
 
 
 def test_page_ingests_a_server_folder_the_operator_allowed(tmp_path, corpus):
     rag = Pipeline.open(tmp_path / "index", embedder="hash", create=True)
-    url, srv, thread = start(rag, Settings(allowed_paths=(corpus,)))
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            page = browser.new_page()
-            page.goto(url + "/")
-            expect(page.locator("#path-form")).to_be_visible()
-            page.fill("#server-path", str(corpus / ".." / ".."))
-            page.click("#path-form button")
-            expect(page.locator("#ingest-status")).to_contain_text("not under a folder")
-            page.fill("#server-path", str(corpus))
-            page.click("#path-form button")
-            expect(page.locator("#ingest-status")).to_have_attribute("data-state", "done",
-                                                                     timeout=30_000)
-            expect(page.locator("#ingest-status")).to_contain_text("Added 4 file(s)")
-            expect(page.locator("#sources li")).to_have_count(4)
-            browser.close()
-    finally:
-        srv.should_exit = True
-        thread.join(10)
+    settings = Settings(allowed_paths=(corpus,))
+    with serve_app(create_app(rag, settings)) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page()
+        page.goto(url + "/")
+        expect(page.locator("#path-form")).to_be_visible()
+        page.fill("#server-path", str(corpus / ".." / ".."))
+        page.click("#path-form button")
+        expect(page.locator("#ingest-status")).to_contain_text("not under a folder")
+        page.fill("#server-path", str(corpus))
+        page.click("#path-form button")
+        expect(page.locator("#ingest-status")).to_have_attribute("data-state", "done",
+                                                                 timeout=30_000)
+        expect(page.locator("#ingest-status")).to_contain_text("Added 4 file(s)")
+        expect(page.locator("#sources li")).to_have_count(4)
+        browser.close()
 
 
 def test_page_finds_3d_models_by_shape(server, tmp_path):

@@ -1,0 +1,65 @@
+"""ingest, delete, sources and sample: the commands that fill the index and list it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ...errors import MmragError
+from ..shared import emit, open_pipeline
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .. import render
+    from ..progress import IngestBars
+
+    rag = open_pipeline(args, create=True)
+    bars = None if args.no_progress else IngestBars()
+    try:
+        if args.ray:
+            from ...distributed import ray_ingest
+
+            result = ray_ingest(rag, args.paths, transcriber=args.transcriber, tags=args.tags)
+        else:
+            result = rag.ingest(
+                args.paths, on_progress=bars.files if bars else None,
+                on_file_progress=bars.recording if bars else None,
+                transcriber=args.transcriber, batch_chunks=args.batch_chunks, tags=args.tags,
+            )
+    finally:
+        if bars is not None:
+            bars.close()
+    for source, note in result.notes:
+        print(f"mmrag: note: {source}: {note}", file=sys.stderr)
+    for source, error in result.errors:
+        print(f"mmrag: error: {source}: {error}", file=sys.stderr)
+    emit(args, result.to_dict(), render.report(result))
+    return 1 if result.failed else 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    rag = open_pipeline(args)
+    gone = rag.delete(args.path)
+    if not gone:
+        raise MmragError(f"{args.path}: not in the index (see `mmrag sources`)")
+    chunks = sum(r.chunks for r in gone)
+    data = {"deleted": [r.source for r in gone], "chunks": chunks}
+    emit(args, data, f"deleted {len(gone)} file(s), {chunks} chunks")
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    rag = open_pipeline(args)
+    records = rag.sources()
+    lines = [f"{r.chunks:>6}  {r.loader:<6} {r.source}" for r in records]
+    lines.append(f"{len(records)} files, {sum(r.chunks for r in records)} chunks")
+    emit(args, [r.__dict__ for r in records], "\n".join(lines))
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from ...sample import write_sample
+
+    written = write_sample(args.dir)
+    print(f"wrote {len(written)} sample files to {args.dir}")
+    return 0

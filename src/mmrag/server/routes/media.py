@@ -1,0 +1,71 @@
+"""What is in the index: GET/DELETE /api/sources, and the files themselves (GET /api/media,
+/api/thumb), only ever the index's own (see :mod:`..media`)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
+
+from ...errors import NotFoundError
+from .. import media
+from ..schemas import DeleteResponse
+
+
+def resolve_source(pipeline: Any, path: str) -> str:
+    """A source as the index names it (the path given at ingest) to its absolute path."""
+    try:
+        if pipeline.store.source(str(Path(path).expanduser().resolve())) is not None:
+            return path
+    except (OSError, RuntimeError, ValueError):
+        pass
+    for record in pipeline.sources():
+        if path in (record.source, record.path):
+            return str(record.path)
+    return path
+
+
+def sources_router(pipeline: Any, write_lock: threading.Lock, upload_dir: Path) -> APIRouter:
+    router = APIRouter(tags=["index"])
+
+    @router.get("/sources")
+    def sources() -> list[dict[str, Any]]:
+        return [dict(r.__dict__) for r in pipeline.sources()]
+
+    @router.delete("/sources", response_model=DeleteResponse)
+    def delete(path: Annotated[str, Query(description="a source's path, or a folder")]) -> Any:
+        target = resolve_source(pipeline, path)
+        with write_lock:
+            gone = pipeline.delete(target)
+        if not gone:
+            raise NotFoundError(f"{path}: not in the index")
+        for record in gone:
+            stored = Path(record.path)
+            if stored.parent == upload_dir:
+                stored.unlink(missing_ok=True)
+        return {"deleted": [r.source for r in gone], "chunks": sum(r.chunks for r in gone)}
+
+    return router
+
+
+def media_router(pipeline: Any) -> APIRouter:
+    router = APIRouter(tags=["media"])
+
+    @router.get("/media", response_class=FileResponse)
+    def media_file(path: str) -> FileResponse:
+        """An indexed file (Range requests supported, for audio and video seeking)."""
+        found = media.indexed_file(pipeline, resolve_source(pipeline, path))
+        return FileResponse(found, media_type=media.media_type(found), headers=media.HEADERS,
+                            content_disposition_type="inline")
+
+    @router.get("/thumb", response_class=FileResponse)
+    def thumb(path: str) -> FileResponse:
+        """A small JPEG of an indexed image (the image itself when Pillow is missing)."""
+        found = media.indexed_file(pipeline, resolve_source(pipeline, path))
+        small = media.thumbnail(found, Path(pipeline.index_dir) / "thumbs")
+        return FileResponse(small, media_type=media.media_type(small), headers=media.HEADERS)
+
+    return router
