@@ -90,9 +90,12 @@ class Chunk:
     encoded: Any = field(default=None, compare=False, repr=False)  # as Section.encoded
 
 
-@dataclass
+@dataclass(frozen=True)
 class Hit:
-    """One search result, with the per-stage scores that produced its rank."""
+    """One search result, with the per-stage scores that produced its rank.
+
+    Immutable: a stage that rescores a hit makes a new one (``dataclasses.replace``) with
+    its own score added to ``scores``, so an earlier stage's list is never changed."""
 
     id: str
     score: float

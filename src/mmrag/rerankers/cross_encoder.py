@@ -31,9 +31,8 @@ class CrossEncoderReranker:
         scores = self._model.predict([(query, h.text) for h in hits], batch_size=self.batch_size)
         out = []
         for hit, score in zip(hits, scores, strict=True):
-            new = replace(hit, scores={**hit.scores, "cross_encoder": float(score)})
-            new.score = float(score)
-            out.append(new)
+            out.append(replace(hit, score=float(score),
+                               scores={**hit.scores, "cross_encoder": float(score)}))
         out.sort(key=lambda h: -h.score)
         return out
 

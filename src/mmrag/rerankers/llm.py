@@ -65,9 +65,8 @@ class LLMReranker:
             end -= self.step
         out = []
         for rank, i in enumerate(order, 1):
-            hit = replace(hits[i], scores={**hits[i].scores, "llm_rank": float(rank)})
-            hit.score = 1.0 / rank
-            out.append(hit)
+            out.append(replace(hits[i], score=1.0 / rank,
+                               scores={**hits[i].scores, "llm_rank": float(rank)}))
         return out
 
     def _permute(self, query: str, hits: Sequence[Hit], window: list[int]) -> list[int]:
@@ -98,9 +97,8 @@ class LLMReranker:
         scored.sort(key=lambda t: (t[0], t[1]), reverse=True)
         out = []
         for relevant, _, hit in scored:
-            new = replace(hit, scores={**hit.scores, "llm_relevant": relevant})
-            new.score = relevant
-            out.append(new)
+            out.append(replace(hit, score=relevant,
+                               scores={**hit.scores, "llm_relevant": relevant}))
         return out
 
 

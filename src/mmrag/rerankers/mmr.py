@@ -47,9 +47,8 @@ class MMR:
             chosen.append(remaining.pop(best))
         out = []
         for i in chosen:
-            hit = replace(hits[i], scores={**hits[i].scores, "mmr": scores[i]})
-            hit.score = scores[i]
-            out.append(hit)
+            out.append(replace(hits[i], score=scores[i],
+                               scores={**hits[i].scores, "mmr": scores[i]}))
         return out
 
 

@@ -19,22 +19,18 @@ def fuse_rrf(rankings: Mapping[str, Sequence[Hit]], k: int = RRF_K) -> list[Hit]
     stage scores it had (e.g. ``dense``, ``bm25``), its rank in each (``dense_rank``), and
     the fused score as ``rrf``.
     """
-    fused: dict[str, Hit] = {}
+    first: dict[str, Hit] = {}
+    stages: dict[str, dict[str, float]] = {}
     totals: dict[str, float] = {}
     for stage, hits in rankings.items():
         for rank, hit in enumerate(hits, 1):
-            if hit.id not in fused:
-                fused[hit.id] = replace(hit, scores={})
-                totals[hit.id] = 0.0
-            target = fused[hit.id]
-            target.scores[stage] = hit.scores.get(stage, hit.score)
-            target.scores[f"{stage}_rank"] = float(rank)
-            totals[hit.id] += 1.0 / (k + rank)
-    out = []
-    for hit_id, hit in fused.items():
-        hit.scores["rrf"] = totals[hit_id]
-        hit.score = totals[hit_id]
-        out.append(hit)
+            first.setdefault(hit.id, hit)
+            scores = stages.setdefault(hit.id, {})
+            scores[stage] = hit.scores.get(stage, hit.score)
+            scores[f"{stage}_rank"] = float(rank)
+            totals[hit.id] = totals.get(hit.id, 0.0) + 1.0 / (k + rank)
+    out = [replace(hit, score=totals[i], scores={**stages[i], "rrf": totals[i]})
+           for i, hit in first.items()]
     out.sort(key=lambda h: (-h.score, h.id))
     return out
 
@@ -75,26 +71,24 @@ def fuse_weighted(
     A hit missing from a retriever's list gets that retriever's floor: 0 for min-max (the
     bottom of the scale), the list's lowest z-score otherwise.
     """
-    fused: dict[str, Hit] = {}
-    totals: dict[str, float] = {}
+    first: dict[str, Hit] = {}
+    stages: dict[str, dict[str, float]] = {}
     floors = {}
     for stage, hits in rankings.items():
         norm = normalise_scores([h.score for h in hits], normaliser)
         floors[stage] = 0.0 if normaliser == "minmax" or not norm else min(norm)
         for hit, value in zip(hits, norm, strict=True):
-            if hit.id not in fused:
-                fused[hit.id] = replace(hit, scores={})
-            fused[hit.id].scores[stage] = hit.scores.get(stage, hit.score)
-            fused[hit.id].scores[f"{stage}_norm"] = value
-    for hit_id, hit in fused.items():
-        totals[hit_id] = sum(
-            float(weights.get(stage, 0.0)) * hit.scores.get(f"{stage}_norm", floors[stage])
+            first.setdefault(hit.id, hit)
+            scores = stages.setdefault(hit.id, {})
+            scores[stage] = hit.scores.get(stage, hit.score)
+            scores[f"{stage}_norm"] = value
+    out = []
+    for hit_id, hit in first.items():
+        scores = stages[hit_id]
+        total = sum(
+            float(weights.get(stage, 0.0)) * scores.get(f"{stage}_norm", floors[stage])
             for stage in rankings
         )
-    out = []
-    for hit_id, hit in fused.items():
-        hit.score = totals[hit_id]
-        hit.scores["weighted"] = hit.score
-        out.append(hit)
+        out.append(replace(hit, score=total, scores={**scores, "weighted": total}))
     out.sort(key=lambda h: (-h.score, h.id))
     return out

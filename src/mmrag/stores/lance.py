@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -116,11 +117,8 @@ class LanceStore:
     def dense_alt(self, kind: str, vector: np.ndarray, k: int) -> list[Hit]:
         """The image items nearest ``vector`` by their ``kind`` vector, as hits."""
         score = self._alt_vectors.nearest(kind, vector, k)
-        hits = self.get(list(score))
-        for hit in hits:
-            hit.score = score[hit.id]
-            hit.scores = {"dense": hit.score}
-        return hits
+        return [replace(h, score=score[h.id], scores={"dense": score[h.id]})
+                for h in self.get(list(score))]
 
     def alt_vectors(self, kind: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
         return self._alt_vectors.vectors(kind, ids)
