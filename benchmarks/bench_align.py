@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import SHARED_DATA, git_rev, machine, table, update_section  # noqa: E402
 
 from mmrag.embedders import embed_texts, embedders  # noqa: E402
-from mmrag.evaluation.images import read_flickr  # noqa: E402
+from mmrag.evaluation.datasets import read_flickr  # noqa: E402
 from mmrag.vision.align import TrainConfig, recall_at, train  # noqa: E402
 from mmrag.vision.decode import open_rgb  # noqa: E402
 from mmrag.vision.encoder import ImageEncoder  # noqa: E402

@@ -23,6 +23,7 @@ import numpy as np
 
 from .embedders import embed_texts, normalise
 from .errors import ConfigError
+from .evaluation.datasets import read_coco, read_flickr
 from .index import update_manifest, write_lock
 from .vision.align import DEFAULT_MIX, Adapter, TrainConfig, pairs_by_image, train
 
@@ -33,8 +34,6 @@ Progress = Callable[[str, int, int], None]
 def read_pairs(path: Path, captions: str = "flickr8kenc",
                split: str | None = "train+val") -> list[tuple[str, str]]:
     """(absolute image path, caption) pairs from any of the formats above."""
-    from .evaluation.images import read_coco, read_flickr
-
     if path.is_dir():
         data = read_flickr(path, captions, split)
         return [(str(data.images_dir / image), c)
