@@ -13,9 +13,8 @@ queries use it. ``remove_adapter`` undoes all that.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from .embedders import embed_texts, normalise
 from .errors import ConfigError
 from .evaluation.datasets import read_coco, read_flickr
 from .index import update_manifest, write_lock
+from .jsonl import read_jsonl
 from .vision.align import DEFAULT_MIX, Adapter, TrainConfig, pairs_by_image, train
 
 ADAPTER_FILE = "adapter.npz"
@@ -42,27 +42,29 @@ def read_pairs(path: Path, captions: str = "flickr8kenc",
         data = read_coco(path)
         return [(str(data.images_dir / image), c)
                 for image, texts in sorted(data.captions.items()) for c in texts]
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read pairs ({exc.strerror or exc})") from None
+    if path.suffix == ".jsonl":
+        rows: Iterable[tuple[int, tuple[Any, Any]]] = read_jsonl(
+            path, lambda row: (row["image"], row.get("caption", row.get("text"))),
+            'a JSON object with "image" and "caption"', what="pairs")
+    else:
+        rows = _tsv_rows(path)
     pairs = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        if path.suffix == ".jsonl":
-            try:
-                row = json.loads(line)
-                image, caption = row["image"], row.get("caption", row.get("text"))
-            except (ValueError, KeyError, TypeError):
-                raise ConfigError(f"{path}:{number}: expected a JSON object with \"image\" "
-                                  f"and \"caption\", got {line[:80]!r}") from None
-        else:
-            image, _, caption = line.partition("\t")
+    for number, (image, caption) in rows:
         if not caption or not str(caption).strip():
             raise ConfigError(f"{path}:{number}: no caption for {image!r}")
         pairs.append((str((path.parent / image).resolve()), str(caption).strip()))
     return pairs
+
+
+def _tsv_rows(path: Path) -> Iterator[tuple[int, tuple[str, str]]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read pairs ({exc.strerror or exc})") from None
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            image, _, caption = line.partition("\t")
+            yield number, (image, caption)
 
 
 def align(rag: Any, pairs: list[tuple[str, str]], *, mix: float = DEFAULT_MIX,

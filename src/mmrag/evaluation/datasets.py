@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..jsonl import read_jsonl
 
 
 @dataclass
@@ -31,18 +32,14 @@ class Beir:
     kind: str = "beir"
 
     def documents(self) -> Iterator[tuple[str, str]]:
-        with (self.path / "corpus.jsonl").open(encoding="utf-8") as fh:
-            for number, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    doc = json.loads(line)
-                    title, text = doc.get("title") or "", doc.get("text") or ""
-                    yield str(doc["_id"]), f"{title}\n\n{text}".strip()
-                except (ValueError, KeyError) as exc:
-                    raise ConfigError(
-                        f"{self.path / 'corpus.jsonl'}:{number}: not a BEIR document ({exc})"
-                    ) from None
+        for _, doc in read_jsonl(self.path / "corpus.jsonl", _beir_document,
+                                 'a BEIR document {"_id", "title"?, "text"?}', what="corpus"):
+            yield doc
+
+
+def _beir_document(doc: dict[str, Any]) -> tuple[str, str]:
+    title, text = doc.get("title") or "", doc.get("text") or ""
+    return str(doc["_id"]), f"{title}\n\n{text}".strip()
 
 
 @dataclass
@@ -165,32 +162,27 @@ def read_beir(path: Path, split: str = "test") -> Beir:
         parts = line.split("\t")
         if len(parts) >= 3:
             qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
-    queries = {}
-    with (path / "queries.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                row = json.loads(line)
-                if str(row["_id"]) in qrels:
-                    queries[str(row["_id"])] = row["text"]
+
+    def judged(row: dict[str, Any]) -> tuple[str, str | None]:
+        # only judged queries are kept, and only they must have a text
+        return str(row["_id"]), row["text"] if str(row["_id"]) in qrels else None
+
+    rows = read_jsonl(path / "queries.jsonl", judged, 'a BEIR query {"_id", "text"}',
+                      what="queries")
+    queries = {qid: text for _, (qid, text) in rows if text is not None}
     return Beir(path, queries, qrels, split)
+
+
+def _qa_item(row: dict[str, object]) -> dict[str, object]:
+    if not isinstance(row["question"], str) or not row["answers"]:
+        raise KeyError("answers")
+    return row
 
 
 def read_qa(path: Path, corpus: Path | None) -> QA:
     corpus = corpus or path.parent / "corpus"
     if not corpus.is_dir():
         raise ConfigError(f"{corpus}: no corpus folder for {path}; pass --corpus DIR")
-    items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            if not isinstance(row["question"], str) or not row["answers"]:
-                raise KeyError("answers")
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ConfigError(
-                f'{path}:{number}: expected {{"question": str, "answers": [str], "source"?}} '
-                f"({exc})"
-            ) from None
-        items.append(row)
+    items = [row for _, row in read_jsonl(
+        path, _qa_item, '{"question": str, "answers": [str], "source"?}', what="QA file")]
     return QA(path, corpus, items)
