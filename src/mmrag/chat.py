@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .text.relevance import question_terms
+from .text.stopwords import question_terms
 from .text.tokenize import tokenize
 from .types import Answer
 
