@@ -126,8 +126,8 @@ def throughput_and_pipeline(
     emb_name: str, emb, data: Path, ocr: str, queries: bool = True
 ) -> dict[str, object]:
     from mmrag.pipeline import Pipeline
-    from mmrag.vision.decode import open_rgb
     from mmrag.vision.encoder import ImageEncoder
+    from mmrag.vision.image_file import open_rgb
 
     images, caps_en = flickr_captions(data, "en")
     _, caps_zh = flickr_captions(data, "zh")

@@ -4,7 +4,7 @@ PAIRS is a JSON-lines file (``{"image": "a.jpg", "caption": "..."}``), a two-col
 (image, caption), a COCO captions json, or a Flickr8k(-CN) folder (with ``captions`` and a
 ``split`` such as ``train+val``). Relative image paths are read from the file's folder.
 
-The adapter (see :mod:`mmrag.vision.align`) is saved as ``adapter.npz`` in the index and
+The adapter (see :mod:`mmrag.vision.adapter`) is saved as ``adapter.npz`` in the index and
 named in its manifest; every image already in the index is re-embedded with it (one
 commit per 256 items: a killed run leaves some images re-embedded and some not, which
 running ``align`` or ``remove_adapter`` again sets right), and later ingests and image
@@ -25,7 +25,7 @@ from .errors import ConfigError
 from .evaluation.datasets import read_coco, read_flickr
 from .index import update_manifest, write_lock
 from .jsonl import read_jsonl
-from .vision.align import DEFAULT_MIX, Adapter, TrainConfig, pairs_by_image, train
+from .vision.adapter import DEFAULT_MIX, Adapter, TrainConfig, pairs_by_image, train
 
 ADAPTER_FILE = "adapter.npz"
 Progress = Callable[[str, int, int], None]

@@ -446,7 +446,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 def cmd_align(args: argparse.Namespace) -> int:
     from ..align import align, read_pairs, remove_adapter
-    from ..vision.align import DEFAULT_MIX
+    from ..vision.adapter import DEFAULT_MIX
 
     rag = _open(args)
     if args.remove:

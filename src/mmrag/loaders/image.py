@@ -90,8 +90,8 @@ class ImageLoader:
 
     def prefetch(self, paths: Sequence[Path]) -> None:
         """Classify a batch of files in one encoder run; bad files are left to :meth:`load`."""
-        from ..vision.decode import open_rgb
         from ..vision.encoder import file_key, shared_encoder
+        from ..vision.image_file import open_rgb
 
         encoder = shared_encoder(self.models)
         keys, images = [], []
@@ -106,8 +106,8 @@ class ImageLoader:
             encoder.remember(keys, encoder.encode(images))
 
     def load(self, path: Path) -> Iterable[Section]:
-        from ..vision.decode import open_rgb
         from ..vision.encoder import shared_encoder
+        from ..vision.image_file import open_rgb
 
         ocr_on = ocr_enabled()
         encoder = shared_encoder(self.models)
