@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient  # noqa: E402
 
-from conftest import NOVEL_PAGES, PANDA_ZH, TEA_EN, make_pdf  # noqa: E402
+from fixtures import NOVEL_PAGES, PANDA_ZH, TEA_EN, make_pdf  # noqa: E402
 from mmrag.errors import ConfigError  # noqa: E402
 from mmrag.llms import llms  # noqa: E402
 from mmrag.pipeline import Pipeline  # noqa: E402

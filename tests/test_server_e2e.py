@@ -21,7 +21,7 @@ if not CHROMIUM.exists():
 import uvicorn  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from conftest import NOVEL_PAGES, PANDA_ZH, TEA_EN, make_pdf  # noqa: E402
+from fixtures import NOVEL_PAGES, PANDA_ZH, TEA_EN, make_pdf  # noqa: E402
 from mmrag.pipeline import Pipeline  # noqa: E402
 from mmrag.server import Settings, create_app  # noqa: E402
 
