@@ -305,6 +305,7 @@ def test_oversized_body_is_refused_before_it_is_read(rag: Pipeline):
     assert not (rag.index_dir / "uploads").exists()
 
 
+@pytest.mark.slow  # starts `mmrag serve` in a subprocess and waits for it
 def test_cli_serve_answers_on_loopback(tmp_path: Path):
     import os
     import socket
