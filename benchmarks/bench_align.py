@@ -5,7 +5,7 @@
 
 `mmrag eval --align` measures one adapter through the whole pipeline (ingest, OCR, search),
 about ten minutes a run here. This benchmark encodes the 1,000 images and embeds every caption
-once, then trains `mmrag.vision.align.train` (the code `mmrag align` runs) on the train+val
+once, then trains `mmrag.vision.adapter.train` (the code `mmrag align` runs) on the train+val
 images under each setting and scores the 125 test images' captions, so many settings fit in
 one run. Image vectors are ConSE from lite0 probabilities, as an index stores them, mixed with
 the adapter's projection (`Adapter.fuse`). Numbers are text->image recall@10 against the 125
@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import SHARED_DATA, git_rev, machine, table, update_section  # noqa: E402
 
 from mmrag.embedders import embed_texts, embedders  # noqa: E402
-from mmrag.evaluation.images import read_flickr  # noqa: E402
-from mmrag.vision.align import TrainConfig, recall_at, train  # noqa: E402
-from mmrag.vision.decode import open_rgb  # noqa: E402
+from mmrag.evaluation.datasets import read_flickr  # noqa: E402
+from mmrag.vision.adapter import TrainConfig, recall_at, train  # noqa: E402
 from mmrag.vision.encoder import ImageEncoder  # noqa: E402
+from mmrag.vision.image_file import open_rgb  # noqa: E402
 
 CAPTIONS = {"en": "flickr8kenc", "zh": "flickr8kzhc", "zhb": "flickr8kzhb", "zhg": "flickr8kzhg"}
 SETTINGS = [  # (features, caption sets trained on)

@@ -24,8 +24,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from _report import git_rev, machine, table, update_section  # noqa: E402
 
+from fixtures import make_pdf  # noqa: E402
 from mmrag.evaluation.datasets import read_qa  # noqa: E402
 from mmrag.evaluation.runner import EvalConfig, run_qa  # noqa: E402
 
@@ -82,14 +84,7 @@ def build_corpus(root: Path) -> list[str]:
     for name, text in TEXT.items():
         (root / name).write_text(text, encoding="utf-8")
     made = ["text"]
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_font("Helvetica", size=12)
-    for page in PDF_PAGES:
-        pdf.add_page()
-        pdf.multi_cell(0, 7, page)
-    pdf.output(str(root / "northwind_report.pdf"))
+    make_pdf(root / "northwind_report.pdf", PDF_PAGES)
     made.append("pdf")
     if shutil.which("espeak-ng") and importlib.util.find_spec("faster_whisper"):
         for name, (voice, words) in AUDIO.items():

@@ -128,8 +128,8 @@ def throughput_and_pipeline(
     from mmrag.config import ImageConfig, IndexConfig
     from mmrag.pipeline import Pipeline
     from mmrag.stores.filters import Filter
-    from mmrag.vision.decode import open_rgb
     from mmrag.vision.encoder import ImageEncoder
+    from mmrag.vision.image_file import open_rgb
 
     images, caps_en = flickr_captions(data, "en")
     _, caps_zh = flickr_captions(data, "zh")

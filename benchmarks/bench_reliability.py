@@ -23,7 +23,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from _report import git_rev, machine, table, update_section  # noqa: E402
+
+from fixtures import make_pdf  # noqa: E402
 
 WORDS = "panda bamboo tea china planet venus novel river mountain city 熊猫 竹子 长城 茶".split()
 
@@ -39,13 +42,8 @@ def make_corpus(root: Path, n: int) -> None:
         sub.mkdir(exist_ok=True)
         if kind == 0:
             if pdf_bytes is None:
-                from fpdf import FPDF
-
-                pdf = FPDF()
-                pdf.set_font("Helvetica", size=12)
-                pdf.add_page()
-                pdf.multi_cell(0, 7, "A small generated PDF page about rivers and mountains.")
-                pdf_bytes = bytes(pdf.output())
+                page = "A small generated PDF page about rivers and mountains."
+                pdf_bytes = make_pdf(sub / f"f{i}.pdf", [page]).read_bytes()
             (sub / f"f{i}.pdf").write_bytes(pdf_bytes)
         elif kind % 3 == 0:
             (sub / f"f{i}.html").write_text(f"<html><body><p>{text}</p></body></html>")

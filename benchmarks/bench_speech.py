@@ -24,13 +24,14 @@ import resource
 import sys
 import tempfile
 import time
-import wave
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))
+from fixtures import write_wav  # noqa: E402
 
 
 def normalise(text: str) -> list[str]:
@@ -118,11 +119,7 @@ def main() -> int:
         # 2. the same speech as one long file
         long_path = Path(tmp) / "joined.wav"
         joined = np.concatenate(pieces)
-        with wave.open(str(long_path), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(RATE)
-            out.writeframes((np.clip(joined, -1, 1) * 32767).astype("<i2").tobytes())
+        write_wav(long_path, joined, RATE)
         long_s = len(joined) / RATE
         started = time.perf_counter()
         segments = list(whisper.transcribe(long_path))

@@ -10,4 +10,5 @@ done
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
 python3 -m ruff check src tests
 python3 -m mypy
-python3 -m pytest "$@"
+# -m "" lifts the default fast-tier selection (pyproject.toml): every test runs
+python3 -m pytest -m "" "$@"

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-RATE = 16_000
+from fixtures import RATE, write_wav
 
 
 def need_espeak() -> str:
@@ -19,16 +19,6 @@ def need_espeak() -> str:
     if exe is None:
         pytest.skip("espeak-ng is not installed: run scripts/install-system-deps.sh")
     return exe
-
-
-def write_wav(path: Path, samples: np.ndarray, rate: int = RATE) -> Path:
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(pcm.tobytes())
-    return path
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:

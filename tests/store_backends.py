@@ -18,8 +18,9 @@ _ids = itertools.count()
 
 BACKENDS = [
     "lancedb",
-    "milvus-lite",
-    "milvus-lite-bm25",  # Lite's own BM25 function, exact while the data is one segment
+    pytest.param("milvus-lite", marks=pytest.mark.milvus),
+    # Lite's own BM25 function, exact while the data is one segment
+    pytest.param("milvus-lite-bm25", marks=pytest.mark.milvus),
     pytest.param("milvus-server", marks=pytest.mark.milvus_server),
 ]
 

@@ -11,7 +11,7 @@ import pytest
 from mmrag.align import read_pairs
 from mmrag.errors import ConfigError
 from mmrag.stores.filters import Filter
-from mmrag.vision.align import Adapter, TrainConfig, _unit, recall_at, train
+from mmrag.vision.adapter import Adapter, TrainConfig, _unit, recall_at, train
 
 
 def _toy(n=120, captions=3, seed=0):

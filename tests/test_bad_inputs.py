@@ -2,9 +2,12 @@
 
 import os
 
+import pytest
+
 from mmrag.ingest import safe_str
 
 
+@pytest.mark.slow  # chunks and indexes a 1 MB one-line file (~4 s)
 def test_awkward_names_encodings_and_links(rag, tmp_path):
     root = tmp_path / "awkward"
     (root / "loop").mkdir(parents=True)

@@ -42,6 +42,7 @@ def _ingest_cmd(corpus, index):
             "--embedder", "hash", "--no-progress", "--batch-chunks", "8"]
 
 
+@pytest.mark.slow  # ingest subprocesses killed six times
 def test_kill_nine_at_random_points_then_resume(tmp_path):
     corpus = _corpus(tmp_path / "corpus")
     clean = tmp_path / "clean"
@@ -101,6 +102,7 @@ def test_opening_an_index_recovers_a_killed_write(rag, corpus):
     assert reopened.store.count() == before and not reopened.store.interrupted()
 
 
+@pytest.mark.slow  # ingest subprocesses racing on one index
 @pytest.mark.parametrize("n", [2])
 def test_two_concurrent_ingests_stay_correct(tmp_path, n):
     corpus = _corpus(tmp_path / "corpus", n=60)
@@ -115,6 +117,7 @@ def test_two_concurrent_ingests_stay_correct(tmp_path, n):
     assert _content(index) == _content(clean)
 
 
+@pytest.mark.slow  # 4x4 processes, each importing lancedb
 def test_processes_opening_one_new_index_at_once_all_succeed(tmp_path):
     # Without the creation lock, some of these failed: two built the same BM25 index and
     # LanceDB refused the loser's commit, or one opened a table still being created.

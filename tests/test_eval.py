@@ -50,8 +50,8 @@ def beir(tmp_path):
     return root
 
 
-STORES = ["lancedb", pytest.param("milvus", marks=pytest.mark.skipif(
-    importlib.util.find_spec("milvus_lite") is None, reason="Milvus Lite needs mmrag[milvus]"))]
+STORES = ["lancedb", pytest.param("milvus", marks=[pytest.mark.milvus, pytest.mark.skipif(
+    importlib.util.find_spec("milvus_lite") is None, reason="Milvus Lite needs mmrag[milvus]")])]
 
 
 @pytest.mark.parametrize("store", STORES)

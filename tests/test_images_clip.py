@@ -3,20 +3,22 @@ tiny randomly initialised models the test builds (nothing is downloaded)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import numpy as np
 import pytest
+from PIL import Image
 
-transformers = pytest.importorskip("transformers")
-torch = pytest.importorskip("torch")
-from PIL import Image  # noqa: E402
+from mmrag.embedders import embedders
+from mmrag.errors import ConfigError
+from mmrag.types import Content
 
-from mmrag.embedders import embedders  # noqa: E402
-from mmrag.errors import ConfigError  # noqa: E402
-from mmrag.types import Content  # noqa: E402
-
-pytestmark = pytest.mark.model
+# torch and transformers are imported by the tests that use them, not at collection: they
+# take seconds to import, and plain `pytest` collects this module only to deselect it.
+pytestmark = [pytest.mark.model, pytest.mark.skipif(
+    not all(importlib.util.find_spec(m) for m in ("transformers", "torch")),
+    reason="the CLIP tests need transformers and torch")]
 
 
 def _bytes_to_unicode() -> list[str]:
@@ -34,6 +36,9 @@ def _bytes_to_unicode() -> list[str]:
 
 def _tiny_clip(root):
     """A 2-layer CLIP with a byte-level vocabulary and no merges."""
+    import torch
+    import transformers
+
     chars = _bytes_to_unicode()
     vocab = {t: i for i, t in enumerate(chars + [c + "</w>" for c in chars])}
     vocab["<|startoftext|>"] = len(vocab)
@@ -59,6 +64,9 @@ def _tiny_clip(root):
 
 
 def _tiny_chinese_clip(root):
+    import torch
+    import transformers
+
     chars = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     chars += list("一只狗猫在海边跑的照片abcdefghijklmnopqrstuvwxyz")
     (root / "vocab.txt").write_text("\n".join(chars) + "\n", encoding="utf-8")
@@ -81,6 +89,9 @@ def _tiny_chinese_clip(root):
 
 @pytest.mark.parametrize("build", [_tiny_clip, _tiny_chinese_clip], ids=["clip", "chinese-clip"])
 def test_clip_family_behind_the_protocol(build, tmp_path):
+    import torch
+    import transformers
+
     (tmp_path / "model").mkdir()
     model_dir = build(tmp_path / "model")
     picture = tmp_path / "red.png"

@@ -12,7 +12,7 @@ PIL = pytest.importorskip("PIL.Image")
 from PIL import Image  # noqa: E402
 
 from mmrag.errors import IngestError  # noqa: E402
-from mmrag.vision.decode import open_rgb  # noqa: E402
+from mmrag.vision.image_file import open_rgb  # noqa: E402
 
 
 def _jpeg(path: Path, size=(64, 48), colour=(200, 30, 30), **save) -> Path:

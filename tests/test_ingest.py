@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from conftest import make_pdf
+from fixtures import make_pdf
 from mmrag.errors import IndexMismatchError, MmragError
 from mmrag.pipeline import Pipeline
 from mmrag.stores.filters import Filter

@@ -54,7 +54,8 @@ class Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # shutdown() waits for serve_forever's next poll: 0.5 s by default, at every test
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     Script.reply, Script.status, Script.requests = "William Faulkner [2]", 200, []
     yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"

@@ -134,6 +134,7 @@ def catalogue(tmp_path):
     return root, query
 
 
+@pytest.mark.slow  # ingests eight models, rendering four views of each (~4 s)
 def test_ingest_and_search_3d_by_shape_and_words(tmp_path, catalogue):
     root, query = catalogue
     rag = Pipeline.open(tmp_path / "idx", embedder="hash", create=True)
@@ -159,6 +160,7 @@ def test_ingest_and_search_3d_by_shape_and_words(tmp_path, catalogue):
     assert not any(Path(v["path"]).exists() for v in views)
 
 
+@pytest.mark.slow  # ingests eight models, rendering four views of each (~4 s)
 def test_cli_search_mesh(tmp_path, catalogue, capsys):
     root, query = catalogue
     index = str(tmp_path / "idx")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient  # noqa: E402
 
-from conftest import NOVEL_PAGES, PANDA_ZH, TEA_EN, make_pdf  # noqa: E402
+from fixtures import NOVEL_PAGES, PANDA_ZH, TEA_EN, make_pdf  # noqa: E402
 from mmrag.errors import ConfigError  # noqa: E402
 from mmrag.llms import llms  # noqa: E402
 from mmrag.pipeline import Pipeline  # noqa: E402
@@ -306,6 +306,7 @@ def test_oversized_body_is_refused_before_it_is_read(rag: Pipeline):
     assert not (rag.index_dir / "uploads").exists()
 
 
+@pytest.mark.slow  # starts `mmrag serve` in a subprocess and waits for it
 def test_cli_serve_answers_on_loopback(tmp_path: Path):
     import httpx
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.e2e
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -17,7 +19,7 @@ if not CHROMIUM.exists():
                 allow_module_level=True)
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from conftest import NOVEL_PAGES, PANDA_ZH, TEA_EN, make_pdf  # noqa: E402
+from fixtures import NOVEL_PAGES, PANDA_ZH, TEA_EN, make_pdf  # noqa: E402
 from mmrag.pipeline import Pipeline  # noqa: E402
 from mmrag.server import Settings, create_app  # noqa: E402
 from servers import serve_app  # noqa: E402

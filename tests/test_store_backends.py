@@ -205,6 +205,7 @@ def _drop_record(store, path):
         store._client.delete(store._sources, filter=f'path == "{path}"')
 
 
+@pytest.mark.milvus
 def test_backends_agree_on_exact_search(tmp_path):
     """The same writes into LanceDB and Milvus Lite give the same rankings and scores."""
     pytest.importorskip("milvus_lite", reason="Milvus Lite needs mmrag[milvus]")

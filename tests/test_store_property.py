@@ -35,7 +35,8 @@ def _vectors(n, seed):
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-@pytest.mark.parametrize("backend", ["lancedb", "milvus-lite"])
+@pytest.mark.parametrize("backend", [
+    "lancedb", pytest.param("milvus-lite", marks=pytest.mark.milvus)])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops)
 def test_store_matches_a_dict_model(backend, sequence):

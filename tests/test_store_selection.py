@@ -26,6 +26,7 @@ def test_parse_store_forms():
         parse_store("qdrant")
 
 
+@pytest.mark.milvus
 def test_a_milvus_index_answers_like_a_lancedb_one(tmp_path, corpus):
     lance = Pipeline.open(tmp_path / "lance", embedder="hash", create=True)
     milvus = Pipeline.open(tmp_path / "milvus", embedder="hash", create=True, store="milvus")
@@ -50,6 +51,7 @@ def test_a_milvus_index_answers_like_a_lancedb_one(tmp_path, corpus):
     assert all(not r.source.endswith(".pdf") for r in reopened.sources())
 
 
+@pytest.mark.milvus
 def test_reopening_with_another_store_is_refused(tmp_path):
     Pipeline.open(tmp_path / "i", embedder="hash", create=True, store="milvus").store.close()
     with pytest.raises(IndexMismatchError, match="keeps its chunks in 'milvus'.*--store"):
@@ -58,6 +60,7 @@ def test_reopening_with_another_store_is_refused(tmp_path):
         Pipeline.open(tmp_path / "i", store="milvus://localhost:19530")
 
 
+@pytest.mark.milvus
 def test_cli_store_flag(tmp_path, corpus, capsys):
     index = str(tmp_path / "idx")
     base = ["--index", index, "--embedder", "hash"]

@@ -4,7 +4,7 @@ PAIRS is a JSON-lines file (``{"image": "a.jpg", "caption": "..."}``), a two-col
 (image, caption), a COCO captions json, or a Flickr8k(-CN) folder (with ``captions`` and a
 ``split`` such as ``train+val``). Relative image paths are read from the file's folder.
 
-The adapter (see :mod:`mmrag.vision.align`) is saved as ``adapter.npz`` in the index and
+The adapter (see :mod:`mmrag.vision.adapter`) is saved as ``adapter.npz`` in the index and
 named in its manifest; every image already in the index is re-embedded with it (one
 commit per 256 items: a killed run leaves some images re-embedded and some not, which
 running ``align`` or ``remove_adapter`` again sets right), and later ingests and image
@@ -13,9 +13,8 @@ queries use it. ``remove_adapter`` undoes all that.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,10 @@ import numpy as np
 
 from .embedders import embed_texts, normalise
 from .errors import ConfigError
+from .evaluation.datasets import read_coco, read_flickr
 from .index import update_manifest, write_lock
-from .vision.align import DEFAULT_MIX, Adapter, TrainConfig, pairs_by_image, train
+from .jsonl import read_jsonl
+from .vision.adapter import DEFAULT_MIX, Adapter, TrainConfig, pairs_by_image, train
 
 ADAPTER_FILE = "adapter.npz"
 Progress = Callable[[str, int, int], None]
@@ -33,8 +34,6 @@ Progress = Callable[[str, int, int], None]
 def read_pairs(path: Path, captions: str = "flickr8kenc",
                split: str | None = "train+val") -> list[tuple[str, str]]:
     """(absolute image path, caption) pairs from any of the formats above."""
-    from .evaluation.images import read_coco, read_flickr
-
     if path.is_dir():
         data = read_flickr(path, captions, split)
         return [(str(data.images_dir / image), c)
@@ -43,27 +42,29 @@ def read_pairs(path: Path, captions: str = "flickr8kenc",
         data = read_coco(path)
         return [(str(data.images_dir / image), c)
                 for image, texts in sorted(data.captions.items()) for c in texts]
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read pairs ({exc.strerror or exc})") from None
+    if path.suffix == ".jsonl":
+        rows: Iterable[tuple[int, tuple[Any, Any]]] = read_jsonl(
+            path, lambda row: (row["image"], row.get("caption", row.get("text"))),
+            'a JSON object with "image" and "caption"', what="pairs")
+    else:
+        rows = _tsv_rows(path)
     pairs = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        if path.suffix == ".jsonl":
-            try:
-                row = json.loads(line)
-                image, caption = row["image"], row.get("caption", row.get("text"))
-            except (ValueError, KeyError, TypeError):
-                raise ConfigError(f"{path}:{number}: expected a JSON object with \"image\" "
-                                  f"and \"caption\", got {line[:80]!r}") from None
-        else:
-            image, _, caption = line.partition("\t")
+    for number, (image, caption) in rows:
         if not caption or not str(caption).strip():
             raise ConfigError(f"{path}:{number}: no caption for {image!r}")
         pairs.append((str((path.parent / image).resolve()), str(caption).strip()))
     return pairs
+
+
+def _tsv_rows(path: Path) -> Iterator[tuple[int, tuple[str, str]]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read pairs ({exc.strerror or exc})") from None
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            image, _, caption = line.partition("\t")
+            yield number, (image, caption)
 
 
 def align(rag: Any, pairs: list[tuple[str, str]], *, mix: float = DEFAULT_MIX,

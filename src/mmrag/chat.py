@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .stores.filters import Filter
-from .text.relevance import question_terms
+from .text.stopwords import question_terms
 from .text.tokenize import tokenize
 from .types import Answer
 

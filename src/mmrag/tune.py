@@ -13,12 +13,12 @@ min-max normalised), which every strategy that fuses the two then uses.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
+from .jsonl import read_jsonl
 from .retrieval.fusion import fuse_rrf, fuse_weighted
 from .retrieval.hybrid import HybridRetriever
 from .retrieval.modality_fusion import ModalityFusionRetriever
@@ -32,22 +32,9 @@ class DevQuery:
 
 
 def read_devset(path: Path) -> list[DevQuery]:
-    items = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read dev set ({exc.strerror or exc})") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            items.append(DevQuery(str(row["query"]), frozenset(map(str, row["relevant"]))))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ConfigError(
-                f'{path}:{number}: expected {{"query": str, "relevant": [str]}}, got {line[:80]!r}'
-                f" ({exc})"
-            ) from None
+    items = [query for _, query in read_jsonl(
+        path, lambda row: DevQuery(str(row["query"]), frozenset(map(str, row["relevant"]))),
+        '{"query": str, "relevant": [str]}', what="dev set")]
     if not items:
         raise ConfigError(f"{path}: the dev set is empty")
     return items

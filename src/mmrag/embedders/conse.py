@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..types import Content
-from ..vision.align import Adapter
+from ..vision.adapter import Adapter
 from . import Embedder, Role, describe, embed_texts, embedders, normalise
 
 

@@ -86,7 +86,7 @@ class HFClipEmbedder:
     def _images(self, paths: list[str]) -> np.ndarray:
         import torch
 
-        from ..vision.decode import open_rgb
+        from ..vision.image_file import open_rgb
 
         model, _, processor = self._load()
         parts = []

@@ -3,17 +3,24 @@
 - BEIR: ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/test.tsv`` (or another split).
 - QA: a ``.jsonl`` file of ``{"question", "answers": [...], "source"?}`` whose documents
   are the folder given with ``--corpus`` (default: a ``corpus/`` folder beside the file).
+- Captions: Flickr8k(-CN) (``images/`` and ``*.caption.txt``) or a COCO captions ``.json``;
+  also the pairs ``mmrag align`` learns from.
+- Classes: a folder of images with one subfolder per class.
+
+Only parsing lives here (nothing of the pipeline), so ``mmrag.align`` can read pairs too.
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..jsonl import read_jsonl
 
 
 @dataclass
@@ -25,18 +32,14 @@ class Beir:
     kind: str = "beir"
 
     def documents(self) -> Iterator[tuple[str, str]]:
-        with (self.path / "corpus.jsonl").open(encoding="utf-8") as fh:
-            for number, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    doc = json.loads(line)
-                    title, text = doc.get("title") or "", doc.get("text") or ""
-                    yield str(doc["_id"]), f"{title}\n\n{text}".strip()
-                except (ValueError, KeyError) as exc:
-                    raise ConfigError(
-                        f"{self.path / 'corpus.jsonl'}:{number}: not a BEIR document ({exc})"
-                    ) from None
+        for _, doc in read_jsonl(self.path / "corpus.jsonl", _beir_document,
+                                 'a BEIR document {"_id", "title"?, "text"?}', what="corpus"):
+            yield doc
+
+
+def _beir_document(doc: dict[str, Any]) -> tuple[str, str]:
+    title, text = doc.get("title") or "", doc.get("text") or ""
+    return str(doc["_id"]), f"{title}\n\n{text}".strip()
 
 
 @dataclass
@@ -47,11 +50,89 @@ class QA:
     kind: str = "qa"
 
 
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+
+
+@dataclass
+class Captions:
+    images_dir: Path
+    captions: dict[str, list[str]]  # image file name -> captions
+    path: Path
+    kind: str = "captions"
+    speech: dict[str, Path] = field(default_factory=dict)  # image file name -> recording
+
+
+@dataclass
+class Classes:
+    path: Path
+    files: dict[str, list[Path]] = field(default_factory=dict)  # class -> images
+    kind: str = "classes"
+
+
+def read_flickr(path: Path, captions: str, split: str | None) -> Captions:
+    """Flickr8k(-CN) layout: ``images/`` and caption files ``IMAGE.jpg#tag#N caption``;
+    ``split`` names split lists, '+'-joined ("train+val"), or "none" for every image."""
+    base = path / "flickr8kcn" if (path / "flickr8kcn").is_dir() else path
+    file = base / (captions if captions.endswith(".txt") else f"{captions}.caption.txt")
+    if not file.exists():
+        found = sorted(p.name for p in base.glob("*.caption.txt"))
+        raise ConfigError(f"{file}: no such caption file; available: {found}")
+    keep: set[str] | None = None
+    for name in (split or "").split("+"):
+        if not name or name == "none":
+            continue
+        listed = base / (name if name.endswith(".txt") else f"flickr8k{name}.txt")
+        if not listed.exists():
+            raise ConfigError(f"{listed}: no such split list")
+        keep = (keep or set()) | {
+            line.strip() for line in listed.read_text().splitlines() if line.strip()
+        }
+    images_dir = path / "images"
+    present = {p.name for p in images_dir.iterdir()} if images_dir.is_dir() else set()
+    out: dict[str, list[str]] = defaultdict(list)
+    for line in file.read_text(encoding="utf-8").splitlines():
+        key, _, text = line.partition(" ")
+        image = key.split("#")[0]
+        if text.strip() and image in present and (keep is None or image.rsplit(".", 1)[0] in keep):
+            out[image].append(text.strip())
+    return Captions(images_dir, dict(out), path, speech=_spoken(path, set(out)))
+
+
+SPEECH_FOLDERS = ("tts_mp3", "speech")
+AUDIO_SUFFIXES = {".wav", ".mp3", ".flac", ".ogg", ".m4a"}
+
+
+def _spoken(path: Path, images: set[str]) -> dict[str, Path]:
+    """Recordings of a caption, one per image, named by the image's id (``ID.wav``)."""
+    by_id = {name.rsplit(".", 1)[0]: name for name in images}
+    for folder in (path / f for f in SPEECH_FOLDERS):
+        if folder.is_dir():
+            return {by_id[f.stem]: f for f in sorted(folder.iterdir())
+                    if f.suffix.lower() in AUDIO_SUFFIXES and f.stem in by_id}
+    return {}
+
+
+def read_coco(path: Path) -> Captions:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    names = {img["id"]: img["file_name"] for img in data["images"]}
+    out: dict[str, list[str]] = defaultdict(list)
+    for ann in data["annotations"]:
+        out[names[ann["image_id"]]].append(ann["caption"].strip())
+    return Captions(path.parent / "images", dict(out), path)
+
+
+def read_classes(path: Path) -> Classes:
+    files = {
+        d.name: sorted(p for p in d.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        for d in sorted(path.iterdir()) if d.is_dir()
+    }
+    return Classes(path, {c: f for c, f in files.items() if f})
+
+
+
 def detect(
     path: Path, corpus: Path | None = None, split: str = "test", captions: str | None = None
 ) -> Any:
-    from .images import read_classes, read_coco, read_flickr
-
     if path.is_dir() and (path / "corpus.jsonl").exists():
         return read_beir(path, split)
     if path.is_file() and path.suffix == ".jsonl":
@@ -81,32 +162,27 @@ def read_beir(path: Path, split: str = "test") -> Beir:
         parts = line.split("\t")
         if len(parts) >= 3:
             qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
-    queries = {}
-    with (path / "queries.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                row = json.loads(line)
-                if str(row["_id"]) in qrels:
-                    queries[str(row["_id"])] = row["text"]
+
+    def judged(row: dict[str, Any]) -> tuple[str, str | None]:
+        # only judged queries are kept, and only they must have a text
+        return str(row["_id"]), row["text"] if str(row["_id"]) in qrels else None
+
+    rows = read_jsonl(path / "queries.jsonl", judged, 'a BEIR query {"_id", "text"}',
+                      what="queries")
+    queries = {qid: text for _, (qid, text) in rows if text is not None}
     return Beir(path, queries, qrels, split)
+
+
+def _qa_item(row: dict[str, object]) -> dict[str, object]:
+    if not isinstance(row["question"], str) or not row["answers"]:
+        raise KeyError("answers")
+    return row
 
 
 def read_qa(path: Path, corpus: Path | None) -> QA:
     corpus = corpus or path.parent / "corpus"
     if not corpus.is_dir():
         raise ConfigError(f"{corpus}: no corpus folder for {path}; pass --corpus DIR")
-    items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            if not isinstance(row["question"], str) or not row["answers"]:
-                raise KeyError("answers")
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ConfigError(
-                f'{path}:{number}: expected {{"question": str, "answers": [str], "source"?}} '
-                f"({exc})"
-            ) from None
-        items.append(row)
+    items = [row for _, row in read_jsonl(
+        path, _qa_item, '{"question": str, "answers": [str], "source"?}', what="QA file")]
     return QA(path, corpus, items)

@@ -1,5 +1,5 @@
-"""Image datasets for ``mmrag eval``: captions (Flickr8k(-CN) files or COCO json) and a
-folder of images with one subfolder per class.
+"""Image evaluations for ``mmrag eval`` over the caption and class datasets that
+:mod:`mmrag.evaluation.datasets` reads.
 
 Captions: the images are ingested; each caption is a text->image query (its image is the
 one relevant item), scored per strategy (shared, text, average, ...), and each image is an
@@ -13,12 +13,9 @@ image->image precision@10 counts neighbours (by the image features) of the same 
 
 from __future__ import annotations
 
-import json
 import random
 import time
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,86 +26,11 @@ from ..errors import ConfigError
 from ..pipeline import Pipeline
 from ..stores.filters import Filter
 from ..types import Content
+from .datasets import Captions, Classes
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
-Progress = Callable[[str, int, int], None]
-
-
-@dataclass
-class Captions:
-    images_dir: Path
-    captions: dict[str, list[str]]  # image file name -> captions
-    path: Path
-    kind: str = "captions"
-    speech: dict[str, Path] = field(default_factory=dict)  # image file name -> recording
-
-
-@dataclass
-class Classes:
-    path: Path
-    files: dict[str, list[Path]] = field(default_factory=dict)  # class -> images
-    kind: str = "classes"
-
-
-def read_flickr(path: Path, captions: str, split: str | None) -> Captions:
-    """Flickr8k(-CN) layout: ``images/`` and caption files ``IMAGE.jpg#tag#N caption``;
-    ``split`` names split lists, '+'-joined ("train+val"), or "none" for every image."""
-    base = path / "flickr8kcn" if (path / "flickr8kcn").is_dir() else path
-    file = base / (captions if captions.endswith(".txt") else f"{captions}.caption.txt")
-    if not file.exists():
-        found = sorted(p.name for p in base.glob("*.caption.txt"))
-        raise ConfigError(f"{file}: no such caption file; available: {found}")
-    keep: set[str] | None = None
-    for name in (split or "").split("+"):
-        if not name or name == "none":
-            continue
-        listed = base / (name if name.endswith(".txt") else f"flickr8k{name}.txt")
-        if not listed.exists():
-            raise ConfigError(f"{listed}: no such split list")
-        keep = (keep or set()) | {
-            line.strip() for line in listed.read_text().splitlines() if line.strip()
-        }
-    images_dir = path / "images"
-    present = {p.name for p in images_dir.iterdir()} if images_dir.is_dir() else set()
-    out: dict[str, list[str]] = defaultdict(list)
-    for line in file.read_text(encoding="utf-8").splitlines():
-        key, _, text = line.partition(" ")
-        image = key.split("#")[0]
-        if text.strip() and image in present and (keep is None or image.rsplit(".", 1)[0] in keep):
-            out[image].append(text.strip())
-    return Captions(images_dir, dict(out), path, speech=_spoken(path, set(out)))
-
-
-SPEECH_FOLDERS = ("tts_mp3", "speech")
-AUDIO_SUFFIXES = {".wav", ".mp3", ".flac", ".ogg", ".m4a"}
 IMAGES = Filter(modalities=("image",))
 
-
-def _spoken(path: Path, images: set[str]) -> dict[str, Path]:
-    """Recordings of a caption, one per image, named by the image's id (``ID.wav``)."""
-    by_id = {name.rsplit(".", 1)[0]: name for name in images}
-    for folder in (path / f for f in SPEECH_FOLDERS):
-        if folder.is_dir():
-            return {by_id[f.stem]: f for f in sorted(folder.iterdir())
-                    if f.suffix.lower() in AUDIO_SUFFIXES and f.stem in by_id}
-    return {}
-
-
-def read_coco(path: Path) -> Captions:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    names = {img["id"]: img["file_name"] for img in data["images"]}
-    out: dict[str, list[str]] = defaultdict(list)
-    for ann in data["annotations"]:
-        out[names[ann["image_id"]]].append(ann["caption"].strip())
-    return Captions(path.parent / "images", dict(out), path)
-
-
-def read_classes(path: Path) -> Classes:
-    files = {
-        d.name: sorted(p for p in d.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        for d in sorted(path.iterdir()) if d.is_dir()
-    }
-    return Classes(path, {c: f for c, f in files.items() if f})
+Progress = Callable[[str, int, int], None]
 
 
 def _recall(ranks: list[int]) -> dict[str, float]:

@@ -1,6 +1,6 @@
 """An extractive answerer: the best-supported sentence(s) from the top hits, cited.
 
-Sentences are scored by :mod:`mmrag.text.relevance` (question vocabulary weighted by IDF,
+Sentences are scored by :mod:`mmrag.refiners.relevance` (question vocabulary weighted by IDF,
 embedding similarity) plus a little for their hit's rank. It never invents text, which makes
 it the safe default and the fallback for generative backends.
 """
@@ -12,8 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..embedders import Embedder
-from ..text.relevance import jaccard, question_terms, support
+from ..refiners.relevance import jaccard, support
 from ..text.sentences import split_sentences
+from ..text.stopwords import question_terms
 from ..types import Answer, Hit
 from . import generators
 

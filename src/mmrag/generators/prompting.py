@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from ..llms import Message
-from ..text.relevance import STOPWORDS
+from ..text.stopwords import STOPWORDS
 from ..text.tokenize import tokenize
 from ..types import Hit
 

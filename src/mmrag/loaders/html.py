@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..types import Section
 from . import loaders
-from .decode import read_text
+from .charset import read_text
 
 _SKIP = {"script", "style", "noscript", "template", "svg", "head"}
 _BLOCK = {

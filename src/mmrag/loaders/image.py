@@ -103,8 +103,8 @@ class ImageLoader:
     def _decode(self, path: Path, context: LoadContext) -> tuple[Any, dict[str, Any]]:
         """The image at the size its readers need: OCR reads fine print, the classifier
         only its input size (JPEGs then decode several times faster)."""
-        from ..vision.decode import open_rgb
         from ..vision.encoder import shared_encoder
+        from ..vision.image_file import open_rgb
 
         size = 1024 if context.config.image.ocr else shared_encoder(self.models).resolution
         return open_rgb(path, draft=size)

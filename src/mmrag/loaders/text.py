@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..types import Section
 from . import loaders
-from .decode import read_text
+from .charset import read_text
 
 
 class TextLoader:

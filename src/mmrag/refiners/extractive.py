@@ -2,7 +2,7 @@
 refiners (selective context, RECOMP's extractive compressor).
 
 Every sentence of the retrieved passages is scored for its support of the question
-(:mod:`mmrag.text.relevance`) plus a prior for its passage's rank; near-duplicate sentences
+(:mod:`mmrag.refiners.relevance`) plus a prior for its passage's rank; near-duplicate sentences
 (token Jaccard > 0.8) are dropped; the best are kept until the budget is spent, and each
 passage keeps its kept sentences in their original order. Each hit records the share of
 its text kept as ``scores["refine_kept"]``.
@@ -16,11 +16,11 @@ from dataclasses import replace
 import numpy as np
 
 from ..embedders import Embedder
-from ..text.relevance import jaccard, support
 from ..text.sentences import split_sentences
 from ..text.tokenize import count_tokens
 from ..types import Hit
 from . import refiners
+from .relevance import jaccard, support
 
 
 class ExtractiveRefiner:

@@ -1,6 +1,7 @@
 """Where images become labels, features and vectors, without CLIP weights.
 
-- :mod:`.decode`: bytes to an RGB Pillow image, refusing bad files with named errors.
+- :mod:`.image_file`: image files to an RGB Pillow image, refusing bad files with named errors.
+- :mod:`.adapter`: a learned map from image features into the text space (``mmrag align``).
 - :mod:`.lite` + :mod:`.export`: the EfficientNet-Lite ImageNet classifiers, exported once
   from their PyTorch state dicts to ONNX in the cache dir (torch is used only there).
 - :mod:`.encoder`: onnxruntime inference: class probabilities and the 1280-d pooled feature.

@@ -20,8 +20,8 @@ import numpy as np
 
 from .._lazy import require
 from ..errors import IngestError
-from .decode import open_rgb
 from .export import RESOLUTION, build
+from .image_file import open_rgb
 
 
 @dataclass(frozen=True)

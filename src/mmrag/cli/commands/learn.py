@@ -39,7 +39,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 def cmd_align(args: argparse.Namespace) -> int:
     from ...align import align, read_pairs, remove_adapter
-    from ...vision.align import DEFAULT_MIX
+    from ...vision.adapter import DEFAULT_MIX
     from ..progress import StageBars
 
     rag = open_pipeline(args)

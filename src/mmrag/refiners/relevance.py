@@ -1,4 +1,4 @@
-"""How well each sentence supports a question: shared by the extractive answerer and refiner.
+"""How well each sentence supports a question: shared by the extractive refiner and answerer.
 
 A sentence scores for the share of the question's weighted vocabulary it contains (IDF over
 the candidate sentences, so rare question words count most) and, given an embedder, for its
@@ -14,23 +14,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .tokenize import tokenize
+from ..text.stopwords import question_terms
+from ..text.tokenize import tokenize
 
 if TYPE_CHECKING:
     from ..embedders import Embedder
-
-STOPWORDS = frozenset(
-    "a an the of in on at to for by with from and or is are was were be been what which who "
-    "whom whose when where why how do does did this that these those it its as than then "
-    "i you he she we they my your our their me him her us them not no yes can could would "
-    "should will shall may might must about into over under 的 了 是 在 和 与 及 或 吗 呢 吧 啊 "
-    "什么 哪 哪个 哪些 谁 怎么 怎样 如何 为什么 多少 几 有 这 那 这个 那个 一个 "
-    "我 你 他 她 它 们".split()
-)
-
-
-def question_terms(question: str) -> list[str]:
-    return [t for t in dict.fromkeys(tokenize(question)) if t not in STOPWORDS]
 
 
 def lexical_support(terms: Sequence[str], sentences: Sequence[frozenset[str]]) -> np.ndarray:

@@ -1,0 +1,18 @@
+"""The words of a question that carry its meaning: what is left without stopwords."""
+
+from __future__ import annotations
+
+from .tokenize import tokenize
+
+STOPWORDS = frozenset(
+    "a an the of in on at to for by with from and or is are was were be been what which who "
+    "whom whose when where why how do does did this that these those it its as than then "
+    "i you he she we they my your our their me him her us them not no yes can could would "
+    "should will shall may might must about into over under 的 了 是 在 和 与 及 或 吗 呢 吧 啊 "
+    "什么 哪 哪个 哪些 谁 怎么 怎样 如何 为什么 多少 几 有 这 那 这个 那个 一个 "
+    "我 你 他 她 它 们".split()
+)
+
+
+def question_terms(question: str) -> list[str]:
+    return [t for t in dict.fromkeys(tokenize(question)) if t not in STOPWORDS]

@@ -1,0 +1,57 @@
+"""Test data and helpers shared by tests and benchmarks: texts, a PDF and WAV writer.
+
+Plain functions, not pytest fixtures (those are in conftest.py), and nothing here imports
+pytest, so a benchmark can import this module too.
+"""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+
+RATE = 16_000  # the speech model's sample rate
+
+PANDA_ZH = (
+    "大熊猫是中国特有的动物，主要生活在四川的竹林中。大熊猫的食物几乎全是竹子，"
+    "一只成年大熊猫每天要吃十二到三十八公斤竹子。它们偶尔也吃水果。"
+)
+TEA_EN = (
+    "Tea drinking began in southwest China. Portuguese traders brought tea to Europe in the "
+    "16th century. Black tea is fully oxidised, green tea hardly at all."
+)
+PLANETS_EN = (
+    "Jupiter is the largest planet in the Solar System. Venus is the hottest planet because "
+    "its thick atmosphere traps heat. Mars has the tallest volcano, Olympus Mons."
+)
+NOVEL_PAGES = [
+    "Notes on American novels. Each page covers one book.",
+    "The Great Gatsby is a 1925 novel by F. Scott Fitzgerald, set on Long Island.",
+    "The Sound and the Fury is a 1929 novel written by William Faulkner.",
+]
+
+
+def make_pdf(path: Path, pages: list[str], password: str | None = None) -> Path:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 7, text)
+    if password:
+        pdf.set_encryption(owner_password=password, user_password=password)
+    pdf.output(str(path))
+    return path
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = RATE) -> Path:
+    """Mono 16-bit PCM, ``samples`` in -1..1 (clipped)."""
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(pcm.tobytes())
+    return path
