@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .embedders import embed_texts, normalise
+from .embedders import Adaptable, embed_texts, normalise
 from .errors import ConfigError
 from .evaluation.datasets import read_coco, read_flickr
 from .index import update_manifest, write_lock
@@ -70,8 +70,11 @@ def _tsv_rows(path: Path) -> Iterator[tuple[int, tuple[str, str]]]:
 def align(rag: Any, pairs: list[tuple[str, str]], *, mix: float = DEFAULT_MIX,
           config: TrainConfig | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """Train on ``pairs``, save the adapter in ``rag``'s index, re-embed its images."""
+    from .embedders.conse import ConSEEmbedder
+
     embedder = rag.embedder
-    if not hasattr(embedder, "use_adapter"):
+    # the adapter maps the ConSE image model's features into its text space
+    if not isinstance(embedder, ConSEEmbedder):
         raise ConfigError(f"embedder {embedder.name!r} has no image adapter; align works on "
                           f"indexes built with the conse embedder")
     if not 0.0 <= mix <= 1.0:
@@ -103,14 +106,14 @@ def remove_adapter(rag: Any, progress: Progress | None = None) -> int:
     with write_lock(rag.index_dir):
         update_manifest(rag.index_dir, align=None)
         (rag.index_dir / ADAPTER_FILE).unlink(missing_ok=True)
-        if hasattr(rag.embedder, "use_adapter"):
+        if isinstance(rag.embedder, Adaptable):
             rag.embedder.use_adapter(None)
         return revector_images(rag, progress)
 
 
 def load_adapter(index_dir: Path, embedder: Any, recorded: dict[str, Any]) -> None:
     """Give ``embedder`` the adapter that the manifest of ``index_dir`` records."""
-    if hasattr(embedder, "use_adapter"):
+    if isinstance(embedder, Adaptable):
         adapter = Adapter.load(index_dir / recorded["file"], mix=recorded.get("mix"))
         embedder.use_adapter(adapter)
 
@@ -121,9 +124,9 @@ def revector_images(rag: Any, progress: Progress | None = None, batch: int = 256
     vectors follow. Items whose files are gone keep their vectors."""
     from .ingest import embedder_inputs, pool_views
 
-    store = rag.store
-    if not hasattr(store, "update_vectors"):
-        raise ConfigError(f"the {getattr(store, 'name', 'current')} store cannot re-embed "
+    store, alt = rag.capabilities.items, rag.capabilities.alt
+    if store is None:
+        raise ConfigError(f"the {getattr(rag.store, 'name', 'current')} store cannot re-embed "
                           f"items in place; align works with the lancedb store")
     modalities = rag.embedder.modalities
     items = []
@@ -137,13 +140,15 @@ def revector_images(rag: Any, progress: Progress | None = None, batch: int = 256
         vectors = pool_views(rag.embedder.embed(contents, role="document"), owner, len(part))
         ids = [h.id for h in part]
         store.update_vectors(ids, vectors)
-        texts = store.alt_vectors("text", ids)
-        store.update_alt_vectors("average", {
-            i: normalise(texts[i] + v) for i, v in zip(ids, vectors, strict=True) if i in texts
-        })
+        if alt is not None:
+            texts = alt.alt_vectors("text", ids)
+            alt.update_alt_vectors("average", {
+                i: normalise(texts[i] + v) for i, v in zip(ids, vectors, strict=True)
+                if i in texts
+            })
         if progress:
             progress("re-embed", min(start + batch, len(items)), len(items))
-    store.optimize()
+    rag.store.optimize()
     return len(items)
 
 

@@ -129,9 +129,14 @@ def check_store(
 
 def write_manifest(index_dir: Path, manifest: dict[str, Any]) -> None:
     index_dir.mkdir(parents=True, exist_ok=True)
-    tmp = index_dir / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, index_dir / MANIFEST)
+    # a temporary name of this process's own: two processes creating one index at once
+    # must not rename each other's file away
+    tmp = index_dir / f"{MANIFEST}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, index_dir / MANIFEST)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def check_embedder(index_dir: Path, recorded: dict[str, Any], asked: dict[str, Any]) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..embedders import embed_texts
+from ..embedders import Adaptable, ImageFeaturizer, embed_texts
 from ..errors import ConfigError
 from ..pipeline import Pipeline
 from ..stores.filters import Filter
@@ -110,7 +110,8 @@ def _with_adapter(rag: Pipeline, config: Any, evaluated: set[str], progress: Pro
     info = align(rag, pairs, progress=progress)
     info["pairs_dropped_as_evaluated"] = len(config.align_pairs) - len(pairs)
     into.update(measure("+align"))
-    rag.embedder.adapter.mix = 1.0  # type: ignore[attr-defined]
+    if isinstance(rag.embedder, Adaptable):
+        rag.embedder.adapter.mix = 1.0
     revector_images(rag)
     into.update(measure("adapter"))
     remove_adapter(rag)
@@ -199,7 +200,7 @@ def run_classes(data: Classes, index_dir: Path, workdir: Path, config: Any,
         "embedder": rag.embedder.name, "ingest_seconds": report.seconds, "strategies": {},
     }
     metrics: dict[str, Any] = {"zero_shot_top1": zero_shot("")["shared"]["zero_shot_top1"]}
-    if hasattr(rag, "search_image") and "image" in rag.embedder.modalities:
+    if isinstance(rag.embedder, ImageFeaturizer) and "image" in rag.embedder.modalities:
         precisions: list[float] = []
         seconds: list[float] = []
         for n, row in enumerate(rows[: min(len(rows), 200)], 1):
@@ -229,9 +230,9 @@ def run_classes(data: Classes, index_dir: Path, workdir: Path, config: Any,
 
 
 def _stored_images(rag: Pipeline) -> list[Any]:
-    items = getattr(rag.store, "items", None)
+    items = rag.capabilities.items
     if items is None:
         raise ConfigError(f"zero-shot evaluation reads every stored image; the "
                           f"{getattr(rag.store, 'name', '')} store cannot list them: "
                           f"evaluate with --store lancedb")
-    return list(items("image"))
+    return list(items.items("image"))
