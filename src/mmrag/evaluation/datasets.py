@@ -135,6 +135,10 @@ def detect(
 ) -> Any:
     if path.is_dir() and (path / "corpus.jsonl").exists():
         return read_beir(path, split)
+    if path.is_dir() and (path / "queries.jsonl").exists():
+        from .mixed import read_mixed
+
+        return read_mixed(path)
     if path.is_file() and path.suffix == ".jsonl":
         return read_qa(path, corpus)
     if path.is_file() and path.suffix == ".json":
@@ -147,7 +151,8 @@ def detect(
         return read_classes(path)
     raise ConfigError(
         f"{path}: not a dataset mmrag can read; expected a BEIR folder (corpus.jsonl, "
-        "queries.jsonl, qrels/<split>.tsv), a QA .jsonl file, COCO captions .json, a "
+        "queries.jsonl, qrels/<split>.tsv), a mixed corpus (files + queries.jsonl), a QA "
+        ".jsonl file, COCO captions .json, a "
         "Flickr8k(-CN) folder (images/ + *.caption.txt) or a folder of class subfolders"
     )
 

@@ -12,7 +12,25 @@ ANSWER_COLUMNS: tuple[str, ...] = (
 )
 
 
+def _mixed_rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """One row per strategy and query set, then the strategy's summary over the sets."""
+    header = ["strategy", "set", "R@1", "R@10", "MRR@10", "nDCG@10", "nothing found", "p50 ms"]
+    columns = ("recall@1", "recall@10", "mrr@10", "ndcg@10", "nothing_found")
+    rows = []
+    for strategy, sets in results["sets"].items():
+        for name, values in sets.items():
+            rows.append([strategy, name, *(f"{values[c]:.3f}" if c in values else "-"
+                                           for c in columns), ""])
+        total = results["strategies"][strategy]
+        rows.append([strategy, "macro MRR / min R@10", "-", f"{total['min_recall@10']:.3f}",
+                     f"{total['macro_mrr@10']:.3f}", "-", f"{total['nothing_found']:.3f}",
+                     f"{total['latency']['p50_ms']:.0f}"])
+    return header, rows
+
+
 def _rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    if results["kind"] == "mixed":
+        return _mixed_rows(results)
     if results["kind"] in ("captions", "classes"):
         parts = results["strategies"]
         first: dict[str, Any] = next(iter(parts.values()), {})

@@ -20,6 +20,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     config = EvalConfig(
         strategies=[s for s in (args.strategies or (
             "shared,text,average,fusion" if data.kind == "captions"
+            else "hybrid,fusion,text,average,hybrid-rrf" if data.kind == "mixed"
             else "hybrid,hybrid-rrf,dense,bm25"
         )).split(",") if s],
         generators=[g for g in args.generators.split(",") if g],
@@ -37,6 +38,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         try:
             if data.kind == "beir":
                 results = run_beir(data, index, workdir, config, progress)
+            elif data.kind == "mixed":
+                from ...evaluation.mixed import run_mixed
+
+                results = run_mixed(data, index, config, progress)
             elif data.kind == "qa":
                 results = run_qa(data, index, config, progress)
             elif data.kind == "captions":
