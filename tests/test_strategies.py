@@ -42,6 +42,15 @@ def test_fusion_strategy_places_each_modality(mixed):
     assert modalities == {"text", "audio"}
     top_audio = next(h for h in hits if h.modality == "audio")
     assert top_audio.source == "memo2.mp3" and top_audio.span.start == 3.0
+    # ranked by calibrated relevance, one scale for every modality, the stages kept
+    assert {"relevance", "dense", "bm25"} <= set(top_audio.scores)
+    assert top_audio.score == top_audio.scores["relevance"]
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    # reciprocal rank fusion stays available for comparison
+    rrf = Pipeline(mixed.index_dir, mixed.embedder, mixed.store, mixed.generator,
+                   mixed.config, fusion={"method": "rrf"})
+    top_audio = next(h for h in rrf.search("tea", k=4, strategy="fusion")
+                     if h.modality == "audio")
     assert "audio_rank" in top_audio.scores and "rrf" in top_audio.scores
 
 

@@ -99,5 +99,6 @@ def ray_ingest(pipeline: Any, paths: Sequence[str | Path], files_per_task: int =
                     if embedded is not None:
                         writer.write(embedded, report)
         writer.finish(report)
+        pipeline.calibration.refresh()
     report.seconds = time.perf_counter() - started
     return report

@@ -14,7 +14,8 @@ from .config import IndexConfig
 from .embedders import Embedder, ImageFeaturizer, embedders
 from .errors import ConfigError
 from .generators import Generator, StreamingGenerator, generators
-from .index import open_index, write_lock
+from .generators.abstain import abstention
+from .index import open_index, read_manifest, write_lock
 from .ingest import (
     FileProgressCallback,
     Ingestor,
@@ -27,6 +28,8 @@ from .refiners import Refiner, refiners
 from .refiners.extractive import compression
 from .rerankers import Reranker, rerankers
 from .retrieval import Retriever, StrategyContext, strategies
+from .retrieval.background import CalibrationKeeper
+from .retrieval.calibration import above
 from .retrieval.hybrid import hybrid_options
 from .retrieval.image import ImageRetriever
 from .retrieval.shape import ShapeRetriever
@@ -52,6 +55,7 @@ class Pipeline:
         strategy: str = "hybrid",
         fusion: Mapping[str, Any] | None = None,
         hybrid: Mapping[str, Any] | None = None,
+        min_relevance: float | None = None,
     ):
         self.index_dir = index_dir
         self.embedder = embedder
@@ -62,6 +66,8 @@ class Pipeline:
         self.rerank_depth = rerank_depth
         self._hybrid = hybrid_options(dict(hybrid or {}), f"{index_dir}/mmrag.json")
         self._fusion = dict(fusion or {})
+        # hits below this calibrated relevance are not returned (None: the index's floor)
+        self.min_relevance = min_relevance
         self.strategy = strategy
         self.store = store  # builds the default strategy's retriever, or refuses the name
 
@@ -75,8 +81,12 @@ class Pipeline:
         vectors (found once, here) and the strategies' retrievers."""
         self._store = store
         self.capabilities = Capabilities.of(store)
+        manifest = read_manifest(self.index_dir) or {}
+        self.calibration = CalibrationKeeper(self.index_dir, store, self.embedder,
+                                             self.capabilities, manifest.get("calibration"))
         self._context = StrategyContext(store, self.embedder, self.capabilities,
-                                        hybrid=self._hybrid, fusion=self._fusion)
+                                        hybrid=self._hybrid, fusion=self._fusion,
+                                        calibration=self.calibration)
         self._retrievers: dict[str, Retriever] = {}
         self.retriever(self.strategy)
 
@@ -148,7 +158,9 @@ class Pipeline:
         ingestor = self.ingestor(transcriber=transcriber, batch_chunks=batch_chunks, tags=tags)
         with write_lock(self.index_dir):
             self.store.refresh()
-            return ingestor.run(paths, on_progress, on_file_progress)
+            report = ingestor.run(paths, on_progress, on_file_progress)
+            self.calibration.refresh()  # the background follows the index as it grows
+            return report
 
     def ingestor(
         self, *, transcriber: str = DEFAULT_TRANSCRIBER, batch_chunks: int = 256,
@@ -166,6 +178,7 @@ class Pipeline:
             self.store.refresh()
             gone = self.store.delete(safe_str(Path(path).expanduser().resolve()))
             drop_media(self.index_dir / "media", [r.hash for r in gone], self.store)
+            self.calibration.refresh()
             return gone
 
     def sources(self) -> list[SourceRecord]:
@@ -178,8 +191,13 @@ class Pipeline:
     ) -> list[Hit]:
         k = self._depth(k)
         depth = max(k, self.rerank_depth) if self.reranker else k
-        hits = self.retriever(strategy).retrieve(query, depth, _cut(where))
+        hits = above(self.retriever(strategy).retrieve(query, depth, _cut(where)), self.floor)
         return self.reranker.rerank(query, hits)[:k] if self.reranker else hits
+
+    @property
+    def floor(self) -> float:
+        """The calibrated relevance below which hits are not returned."""
+        return self.calibration().floor if self.min_relevance is None else self.min_relevance
 
     def search_image(
         self, image: str | Path, k: int = 10, *, where: Filter | None = None,
@@ -225,6 +243,8 @@ class Pipeline:
     ) -> Answer:
         """Answer from hits already retrieved. ``on_token`` receives the answer's text as a
         generator that can stream produces it (a preview: the returned answer is final)."""
+        if not hits:  # nothing relevant: say so, whatever the generator, citing nothing
+            return abstention(question, self.generator.name)
         context = self.refiner.refine(question, hits)
         if on_token is not None and isinstance(self.generator, StreamingGenerator):
             answer = self.generator.stream(question, context, on_token)

@@ -27,11 +27,12 @@ def cite(hit: Hit) -> str:
 
 def hits(results: list[Hit]) -> str:
     if not results:
-        return "no matching passages"
+        return "Nothing found: no indexed source is relevant to the query."
     lines = []
     indent = " " * 5
     for n, hit in enumerate(results, 1):
-        lines.append(f"{n:>3}. {cite(hit)}  score {hit.score:.4f}")
+        measure = "relevance" if "relevance" in hit.scores else "score"
+        lines.append(f"{n:>3}. {cite(hit)}  {measure} {hit.score:.4f}")
         if hit.modality == "image" and "labels" in hit.meta:
             lines.extend(indent + line for line in image_lines(hit))
         elif hit.modality == "mesh" and "geometry" in hit.meta:

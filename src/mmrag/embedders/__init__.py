@@ -50,6 +50,14 @@ class ImageEncoding(Protocol):
 
 
 @runtime_checkable
+class ImageBackground(Protocol):
+    """An embedder that can make vectors of unrelated images (what a photo of nothing in
+    particular looks like in its space), for score calibration on small indexes."""
+
+    def background_images(self, n: int, seed: int = 0) -> np.ndarray: ...
+
+
+@runtime_checkable
 class VisionModels(Protocol):
     """An embedder built on named image classifiers: the image loader labels with the
     same ones, so each image is classified once and its labels match its vector."""

@@ -132,6 +132,15 @@ class ConSEEmbedder:
         weights = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
         return normalise(np.einsum("nk,nkd->nd", weights, classes[top]))
 
+    def background_images(self, n: int, seed: int = 0) -> np.ndarray:
+        """ConSE vectors of ``n`` made-up photos: each a peaked distribution (Dirichlet
+        0.3) over 10 random ImageNet classes, the shape a classifier's output has."""
+        rng = np.random.default_rng(seed)
+        probs = np.zeros((n, len(self.class_vectors())), dtype=np.float32)
+        for row in probs:
+            row[rng.choice(len(row), size=10, replace=False)] = rng.dirichlet([0.3] * 10)
+        return self.from_probs(probs)
+
     def image_features(self, items: Sequence[Content]) -> np.ndarray:
         """The image model's raw pooled features, for image-to-image search."""
         return np.asarray(self._encode(items).features)

@@ -7,7 +7,7 @@ receives a :class:`StrategyContext`, the parts of the open index it may rank wit
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..embedders import Embedder
     from ..stores import Store
     from ..stores.capabilities import Capabilities
+    from .calibration import Calibration
 
 
 @runtime_checkable
@@ -38,6 +39,18 @@ class StrategyContext:
     hybrid: Mapping[str, Any] = field(default_factory=dict)
     # strategy "fusion"'s method and per-modality weights (``mmrag tune``)
     fusion: Mapping[str, Any] = field(default_factory=dict)
+    # the index's score calibration as it is now (refreshed as the index grows)
+    calibration: Callable[[], Calibration] | None = None
+
+    def hybrid_options(self, **override: Any) -> dict[str, Any]:
+        """HybridRetriever's options: ranked by calibrated relevance unless the index was
+        tuned to a dense/BM25 weight (then by that weighted sum) or names a method."""
+        options = dict(self.hybrid)
+        if "method" not in options:
+            options["method"] = "weighted" if "dense_weight" in options else "calibrated"
+        if self.calibration is not None:
+            options["calibration"] = self.calibration
+        return {**options, **override}
 
 
 strategies: Registry[Retriever] = Registry("strategy", group="mmrag.strategies", ordered=True)

@@ -52,13 +52,18 @@ class AltVectorRetriever:
         source = base.source
         vector = embed_query(self.embedder, query)
         dense: list[Hit] = []
+        images: list[Hit] = []
         others = tuple(m for m in wanted if m != "image")
         if others:
             dense += self.store.dense(vector, candidates, replace(base, modalities=others))
         if "image" in wanted and not (base.tags or base.after is not None
                                       or base.before is not None):
-            images = self.alt.dense_alt(self.kind, vector, candidates)
-            dense += [h for h in images if source is None or fnmatch(h.source, source)]
-        dense.sort(key=lambda h: -h.score)
+            images = [h for h in self.alt.dense_alt(self.kind, vector, candidates)
+                      if source is None or fnmatch(h.source, source)]
+        dense = sorted(dense + images, key=lambda h: -h.score)[:candidates]
         sparse = self.store.sparse(tokenize(query), candidates, where)
-        return self._hybrid.fuse(dense[:candidates], sparse)[:k]
+        # images found by their other vector are judged against those vectors' background
+        alt = {h.id for h in images} & {h.id for h in dense}
+        space = f"alt:{self.kind}"
+        return self._hybrid.fuse(dense, sparse, vector,
+                                 lambda h: space if h.id in alt else h.modality)[:k]

@@ -18,32 +18,32 @@ from .single import BM25Retriever, DenseRetriever
 @strategies.register("shared")
 @strategies.register("hybrid")  # the default, listed first
 def hybrid(ctx: StrategyContext) -> Retriever:
-    return HybridRetriever(ctx.store, ctx.embedder, **ctx.hybrid)
+    return HybridRetriever(ctx.store, ctx.embedder, **ctx.hybrid_options())
 
 
 @strategies.register("hybrid-rrf")
 def hybrid_rrf(ctx: StrategyContext) -> Retriever:
     """Hybrid fused by reciprocal rank, to compare with the default in evaluation."""
-    return HybridRetriever(ctx.store, ctx.embedder, **{**ctx.hybrid, "method": "rrf"})
+    return HybridRetriever(ctx.store, ctx.embedder, **ctx.hybrid_options(method="rrf"))
 
 
 @strategies.register("text")
 def as_text(ctx: StrategyContext) -> Retriever:
     return AltVectorRetriever(ctx.store, ctx.embedder, "text", ctx.capabilities.alt,
-                              hybrid=dict(ctx.hybrid))
+                              hybrid=ctx.hybrid_options())
 
 
 @strategies.register("average")
 def average(ctx: StrategyContext) -> Retriever:
     return AltVectorRetriever(ctx.store, ctx.embedder, "average", ctx.capabilities.alt,
-                              hybrid=dict(ctx.hybrid))
+                              hybrid=ctx.hybrid_options())
 
 
 @strategies.register("fusion")
 def fusion(ctx: StrategyContext) -> Retriever:
     return ModalityFusionRetriever(
-        ctx.store, ctx.embedder, method=ctx.fusion.get("method", "rrf"),
-        weights=ctx.fusion.get("weights", {}), hybrid=dict(ctx.hybrid),
+        ctx.store, ctx.embedder, method=ctx.fusion.get("method", "calibrated"),
+        weights=ctx.fusion.get("weights", {}), hybrid=ctx.hybrid_options(),
     )
 
 

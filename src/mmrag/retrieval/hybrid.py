@@ -1,17 +1,23 @@
-"""Dense + BM25 hybrid retrieval, fused by a weighted sum of normalised scores or by rank.
+"""Dense + BM25 hybrid retrieval, fused by calibrated relevance, weighted scores or rank.
 
-The default is a convex combination of min-max normalised scores, ``dense_weight`` for the
-dense cosine and the rest for BM25: Bruch, Gai and Ingber ("An Analysis of Fusion Functions
-for Hybrid Retrieval", TOIS 2023) found it beats reciprocal rank fusion in and out of domain,
-because RRF throws away how far ahead a retriever's first hits stand. On SciFact it gave
-nDCG@10 0.717 against RRF's 0.707 (docs/benchmarks.md). ``method="rrf"`` keeps RRF.
+The default ranks every candidate by its calibrated relevance (:mod:`.calibration`): how far
+its cosine stands above its own modality's background for this query, with its BM25
+score, as a probability; that is what lets an image, a recording and an article be ranked
+against each other, and a query with nothing relevant come back empty.
+
+``method="weighted"`` is a convex combination of min-max normalised scores, ``dense_weight``
+for the dense cosine and the rest for BM25 (Bruch, Gai and Ingber, TOIS 2023; on SciFact
+nDCG@10 0.717 against RRF's 0.707); min-max puts every query's best hit at 1, so it cannot
+say "nothing found". ``method="rrf"`` keeps reciprocal rank fusion for comparison.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from ..embedders import Embedder, embed_query
 from ..errors import ConfigError
@@ -19,9 +25,10 @@ from ..stores import Store
 from ..stores.filters import Filter
 from ..text.tokenize import tokenize
 from ..types import Hit
+from .calibration import Calibration, calibrate
 from .fusion import RRF_K, fuse_rrf, fuse_weighted
 
-METHODS = ("weighted", "rrf")
+METHODS = ("calibrated", "weighted", "rrf")
 OPTIONS = ("method", "dense_weight", "rrf_k")
 
 
@@ -42,9 +49,12 @@ class HybridRetriever:
     # beyond k so that a document ranked 12th by both retrievers can still reach the top 10.
     depth: int = 4
     min_candidates: int = 50
-    method: str = "weighted"
+    method: str = "calibrated"
     dense_weight: float = 0.5
     rrf_k: int = RRF_K
+    # the index's calibration as it is now (it is refreshed as the index grows); an index
+    # without one yet fuses by the weighted sum
+    calibration: Callable[[], Calibration] = Calibration
     # BM25 runs in a thread while the vector is searched (LanceDB releases the GIL). It
     # starts after the query is embedded: the embedder already uses both cores of a small
     # machine, and BM25 beside it slowed the whole search (49.0 -> 44.6 ms p50 at 100k).
@@ -62,7 +72,8 @@ class HybridRetriever:
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
         if not query.strip():
             return []
-        return self.fuse(**self.rankings(query, k, where))[:k]
+        found = self.rankings(query, k, where)
+        return self.fuse(found["dense"], found["bm25"], embed_query(self.embedder, query))[:k]
 
     def rankings(self, query: str, k: int, where: Filter | None = None) -> dict[str, list[Hit]]:
         """The dense and BM25 rankings that ``retrieve`` fuses (``mmrag tune`` weighs them)."""
@@ -72,10 +83,22 @@ class HybridRetriever:
         dense = self.store.dense(vector, candidates, where)
         return {"dense": dense, "bm25": sparse.result()}
 
-    def fuse(self, dense: Sequence[Hit], bm25: Sequence[Hit]) -> list[Hit]:
-        """One ranking from a dense and a BM25 ranking of the same chunks."""
+    def fuse(
+        self, dense: Sequence[Hit], bm25: Sequence[Hit], vector: np.ndarray | None = None,
+        space_of: Callable[[Hit], str] | None = None,
+    ) -> list[Hit]:
+        """One ranking from a dense and a BM25 ranking of the same chunks: by calibrated
+        relevance (the query's ``vector`` needed), by weighted scores, or by rank."""
         rankings = {"dense": dense, "bm25": bm25}
         if self.method == "rrf":
             return fuse_rrf(rankings, k=self.rrf_k)
         weights = {"dense": self.dense_weight, "bm25": 1.0 - self.dense_weight}
-        return fuse_weighted(rankings, weights)
+        weighted = fuse_weighted(rankings, weights)
+        calibration = self.calibration() if self.method == "calibrated" else None
+        if not calibration or vector is None:
+            return weighted
+        ranked = calibrate(calibration, vector, dense, bm25, self.store.vectors,
+                           space_of or (lambda hit: hit.modality))
+        # the weighted fusion's scores stay on each hit, to explain it beside its relevance
+        explained = {h.id: h.scores for h in weighted}
+        return [replace(h, scores={**explained.get(h.id, {}), **h.scores}) for h in ranked]

@@ -20,6 +20,7 @@ from .capabilities import (
     Capabilities,
     ImageFeatureStore,
     ItemStore,
+    SampleStore,
     ShapeStore,
     UpgradableStore,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Capabilities",
     "ImageFeatureStore",
     "ItemStore",
+    "SampleStore",
     "ShapeStore",
     "SourceRecord",
     "Store",

@@ -87,6 +87,14 @@ class ItemStore(Protocol):
 
 
 @runtime_checkable
+class SampleStore(Protocol):
+    """A store that can draw a random sample of one modality's vectors (``"image"``) or
+    of images' other vectors (``"alt:text"``): the background scores are calibrated on."""
+
+    def sample_vectors(self, space: str, n: int, seed: int = 0) -> tuple[int, np.ndarray]: ...
+
+
+@runtime_checkable
 class UpgradableStore(Protocol):
     def upgrade(self) -> bool:
         """Rebuild indexes an older mmrag made; True if it did."""
@@ -102,6 +110,7 @@ class Capabilities:
     alt: AltVectorStore | None = None
     items: ItemStore | None = None
     upgradable: UpgradableStore | None = None
+    samples: SampleStore | None = None
 
     @classmethod
     def of(cls, store: object) -> Capabilities:
@@ -111,6 +120,7 @@ class Capabilities:
             alt=store if isinstance(store, AltVectorStore) else None,
             items=store if isinstance(store, ItemStore) else None,
             upgradable=store if isinstance(store, UpgradableStore) else None,
+            samples=store if isinstance(store, SampleStore) else None,
         )
 
     def names(self) -> frozenset[str]:
@@ -127,4 +137,5 @@ _NAMES = {
     "alt": "alt_vectors",
     "items": "items",
     "upgradable": "upgrade",
+    "samples": "samples",
 }

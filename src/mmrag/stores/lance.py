@@ -22,12 +22,13 @@ from ..types import Chunk, Hit
 from . import SourceRecord, stores
 from . import lance_indexes as indexes
 from .filters import Filter, quote
-from .lance_items import Items
+from .lance_items import Items, sample_rows
 from .lance_items import hit as _hit
 from .lance_tables import AltVectors, FeatureTables
 from .rows import HIT_COLUMNS, chunk_columns, in_list, record
 
 _JOURNAL = "write-journal"
+_none = np.zeros((0, 0), dtype=np.float32)
 
 
 class LanceStore:
@@ -131,6 +132,14 @@ class LanceStore:
 
     def items(self, modality: str) -> list[Hit]:
         return self._items.of_modality(modality)
+
+    def sample_vectors(self, space: str, n: int, seed: int = 0) -> tuple[int, np.ndarray]:
+        """A random sample of one modality's vectors, or of images' ``alt:KIND`` vectors."""
+        if space.startswith("alt:"):
+            table = self._alt_vectors.table()
+            where = f"kind = {quote(space[4:])}"
+            return sample_rows(table, where, n, seed) if table is not None else (0, _none)
+        return sample_rows(self._chunks, f"modality = {quote(space)}", n, seed)
 
     def update_vectors(self, ids: Sequence[str], vectors: np.ndarray) -> None:
         self._items.update_vectors(ids, vectors)

@@ -56,3 +56,32 @@ class Items:
         column = self._pa.FixedSizeListArray.from_arrays(self._pa.array(flat), self.dim)
         table = table.set_column(table.schema.get_field_index("vector"), "vector", column)
         self._chunks.merge_insert("id").when_matched_update_all().execute(table)
+
+
+def sample_rows(table: Any, where: str, n: int, seed: int) -> tuple[int, np.ndarray]:
+    """(how many rows match ``where``, the vectors of up to ``n`` of them drawn at random).
+
+    A modality of up to 20,000 rows is read whole (its vectors, 30 MB at most); a larger one
+    by random row positions over the whole table, kept where they match, so a sample of a
+    million text chunks costs a few thousand row reads, not a scan."""
+    count = int(table.count_rows(where))
+    rng = np.random.default_rng(seed)
+    if count == 0:
+        return 0, np.zeros((0, 0), dtype=np.float32)
+    if count <= 20_000:
+        data = table.search().where(where).select(["vector"]).limit(count).to_arrow()
+    else:
+        total = int(table.count_rows())
+        want = min(total, int(n * total / count * 1.5) + 1)
+        rows = np.sort(rng.choice(total, size=want, replace=False))
+        data = table.to_lance().take(rows.tolist(), columns=["vector"], filter=where)
+    matrix = _matrix(data.column("vector"))
+    if len(matrix) > n:
+        matrix = matrix[np.sort(rng.choice(len(matrix), size=n, replace=False))]
+    return count, matrix
+
+
+def _matrix(column: Any) -> np.ndarray:
+    flat = column.combine_chunks()
+    return flat.values.to_numpy(zero_copy_only=False).reshape(-1, flat.type.list_size) \
+        .astype(np.float32, copy=False)

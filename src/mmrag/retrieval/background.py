@@ -1,0 +1,105 @@
+"""Keeping an index's calibration current: which spaces its hits come from, a background
+sample of each drawn from the store, redrawn when the index has grown or shrunk by a
+tenth, saved beside the manifest (:mod:`.calibration` says what it is for)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..embedders import ImageBackground, embed_texts, normalise
+from ..stores.capabilities import Capabilities
+from ..stores.filters import Filter
+from ..types import MODALITIES
+from .calibration import SAMPLE, Background, Calibration, default_floor
+
+
+def spaces(store: Any, capabilities: Any) -> dict[str, int]:
+    """The spaces an index's hits come from and their sizes: each modality it holds, and
+    images' ``alt:text`` / ``alt:average`` vectors where it keeps them."""
+    out = {m: n for m in MODALITIES if (n := store.count(Filter(modalities=(m,))))}
+    if capabilities.alt is not None and "image" in out:
+        for kind in ("text", "average"):
+            if capabilities.alt.has_alt(kind):
+                out[f"alt:{kind}"] = out["image"]
+    return out
+
+
+TEXT_LIKE = ("text", "audio", "video", "alt:text")  # embedded as text by the text model
+REFERENCE_IMAGES = 256
+
+
+def reference_sentences() -> list[str]:
+    path = Path(__file__).with_name("data") / "reference.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def references(embedder: Any, wanted: Iterable[str]) -> dict[str, np.ndarray]:
+    """Vectors of unrelated content per space: everyday sentences for spaces the text
+    model embeds, random image-class mixtures where the embedder can make them (ConSE),
+    the mean of the two for images' "average" vectors."""
+    wanted = set(wanted)
+    out: dict[str, np.ndarray] = {}
+    text = (embed_texts(embedder, reference_sentences(), "document")
+            if wanted & {*TEXT_LIKE, "alt:average"} else None)
+    images = (embedder.background_images(REFERENCE_IMAGES)
+              if isinstance(embedder, ImageBackground) and wanted & {"image", "mesh",
+                                                                       "alt:average"}
+              else None)
+    for space in wanted:
+        if space in TEXT_LIKE and text is not None:
+            out[space] = text
+        elif space in ("image", "mesh") and images is not None:
+            out[space] = images
+        elif space == "alt:average" and text is not None and images is not None:
+            n = min(len(text), len(images))
+            out[space] = normalise(text[:n] + images[:n])
+    return out
+
+
+def draw(samples: Any, counts: Mapping[str, int], previous: Calibration, embedder: Any,
+         seed: int = 0) -> Calibration:
+    """A new background sample of every space, keeping ``previous``' model and floor."""
+    drawn = {}
+    refs = references(embedder, counts)
+    for space in counts:
+        count, vectors = samples.sample_vectors(space, SAMPLE, seed)
+        if count:
+            empty = np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0), np.float32)
+            drawn[space] = Background(count, vectors, refs.get(space, empty))
+    return Calibration(drawn, previous.weights, previous.floor)
+
+
+class CalibrationKeeper:
+    """The calibration of one open index: loaded once, redrawn after writes that moved
+    the index enough. Calling it gives the current one (what retrievers hold)."""
+
+    def __init__(self, index_dir: Path, store: Any, embedder: Any,
+                 capabilities: Capabilities, entry: Mapping[str, Any] | None):
+        self.index_dir = index_dir
+        self.embedder = embedder
+        self.store = store
+        self.capabilities = capabilities
+        self.current = Calibration.load(index_dir, entry, default_floor(embedder))
+
+    def __call__(self) -> Calibration:
+        return self.current
+
+    def refresh(self, force: bool = False) -> bool:
+        """Redraw the background if the index changed enough (the caller holds the
+        index's write lock); True if it did. A store that cannot sample keeps none."""
+        from ..index import update_manifest
+
+        samples = self.capabilities.samples
+        if samples is None:
+            return False
+        counts = spaces(self.store, self.capabilities)
+        if not force and not self.current.stale(counts):
+            return False
+        self.current = draw(samples, counts, self.current, self.embedder)
+        update_manifest(self.index_dir, calibration=self.current.save(self.index_dir))
+        return True

