@@ -1,11 +1,12 @@
 """Fit the relevance model and choose the floor on a mixed dev corpus.
 
 Runs every query of a corpus made by `build_mixed_corpus.py` (ingested into INDEX by
-`mmrag eval CORPUS --index INDEX` or `mmrag ingest`) through the calibrated hybrid
-retriever with no floor, collects each candidate's evidence and BM25 score with whether it
-answers the query, fits the logistic model of `mmrag.retrieval.calibration` by Newton's
-method, and prints, for a range of floors, the share of answerable queries whose answer is
-still in the top 10 and the share of no-answer queries that return nothing.
+`mmrag eval CORPUS --index INDEX`) through the calibrated hybrid retriever with no floor,
+collects each candidate's space, evidence and BM25 score with whether it answers the query,
+fits the logistic model of `mmrag.retrieval.calibration` (a bias and evidence weight for
+text-like and for image-like spaces, one BM25 weight) by Newton's method, and prints per
+query set, for a range of floors, MRR@10, the share of answerable queries whose answer is
+in the top 10 and the share of no-answer queries that return nothing.
 
     python3 benchmarks/fit_calibration.py /tmp/mixed-dev /tmp/mixed-dev-index
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,63 +23,69 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 
-def features(rag, corpus: Path, strategy: str):
+def collect(rag, corpus: Path, strategy: str):
     from mmrag.evaluation.mixed import _ranked, read_mixed
+    from mmrag.retrieval.calibration import GROUP
 
     data = read_mixed(corpus)
     root = corpus.resolve()
-    rows, per_query = [], []
+    out = []
     for q in data.queries:
         if not q.query:
             continue
         hits = rag.search(q.query, 50, strategy=strategy)
-        files = _ranked(hits, root)
-        for hit, name in zip(hits, [_ranked([h], root)[0] for h in hits], strict=True):
+        rows = []
+        for hit in hits:
             s = hit.scores
-            rows.append((s.get("evidence", 0.0), np.log1p(max(s.get("bm25", 0.0), 0.0)),
-                         float(name in q.relevant)))
-        per_query.append((q, files, hits))
-    return np.array(rows), per_query
+            image = GROUP.get(hit.modality) == "image"
+            rows.append((float(image), s.get("evidence", 0.0),
+                         float(np.log1p(max(s.get("bm25", 0.0), 0.0))),
+                         float(_ranked([hit], root)[0] in q.relevant)))
+        out.append((q, np.array(rows).reshape(-1, 4)))
+    return out
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> np.ndarray:
-    """Logistic regression (bias, evidence, bm25) by Newton's method with a small ridge."""
-    a = np.hstack([np.ones((len(x), 1)), x])
+def design(rows: np.ndarray) -> np.ndarray:
+    image, ev, bm = rows[:, 0], rows[:, 1], rows[:, 2]
+    # bias, evidence (text), bias shift (image), evidence shift (image), bm25
+    return np.stack([np.ones_like(ev), ev, image, image * ev, bm], axis=1)
+
+
+def fit(rows: np.ndarray, l2: float = 1.0) -> dict[str, float]:
+    a, y = design(rows), rows[:, 3]
     w = np.zeros(a.shape[1])
-    for _ in range(50):
+    for _ in range(100):
         p = 1 / (1 + np.exp(-a @ w))
         grad = a.T @ (p - y) + l2 * w
         hess = (a * (p * (1 - p))[:, None]).T @ a + l2 * np.eye(len(w))
         step = np.linalg.solve(hess, grad)
         w -= step
-        if np.abs(step).max() < 1e-8:
+        if np.abs(step).max() < 1e-9:
             break
-    return w
+    return {"bias": w[0], "evidence": w[1], "bias:image": w[0] + w[2],
+            "evidence:image": w[1] + w[3], "bm25": w[4]}
 
 
-def tradeoff(per_query, weights, floors):
-    from mmrag.retrieval.calibration import Calibration
+def relevance(rows: np.ndarray, w: dict[str, float]) -> np.ndarray:
+    image = rows[:, 0] > 0
+    bias = np.where(image, w["bias:image"], w["bias"])
+    scale = np.where(image, w["evidence:image"], w["evidence"])
+    return 1 / (1 + np.exp(-(bias + scale * rows[:, 1] + w["bm25"] * rows[:, 2])))
 
-    model = Calibration({}, weights)
-    out = []
-    for floor in floors:
-        found, empty, answerable, unanswerable = 0, 0, 0, 0
-        for q, _files, hits in per_query:
-            ev = np.array([h.scores.get("evidence", 0.0) for h in hits])
-            bm = np.array([h.scores.get("bm25", 0.0) for h in hits])
-            rel = model.relevance(ev, bm) if len(hits) else np.zeros(0)
-            kept = [h for h, r in zip(hits, rel, strict=True) if r >= floor]
-            kept = [h for _, h in sorted(zip(-rel[rel >= floor], kept, strict=True),
-                                         key=lambda t: t[0])][:10]
-            if q.relevant:
-                answerable += 1
-                names = {Path(h.source).name for h in kept}
-                found += any(Path(r).name in names for r in q.relevant)
-            else:
-                unanswerable += 1
-                empty += not kept
-        out.append((floor, found / max(answerable, 1), empty / max(unanswerable, 1)))
-    return out
+
+def measure(per_query, w, floor):
+    sets: dict[str, dict[str, list[float]]] = {}
+    for q, rows in per_query:
+        rel = relevance(rows, w) if len(rows) else np.zeros(0)
+        order = [i for i in np.argsort(-rel, kind="stable") if rel[i] >= floor][:10]
+        m = sets.setdefault(q.set, {})
+        if q.relevant:
+            rank = next((n for n, i in enumerate(order, 1) if rows[i, 3] > 0), None)
+            m.setdefault("mrr", []).append(1 / rank if rank else 0.0)
+            m.setdefault("r10", []).append(float(rank is not None))
+        else:
+            m.setdefault("empty", []).append(float(not order))
+    return {s: {k: float(np.mean(v)) for k, v in m.items()} for s, m in sets.items()}
 
 
 def main() -> int:
@@ -88,25 +94,43 @@ def main() -> int:
     parser.add_argument("index", type=Path)
     parser.add_argument("--strategy", default="hybrid")
     args = parser.parse_args()
+    from mmrag.index import write_lock
     from mmrag.pipeline import Pipeline
 
     rag = Pipeline.open(args.index)
-    with __import__("mmrag.index", fromlist=["write_lock"]).write_lock(rag.index_dir):
+    with write_lock(rag.index_dir):
         rag.calibration.refresh(force=True)
     rag.min_relevance = 0.0
-    print(json.dumps(rag.calibration().describe()["spaces"]))
-    x, per_query = features(rag, args.corpus, args.strategy)
-    w = fit(x[:, :2], x[:, 2])
-    weights = {"bias": float(w[0]), "evidence": float(w[1]), "bm25": float(w[2])}
-    print("fitted:", json.dumps({k: round(v, 3) for k, v in weights.items()}),
-          f"on {len(x)} candidates, {int(x[:, 2].sum())} relevant")
-    print("floor  answerable-in-top10  no-answer-empty")
-    for floor, found, empty in tradeoff(per_query, weights,
-                                        [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]):
-        print(f"{floor:5.2f}  {found:.3f}  {empty:.3f}")
-    _ = replace
+    per_query = collect(rag, args.corpus, args.strategy)
+    rows = np.concatenate([r for _, r in per_query])
+    w = fit(rows)
+    print("fitted:", json.dumps({k: round(float(v), 3) for k, v in w.items()}),
+          f"on {len(rows)} candidates, {int(rows[:, 3].sum())} relevant")
+    for floor in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6):
+        result = measure(per_query, w, floor)
+        answerable = [m for m in result.values() if "mrr" in m]
+        print(f"floor {floor:.2f}: macro MRR {np.mean([m['mrr'] for m in answerable]):.3f} "
+              f"min R@10 {min(m['r10'] for m in answerable):.3f}  " + "  ".join(
+                  f"{s} " + "/".join(f"{v:.2f}" for v in m.values())
+                  for s, m in sorted(result.items())))
     return 0
 
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def gate(per_query, w, gates, floor=0.0):
+    """Query-level abstention: nothing when the best hit is below ``gate``."""
+    for g in gates:
+        kept = {}
+        for q, rows in per_query:
+            rel = relevance(rows, w) if len(rows) else np.zeros(0)
+            ok = len(rel) and rel.max() >= g
+            m = kept.setdefault(q.set, [])
+            if q.relevant:
+                order = [i for i in np.argsort(-rel, kind="stable") if rel[i] >= floor][:10]
+                m.append(float(bool(ok) and any(rows[i, 3] > 0 for i in order)))
+            else:
+                m.append(float(not ok))
+        print(f"gate {g:.2f}: " + "  ".join(f"{s} {np.mean(v):.2f}" for s, v in sorted(kept.items())))

@@ -22,7 +22,7 @@ from ..embedders import Embedder, embed_query
 from ..stores import Store
 from ..stores.capabilities import AltVectorStore
 from ..stores.filters import Filter
-from ..text.tokenize import tokenize
+from ..text.stopwords import bm25_terms
 from ..types import MODALITIES, Hit
 from .hybrid import HybridRetriever
 
@@ -61,7 +61,7 @@ class AltVectorRetriever:
             images = [h for h in self.alt.dense_alt(self.kind, vector, candidates)
                       if source is None or fnmatch(h.source, source)]
         dense = sorted(dense + images, key=lambda h: -h.score)[:candidates]
-        sparse = self.store.sparse(tokenize(query), candidates, where)
+        sparse = self.store.sparse(bm25_terms(query), candidates, where)
         # images found by their other vector are judged against those vectors' background
         alt = {h.id for h in images} & {h.id for h in dense}
         space = f"alt:{self.kind}"

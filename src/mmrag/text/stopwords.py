@@ -16,3 +16,15 @@ STOPWORDS = frozenset(
 
 def question_terms(question: str) -> list[str]:
     return [t for t in dict.fromkeys(tokenize(question)) if t not in STOPWORDS]
+
+
+# Chinese function words that BM25 must not match on. English ones are left to BM25's own
+# IDF (every English text has "the"), but an index of English text with a few Chinese image
+# labels has "的" in those labels alone, so its IDF is high and every Chinese question
+# matched them (measured on the mixed dev corpus).
+CJK_STOPWORDS = frozenset(w for w in STOPWORDS if not w.isascii())
+
+
+def bm25_terms(query: str) -> list[str]:
+    """The query's tokens as BM25 searches them."""
+    return [t for t in tokenize(query) if t not in CJK_STOPWORDS]

@@ -53,6 +53,11 @@ def cmd_sources(args: argparse.Namespace) -> int:
     records = rag.sources()
     lines = [f"{r.chunks:>6}  {r.loader:<6} {r.source}" for r in records]
     lines.append(f"{len(records)} files, {sum(r.chunks for r in records)} chunks")
+    calibration = rag.calibration()
+    if calibration:
+        spaces = ", ".join(f"{s} {b.count} ({len(b.vectors)} sampled)"
+                           for s, b in sorted(calibration.spaces.items()))
+        lines.append(f"relevance calibrated on {spaces}; floor {rag.floor:g}")
     emit(args, [r.__dict__ for r in records], "\n".join(lines))
     return 0
 

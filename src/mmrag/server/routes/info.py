@@ -40,6 +40,9 @@ def info_router(pipeline: Any, settings: Settings) -> APIRouter:
             "max_upload_bytes": settings.max_upload_bytes,
             "allowed_paths": [str(p) for p in settings.allowed_paths],
             "capabilities": capabilities.capabilities(pipeline),
+            # how scores are calibrated: the background sample per modality, the
+            # relevance model and the floor below which hits are not returned
+            "calibration": {**pipeline.calibration().describe(), "floor": pipeline.floor},
         }
 
     return router
