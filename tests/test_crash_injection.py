@@ -33,8 +33,9 @@ def _batch(dim: int, version: str) -> Embedded:
     pending = []
     for name in ("a", "b"):
         path = f"/data/{name}.png"
-        chunks = [Chunk(id=f"{name}{version}{i}", source=f"{name}.png", text=f"{name} {version} {i}",
-                        modality="image", index=i) for i in range(2)]
+        chunks = [Chunk(id=f"{name}{version}{i}", source=f"{name}.png",
+                        text=f"{name} {version} {i}", modality="image", index=i)
+                  for i in range(2)]
         record = SourceRecord(path, f"{name}.png", f"h{version}", 10, 0.0, 2, "image", 0.0)
         pending.append(Pending(record, chunks, new=True))
     ids = [c.id for p in pending for c in p.chunks]
@@ -77,7 +78,7 @@ def _state(store: LanceStore) -> dict[str, object]:
     shapes, _ = store.shape_descriptors()
     return {
         "chunks": chunks, "sources": sorted((r.path, r.hash) for r in store.sources()),
-        "features": sorted(zip(features, map(tuple, feature_vectors.round(5)))),
+        "features": sorted(zip(features, map(tuple, feature_vectors.round(5)), strict=True)),
         "shapes": sorted(shapes),
         "alt": {k: sorted((i, tuple(v.round(5))) for i, v in
                           store.alt_vectors(k, [c[0] for c in chunks]).items())

@@ -63,8 +63,8 @@ class _nothing:
 
 
 def _lance(index_dir: Path, manifest: dict[str, Any], repair: bool) -> list[Finding]:
-    from .stores import stores
     from .stores import lance_indexes as indexes
+    from .stores import stores
     from .stores.lance_journal import JOURNAL, chunk_groups, side_paths
 
     found: list[Finding] = []

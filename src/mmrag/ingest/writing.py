@@ -4,8 +4,8 @@ declares (:class:`mmrag.stores.Capabilities`), all in the store's one crash-safe
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np

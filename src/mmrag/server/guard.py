@@ -72,12 +72,12 @@ class RequestGuard:
                 f"this open server answers only for a loopback host, not {host!r} (a web "
                 "page on another name reaching it); set MMRAG_API_TOKEN to serve other names")
         origin = headers.get("origin")
-        if scope["method"] in UNSAFE and origin and origin not in self.cors_origins:
-            if urlsplit(origin).netloc != host:
-                return 403, Forbidden(
-                    f"a {scope['method']} from the page at {origin!r} is refused: only the "
-                    "server's own page (or an origin allowed with --cors-origin) may change "
-                    "the index")
+        cross = bool(origin) and urlsplit(origin or "").netloc != host
+        if scope["method"] in UNSAFE and cross and origin not in self.cors_origins:
+            return 403, Forbidden(
+                f"a {scope['method']} from the page at {origin!r} is refused: only the "
+                "server's own page (or an origin allowed with --cors-origin) may change "
+                "the index")
         if scope["method"] in UNSAFE and headers.get("sec-fetch-site") == "cross-site" \
                 and origin not in self.cors_origins:
             return 403, Forbidden("a cross-site request may not change the index")

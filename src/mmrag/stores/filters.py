@@ -4,7 +4,6 @@ a regex for those that do not)."""
 from __future__ import annotations
 
 import math
-
 import re
 from dataclasses import dataclass
 

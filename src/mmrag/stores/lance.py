@@ -19,15 +19,13 @@ import numpy as np
 
 from .._lazy import require
 from ..types import Chunk, Hit
-from . import SideRows, SourceRecord, stores
-from . import lance_journal
+from . import SideRows, SourceRecord, lance_journal, stores
 from . import lance_indexes as indexes
 from .filters import Filter, quote
 from .lance_items import Items
 from .lance_items import hit as _hit
 from .lance_tables import AltVectors, FeatureTables
 from .rows import HIT_COLUMNS, chunk_columns, in_list, record
-
 
 
 class LanceStore:

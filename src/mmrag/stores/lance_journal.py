@@ -62,7 +62,8 @@ def chunk_groups(chunks: Any) -> list[dict[str, Any]]:
 def recover(store: Any, force: bool = False) -> int:
     """Remove what an interrupted write (or a damaged table) left: chunks of no record or of
     other content than the record's, records whose chunks are not all there (so ingest
-    writes those files again), side-table rows of no record. Returns rows removed.
+    writes those files again), side-table rows of no record. Returns the chunks and
+    side-table rows removed.
 
     Without a journal (and without ``force``) a cheap count tells whether to look at all.
     """
@@ -85,7 +86,7 @@ def recover(store: Any, force: bool = False) -> int:
         where = in_list("path", part)
         store._sources.delete(where)
         store._chunks.delete(where)
-        removed += len(part)
+        removed += sum(have.get(p, 0) for p in part)  # a part of a file's chunks
     kept_paths = set(records) - set(broken)
     removed += prune(store.side_tables(), kept_paths)
     store.journal.done()
