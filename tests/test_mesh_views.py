@@ -70,7 +70,7 @@ def test_a_photo_of_a_chair_finds_the_chair_model(shop):
 
 def test_server_mesh_query_and_thumbnail(shop):
     root, rag = shop
-    client = TestClient(create_app(rag, Settings(max_upload_bytes=2_000_000)))
+    client = TestClient(create_app(rag, Settings(max_upload_bytes=2_000_000)), base_url="http://127.0.0.1")
     query = root / "query.ply"
     make("torus", seed=5, noise=0.005, pose=True).export(query)
     r = client.post("/api/search/mesh?k=2",

@@ -28,7 +28,7 @@ def events(body: str) -> list[tuple[str, dict]]:
 
 @pytest.fixture
 def client(rag: Pipeline) -> TestClient:
-    return TestClient(create_app(rag, Settings(max_upload_bytes=200_000)))
+    return TestClient(create_app(rag, Settings(max_upload_bytes=200_000)), base_url="http://127.0.0.1")
 
 
 @pytest.fixture
@@ -122,7 +122,7 @@ def test_ask_stream_sends_llm_tokens_as_written(tmp_path: Path):
     llms.register(ScriptedLLM.name)(ScriptedLLM)
     rag = Pipeline.open(tmp_path / "i", embedder="hash", create=True, generator="llm",
                         generator_options={"llm": ScriptedLLM.name})
-    client = TestClient(create_app(rag))
+    client = TestClient(create_app(rag), base_url="http://127.0.0.1")
     make_pdf(tmp_path / "novels.pdf", NOVEL_PAGES)
     rag.ingest([tmp_path / "novels.pdf"])
     r = client.post("/api/ask/stream", json={"question": "Who wrote the 1929 novel?"})
@@ -187,7 +187,7 @@ def test_delete_removes_source_and_upload(loaded: TestClient):
 
 
 def test_ingest_path_only_under_allowed_roots(rag: Pipeline, corpus: Path, tmp_path: Path):
-    client = TestClient(create_app(rag, Settings(allowed_paths=(corpus,))))
+    client = TestClient(create_app(rag, Settings(allowed_paths=(corpus,))), base_url="http://127.0.0.1")
     r = client.post("/api/ingest/path?wait=true", json={"paths": [str(corpus)]})
     assert r.status_code == 200 and len(r.json()["report"]["added"]) == 4
     r = client.post("/api/ingest/path", json={"paths": [str(corpus / ".." / "index")]})
@@ -198,7 +198,7 @@ def test_ingest_path_only_under_allowed_roots(rag: Pipeline, corpus: Path, tmp_p
 
 
 def test_token_required_when_set(rag: Pipeline):
-    client = TestClient(create_app(rag, Settings(token="s3cret")))
+    client = TestClient(create_app(rag, Settings(token="s3cret")), base_url="http://127.0.0.1")
     assert client.get("/api/health").status_code == 200
     assert client.get("/api/sources").status_code == 401
     assert client.get("/api/sources", headers={"Authorization": "Bearer nope"}).status_code == 401
@@ -226,9 +226,9 @@ def test_cli_serve_refuses_public_host_without_token(monkeypatch, capsys, tmp_pa
 
 def test_cors_is_off_by_default(rag: Pipeline):
     headers = {"Origin": "http://evil.example"}
-    r = TestClient(create_app(rag)).get("/api/health", headers=headers)
+    r = TestClient(create_app(rag), base_url="http://127.0.0.1").get("/api/health", headers=headers)
     assert "access-control-allow-origin" not in r.headers
-    allowed = TestClient(create_app(rag, Settings(cors_origins=("http://evil.example",))))
+    allowed = TestClient(create_app(rag, Settings(cors_origins=("http://evil.example",))), base_url="http://127.0.0.1")
     r = allowed.get("/api/health", headers=headers)
     assert r.headers["access-control-allow-origin"] == "http://evil.example"
 
@@ -299,7 +299,7 @@ def test_thumbnail_is_a_small_jpeg_when_pillow_is_there(tmp_path: Path):
 
 
 def test_oversized_body_is_refused_before_it_is_read(rag: Pipeline):
-    client = TestClient(create_app(rag, Settings(max_upload_bytes=1000)))
+    client = TestClient(create_app(rag, Settings(max_upload_bytes=1000)), base_url="http://127.0.0.1")
     big = ("a.txt", b"a" * (2 * 2**20), "text/plain")
     r = client.post("/api/ingest/upload", files=[("files", big)])
     assert r.status_code == 413 and "over the limit" in r.json()["detail"]

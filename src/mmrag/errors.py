@@ -6,6 +6,8 @@ itself never prints or exits.
 
 from __future__ import annotations
 
+import errno
+
 
 class MmragError(Exception):
     """Root of every error mmrag raises on purpose."""
@@ -50,3 +52,34 @@ class MissingDependencyError(MmragError, ImportError):
     """An optional dependency is not installed; the message names the extra to install."""
 
     exit_code = 4
+
+
+class StorageError(MmragError):
+    """The disk said no (full, read-only, not a folder): the message says what to do."""
+
+    exit_code = 5
+
+
+def explain(exc: BaseException) -> MmragError:
+    """The named mmrag error for one from below (the OS, the store's files), with advice;
+    the one mapping the CLI and the server share. mmrag's own errors pass through."""
+    if isinstance(exc, MmragError):
+        return exc
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        what = exc.strerror or str(exc)
+        advice = {
+            errno.ENOSPC: "the disk is full: free space and run again (a write cut short is "
+                          "repaired on the next run)",
+            errno.EROFS: "the file system is read-only: use an --index folder you can write",
+            errno.EACCES: "permission denied: use an --index folder you can write, or fix "
+                          "its permissions",
+            errno.ENOTDIR: "a path that should be a folder is a file: check --index",
+            errno.EISDIR: "a path that should be a file is a folder: remove it "
+                          "(`mmrag doctor --repair` does, inside an index)",
+        }.get(exc.errno or 0, "")
+        return StorageError(f"{where}{what}" + (f"; {advice}" if advice else ""))
+    return MmragError(
+        f"unexpected {type(exc).__name__}: {exc}. If it names a file of the index, the index "
+        "may be damaged: run `mmrag doctor` to check it and `mmrag doctor --repair` to fix "
+        "what can be fixed")

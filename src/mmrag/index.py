@@ -213,10 +213,20 @@ def open_index(
     store_name, uri = parse_store(store) if store else (None, None)
     uri = store_uri or uri
     path = Path(index_dir) if index_dir is not None else default_index_dir()
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{path} is a file, not an index folder: give --index a folder "
+                          "(a new one is made) or the folder of an existing index")
     manifest = read_manifest(path)
     if manifest is None:
         if not create:
             raise MmragError(f"no mmrag index at {path}: run `mmrag ingest PATH` first")
+        if _has_data(path):
+            # a new manifest would record whatever embedder was asked for now, not the
+            # one that made the stored vectors: every later search would be garbage
+            raise IndexMismatchError(
+                f"{path} holds index data but its manifest ({MANIFEST}) is missing, so "
+                "which embedder made it is unknown: run `mmrag doctor --index "
+                f"{path}` for what to do, or delete {path / 'lance'} to build it anew")
         emb = embedders.create(embedder or DEFAULT_EMBEDDER, **(embedder_options or {}))
         config = _labelled_by(emb, config or IndexConfig())
         manifest = new_manifest(describe(emb), config, store_name or DEFAULT_STORE, uri)
@@ -247,6 +257,11 @@ def open_index(
                 kept.refresh()
                 kept.recover()
     return OpenIndex(path, manifest, emb, kept, config)
+
+
+def _has_data(path: Path) -> bool:
+    lance = path / "lance"
+    return lance.is_dir() and any(lance.glob("*.lance"))
 
 
 def _labelled_by(embedder: Embedder, config: IndexConfig) -> IndexConfig:

@@ -4,10 +4,11 @@ library's heavy parts when it runs."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
-from ..errors import MmragError
+from ..errors import MmragError, explain
 from .commands import COMMANDS
 from .parser import build_parser
 
@@ -22,9 +23,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return COMMANDS[args.command](args)
-    except MmragError as exc:
-        print(f"mmrag: error: {exc}", file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
         print("mmrag: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `mmrag sources --json | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except Exception as exc:
+        if os.environ.get("MMRAG_DEBUG") and not isinstance(exc, MmragError):
+            raise
+        error = explain(exc)
+        print(f"mmrag: error: {error}", file=sys.stderr)
+        return error.exit_code

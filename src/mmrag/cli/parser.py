@@ -149,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("sources", parents=[_common(True)], help="list the ingested files")
 
+    p = sub.add_parser("doctor", parents=[_common(True)],
+                       help="check an index for damage, say what to do, --repair what can be")
+    p.add_argument("--repair", action="store_true",
+                   help="fix what needs no guess: recover cut-short writes, drop orphans and "
+                   "records whose chunks are gone, rebuild the full-text index")
+
     p = sub.add_parser("tune", parents=[_common(True)],
                        help="learn the dense/BM25 and per-modality fusion weights from a labelled "
                    "dev set")

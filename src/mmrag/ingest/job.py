@@ -28,6 +28,9 @@ from .writing import write_batch
 
 # Files looked ahead at once so that a loader with a model (images) runs it per batch.
 PREFETCH = 32
+# A file this big is written in a batch of its own, after the files before it are
+# committed: stopping a long read of it must not take their commits with it.
+LARGE_FILE = 8 * 2**20
 
 
 class Ingestor:
@@ -91,6 +94,9 @@ class Ingestor:
         for done, (shown, path) in enumerate(files, 1):
             if (done - 1) % PREFETCH == 0:
                 self._prefetch([p for _, p in files[done - 1 : done - 1 + PREFETCH]])
+            if pending and _size_of(path) >= LARGE_FILE:
+                self._flush(pending, report)
+                pending = []
             item = self.prepare(shown, path, report, on_file_progress)
             if item is not None:
                 pending.append(item)
@@ -192,3 +198,10 @@ class Ingestor:
     def write(self, done: Embedded, report: IngestReport) -> None:
         """Write one embedded batch: chunks and vectors, then the extras."""
         write_batch(self.store, self.capabilities, done, report, self.media_dir)
+
+
+def _size_of(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -1,15 +1,16 @@
-"""Writing an embedded batch: chunks and vectors through the store protocol, then the
-extras into the side tables the store declares (:class:`mmrag.stores.Capabilities`)."""
+"""Writing an embedded batch: chunks, vectors and the rows of the side tables the store
+declares (:class:`mmrag.stores.Capabilities`), all in the store's one crash-safe write."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from ..stores import Store
+from ..stores import SideRows, Store
 from ..stores.capabilities import Capabilities
 from .embedding import Embedded
 from .report import IngestReport
@@ -20,19 +21,24 @@ def write_batch(
     media_dir: Path | None,
 ) -> None:
     chunks = [c for p in done.pending for c in p.chunks]
-    store.write([p.record for p in done.pending], chunks, done.vectors)
     path_of = {p.record.source: p.record.path for p in done.pending}
+    side = SideRows()
     if done.features is not None and capabilities.images is not None:
-        capabilities.images.write_image_features(*done.features)
+        side = replace(side, image_features=done.features)
     if done.shapes and capabilities.shapes is not None:
         found = [c for c in chunks if c.id in done.shapes]
-        capabilities.shapes.write_shape_descriptors(
+        side = replace(side, shapes=(
             [c.id for c in found], [path_of[c.source] for c in found],
-            np.asarray([done.shapes[c.id] for c in found], dtype=np.float32))
+            np.asarray([done.shapes[c.id] for c in found], dtype=np.float32)))
     if done.alt is not None and capabilities.alt is not None:
         ids, paths, texts, averages = done.alt
-        capabilities.alt.write_alt_vectors("text", ids, paths, texts)
-        capabilities.alt.write_alt_vectors("average", ids, paths, averages)
+        side = replace(side, alt={"text": (ids, paths, texts), "average": (ids, paths, averages)})
+    # the side rows go inside the store's crash-safe write: a kill between the chunks and
+    # them must not leave a file recorded as done without its image features
+    if side:
+        store.write([p.record for p in done.pending], chunks, done.vectors, side)
+    else:
+        store.write([p.record for p in done.pending], chunks, done.vectors)
     for p in done.pending:
         (report.added if p.new else report.updated).append(p.record.source)
     report.chunks += len(chunks)

@@ -42,7 +42,10 @@ def decode_text(data: bytes) -> str | None:
     if mixed.count("\ufffd") <= max(1, len(mixed) // 50) and _printable_ratio(mixed) > 0.9:
         return mixed
     western = data.decode("cp1252", errors="replace")
-    if _printable_ratio(western[:4096]) > 0.95:
+    # Western text is mostly ASCII with a few accents; random high bytes are printable in
+    # Windows-1252 too, and must not be indexed as garbage
+    ascii_share = sum(1 for b in data[:4096] if b < 0x80) / max(1, len(data[:4096]))
+    if _printable_ratio(western[:4096]) > 0.95 and ascii_share > 0.5:
         return western
     return None
 

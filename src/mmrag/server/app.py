@@ -15,12 +15,14 @@ require("fastapi", extra="server", purpose="mmrag serve")
 require("python_multipart", extra="server", purpose="file uploads")
 
 from fastapi import Depends, FastAPI, Request  # noqa: E402
+from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.responses import FileResponse, JSONResponse  # noqa: E402
 from fastapi.staticfiles import StaticFiles  # noqa: E402
 
 from .. import __version__  # noqa: E402
-from ..errors import MmragError  # noqa: E402
-from . import docs, uploads  # noqa: E402
+from ..errors import MmragError, explain  # noqa: E402
+from . import docs  # noqa: E402
+from .guard import RequestGuard  # noqa: E402
 from .jobs import Jobs  # noqa: E402
 from .routes.info import health_router, info_router  # noqa: E402
 from .routes.ingest import ingest_router  # noqa: E402
@@ -28,27 +30,9 @@ from .routes.media import media_router, sources_router  # noqa: E402
 from .routes.query import query_router  # noqa: E402
 from .security import COOKIE, check_bind, check_token  # noqa: E402
 from .settings import Settings  # noqa: E402
-from .statuses import error_body, status_of  # noqa: E402
+from .statuses import error_body, status_of, validation_body  # noqa: E402
 
 STATIC = Path(__file__).parent / "static"
-
-
-class BodyLimit:
-    """Refuse a request whose declared body is over the limit before it is read (uploads
-    also count the bytes they copy). Plain ASGI: it must not buffer the streamed answers."""
-
-    def __init__(self, app: Any, limit: int):
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length", b"")
-            if length.isdigit() and int(length) > self.limit:
-                exc = uploads.UploadTooLarge(
-                    f"request body of {int(length)} bytes is over the limit of {self.limit} bytes")
-                await JSONResponse(error_body(exc), status_code=413)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
@@ -56,7 +40,9 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
     # searches read concurrently; ingest jobs and deletes take turns on the store
     write_lock = threading.Lock()
     jobs = Jobs(pipeline, write_lock)
-    upload_dir = Path(pipeline.index_dir) / "uploads"
+    # absolute, as the store keeps paths: a relative --index must not make every upload
+    # look unindexed (and be deleted after its ingest)
+    upload_dir = Path(pipeline.index_dir).resolve() / "uploads"
 
     app = FastAPI(
         title="mmrag",
@@ -73,6 +59,16 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
     async def _mmrag_error(request: Request, exc: MmragError) -> JSONResponse:
         return JSONResponse(error_body(exc), status_code=status_of(exc))
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        error = explain(exc)  # the disk, a damaged index: named, with what to do
+        return JSONResponse(error_body(error), status_code=status_of(error)
+                            if isinstance(exc, OSError) else 500)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(validation_body(exc.errors()), status_code=422)
+
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -81,7 +77,8 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization"],
         )
 
-    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 2**20)
+    app.add_middleware(RequestGuard, upload_limit=settings.max_upload_bytes + 2**20,
+                       open_server=not settings.token, cors_origins=settings.cors_origins)
 
     def auth(request: Request) -> None:
         check_token(settings.token, request.headers.get("authorization"),

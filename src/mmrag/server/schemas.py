@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..stores.filters import Filter
+from ..text.valid import valid_text
 
 Modality = Literal["text", "image", "audio", "video", "mesh"]
 
@@ -26,9 +27,10 @@ class QueryFilters(Strict):
     modality: list[Modality] = []
     source: str | None = Field(None, description="only hits whose file path matches this glob")
     tags: list[str] = Field([], description="only hits from files ingested with any of these tags")
-    after: float | None = Field(None, description="only timed hits (audio, video) ending after "
-                                "this second")
-    before: float | None = Field(None, description="only timed hits starting before this second")
+    after: float | None = Field(None, allow_inf_nan=False, description="only timed hits "
+                                "(audio, video) ending after this second")
+    before: float | None = Field(None, allow_inf_nan=False,
+                                 description="only timed hits starting before this second")
     strategy: str | None = Field(None, description="shared/hybrid, text, average, fusion, "
                                  "hybrid-rrf, dense or bm25")
 
@@ -40,12 +42,23 @@ class QueryFilters(Strict):
 
 class SearchRequest(QueryFilters):
     query: str = Field(min_length=1, max_length=2000)
-    k: int = Field(10, ge=1, le=100)
+    # strict: "5" and true are a client's mistake, not a number
+    k: int = Field(10, ge=1, le=100, strict=True)
+
+    @field_validator("query")
+    @classmethod
+    def readable_query(cls, value: str) -> str:
+        return valid_text(value, "the query")
 
 
 class AskRequest(QueryFilters):
     question: str = Field(min_length=1, max_length=2000)
-    k: int = Field(5, ge=1, le=50)
+    k: int = Field(5, ge=1, le=50, strict=True)
+
+    @field_validator("question")
+    @classmethod
+    def readable_question(cls, value: str) -> str:
+        return valid_text(value, "the question")
 
 
 class IngestPathRequest(Strict):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from ..errors import (
     ConfigError,
     IndexMismatchError,
@@ -9,6 +12,7 @@ from ..errors import (
     MissingDependencyError,
     MmragError,
     NotFoundError,
+    StorageError,
 )
 from .security import Forbidden, Unauthorized
 from .uploads import UnsupportedUpload, UploadTooLarge
@@ -24,6 +28,7 @@ STATUS: dict[type[BaseException], int] = {
     IngestError: 422,
     ConfigError: 400,
     MissingDependencyError: 501,
+    StorageError: 507,
     MmragError: 400,
 }
 
@@ -35,3 +40,14 @@ def status_of(exc: BaseException) -> int:
 
 def error_body(exc: BaseException) -> dict[str, str]:
     return {"error": type(exc).__name__, "detail": str(exc)}
+
+
+def validation_body(errors: Sequence[Any]) -> dict[str, Any]:
+    """A 422 in mmrag's error shape: where and what is wrong, never the input echoed back
+    (a 1 MB query would come back whole)."""
+    problems = []
+    for error in list(errors)[:10]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+        problems.append({"field": where, "problem": str(error.get("msg", ""))[:200]})
+    detail = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+    return {"error": "ValidationError", "detail": detail, "problems": problems}

@@ -1,14 +1,14 @@
 """Stores keep chunks, their vectors and BM25 tokens, and the record of each source file.
 
-Writes go per batch of whole files: a file's old chunks are removed and its new ones added
-before its source record is written, so a source record always means "this file is fully
-in the index at this content hash".
+Writes go per batch of whole files: a file's old chunks are removed and its new ones added,
+with the rows of the side tables a store has, before its source record is written, so a
+source record always means "this file is fully in the index at this content hash".
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -33,6 +33,7 @@ __all__ = [
     "ItemStore",
     "SampleStore",
     "ShapeStore",
+    "SideRows",
     "SourceRecord",
     "Store",
     "UpgradableStore",
@@ -54,15 +55,34 @@ class SourceRecord:
     ingested_at: float
 
 
+# (chunk ids, their files' paths, one row of numbers each)
+Rows = tuple[list[str], list[str], np.ndarray]
+
+
+@dataclass(frozen=True)
+class SideRows:
+    """A batch's rows for the side tables (see ``capabilities``), written inside the same
+    crash-safe write as its chunks: image features, shape descriptors, alt vectors by kind."""
+
+    image_features: Rows | None = None
+    shapes: Rows | None = None
+    alt: dict[str, Rows] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.image_features is not None or self.shapes is not None or bool(self.alt)
+
+
 @runtime_checkable
 class Store(Protocol):
     """What every store does (each backend has all of it); the extras some have are in
     ``capabilities``."""
 
     def write(
-        self, records: Sequence[SourceRecord], chunks: Sequence[Chunk], vectors: np.ndarray
+        self, records: Sequence[SourceRecord], chunks: Sequence[Chunk], vectors: np.ndarray,
+        side: SideRows | None = None,
     ) -> None:
-        """Replace the chunks of ``records``' files with ``chunks``, then save the records."""
+        """Replace the chunks (and side rows) of ``records``' files, then save the records.
+        A store without side tables is given no ``side``."""
         ...
 
     def delete(self, path: str) -> list[SourceRecord]:

@@ -3,6 +3,7 @@ a regex for those that do not)."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -53,6 +54,9 @@ class Filter:
         for m in self.modalities:
             if m not in MODALITIES:
                 raise ConfigError(f"unknown modality {m!r}; expected one of {list(MODALITIES)}")
+        for name, value in (("after", self.after), ("before", self.before)):
+            if value is not None and not math.isfinite(value):
+                raise ConfigError(f"expected a finite number of seconds for {name}, got {value}")
         if self.after is not None and self.before is not None and self.after > self.before:
             raise ConfigError(f"expected after <= before, got {self.after} > {self.before}")
         for tag in self.tags:

@@ -19,16 +19,13 @@ import numpy as np
 
 from .._lazy import require
 from ..types import Chunk, Hit
-from . import SourceRecord, stores
+from . import SideRows, SourceRecord, lance_journal, stores
 from . import lance_indexes as indexes
 from .filters import Filter, quote
-from .lance_items import Items, sample_rows
+from .lance_items import Items, sample_space
 from .lance_items import hit as _hit
 from .lance_tables import AltVectors, FeatureTables
 from .rows import HIT_COLUMNS, chunk_columns, in_list, record
-
-_JOURNAL = "write-journal"
-_none = np.zeros((0, 0), dtype=np.float32)
 
 
 class LanceStore:
@@ -65,40 +62,65 @@ class LanceStore:
         self._alt_vectors = AltVectors(self._db, self._pa, dim)
         self._features = FeatureTables(self._db, self._pa)
         self._items = Items(self._chunks, self._pa, dim)
+        self.journal = lance_journal.Journal(self.path)
 
     def _chunk_schema(self) -> Any:
         return indexes.chunk_schema(self._pa, self.dim)
 
     # -- writes ---------------------------------------------------------------------------
     def write(
-        self, records: Sequence[SourceRecord], chunks: Sequence[Chunk], vectors: np.ndarray
+        self, records: Sequence[SourceRecord], chunks: Sequence[Chunk], vectors: np.ndarray,
+        side: SideRows | None = None,
     ) -> None:
+        """One batch, in the order :mod:`.lance_journal` explains: the records go first
+        and come back last, after the chunks and every side table."""
         if len(chunks) != len(vectors):
             raise ValueError(f"expected one vector per chunk, got {len(vectors)} for {len(chunks)}")
         paths = [r.path for r in records]
-        # The journal says "a write is under way": if it is still there when nobody holds
-        # the index's write lock, that write was killed and recover() must clean up.
-        journal = self.path / _JOURNAL
-        journal.write_text("\n".join(paths), encoding="utf-8")
+        self.journal.begin(paths)
         if paths:
             where = in_list("path", paths)
+            self._sources.delete(where)
             self._chunks.delete(where)
             self._features.delete(where)
             self._alt_vectors.delete(where)
         if chunks:
-            pa = self._pa
-            vecs = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
-            columns = chunk_columns(records, chunks)
-            schema = self._chunk_schema()
-            arrays = [pa.array(columns[f.name], type=f.type) for f in schema if f.name != "vector"]
-            arrays.append(pa.FixedSizeListArray.from_arrays(pa.array(vecs), self.dim))
-            self._chunks.add(pa.Table.from_arrays(arrays, schema=schema))
+            self._add_chunks(records, chunks, vectors)
+        if side is not None:
+            self._add_side_rows(side)
         if records:
-            rows = self._pa.Table.from_pylist([r.__dict__ for r in records],
-                                              schema=indexes.source_schema(self._pa))
-            self._sources.merge_insert("path").when_matched_update_all() \
-                .when_not_matched_insert_all().execute(rows)
-        journal.unlink(missing_ok=True)
+            self._save_records(records)
+        self.journal.done()
+
+    def _add_chunks(
+        self, records: Sequence[SourceRecord], chunks: Sequence[Chunk], vectors: np.ndarray
+    ) -> None:
+        pa = self._pa
+        vecs = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
+        columns = chunk_columns(records, chunks)
+        schema = self._chunk_schema()
+        arrays = [pa.array(columns[f.name], type=f.type) for f in schema if f.name != "vector"]
+        arrays.append(pa.FixedSizeListArray.from_arrays(pa.array(vecs), self.dim))
+        self._chunks.add(pa.Table.from_arrays(arrays, schema=schema))
+
+    def _add_side_rows(self, side: SideRows) -> None:
+        if side.image_features is not None:
+            self.write_image_features(*side.image_features)
+        if side.shapes is not None:
+            self.write_shape_descriptors(*side.shapes)
+        for kind, (ids, paths, vectors) in side.alt.items():
+            self.write_alt_vectors(kind, ids, paths, vectors)
+
+    def _save_records(self, records: Sequence[SourceRecord]) -> None:
+        rows = self._pa.Table.from_pylist([r.__dict__ for r in records],
+                                          schema=indexes.source_schema(self._pa))
+        self._sources.merge_insert("path").when_matched_update_all() \
+            .when_not_matched_insert_all().execute(rows)
+
+    def side_tables(self) -> list[Any]:
+        """The side tables that exist (for recovery and ``mmrag doctor``)."""
+        alt = self._alt_vectors.table()
+        return [*self._features.existing(), *([alt] if alt is not None else [])]
 
     # -- the extras (see capabilities.py): other vectors of image items, for strategies
     # "text" and "average"; re-embedding stored items (``mmrag align``); per-item features
@@ -134,12 +156,7 @@ class LanceStore:
         return self._items.of_modality(modality)
 
     def sample_vectors(self, space: str, n: int, seed: int = 0) -> tuple[int, np.ndarray]:
-        """A random sample of one modality's vectors, or of images' ``alt:KIND`` vectors."""
-        if space.startswith("alt:"):
-            table = self._alt_vectors.table()
-            where = f"kind = {quote(space[4:])}"
-            return sample_rows(table, where, n, seed) if table is not None else (0, _none)
-        return sample_rows(self._chunks, f"modality = {quote(space)}", n, seed)
+        return sample_space(self._chunks, self._alt_vectors.table(), space, n, seed)
 
     def update_vectors(self, ids: Sequence[str], vectors: np.ndarray) -> None:
         self._items.update_vectors(ids, vectors)
@@ -165,15 +182,14 @@ class LanceStore:
         like = quote(folder.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         where = f"path = {quote(path)} OR path LIKE {like} ESCAPE '\\'"
         gone = [record(row) for row in self._sources.search().where(where).to_list()]
-        # Records go first: a crash in between leaves chunks without a record, which the
+        # Records go first: a crash in between leaves rows without a record, which the
         # journal makes recover() remove, never a record whose chunks are gone.
-        journal = self.path / _JOURNAL
-        journal.write_text("\n".join(r.path for r in gone), encoding="utf-8")
+        self.journal.begin([r.path for r in gone])
         self._sources.delete(where)
         self._chunks.delete(where)
         self._features.delete(where)
         self._alt_vectors.delete(where)
-        journal.unlink(missing_ok=True)
+        self.journal.done()
         return gone
 
     def refresh(self) -> None:
@@ -181,30 +197,12 @@ class LanceStore:
         self._sources.checkout_latest()
 
     def interrupted(self) -> bool:
-        return (self.path / _JOURNAL).exists()
+        return self.journal.exists()
 
-    def recover(self) -> int:
-        """Remove chunks left by an interrupted write: chunks of a file with no source
-        record, or made from other content than the record's. Returns how many."""
-        if not self.interrupted():
-            return 0
-        records = {r.path: r.hash for r in self.sources()}
-        pairs = (
-            self._chunks.to_arrow()
-            .select(["path", "source_hash"])
-            .group_by(["path", "source_hash"])
-            .aggregate([([], "count_all")])
-            .to_pylist()
-        )
-        removed = 0
-        for row in pairs:
-            if records.get(row["path"]) != row["source_hash"]:
-                self._chunks.delete(
-                    f"path = {quote(row['path'])} AND source_hash = {quote(row['source_hash'])}"
-                )
-                removed += row["count_all"]
-        (self.path / _JOURNAL).unlink(missing_ok=True)
-        return removed
+    def recover(self, force: bool = False) -> int:
+        """Make the index whole after a killed write or a damaged table (see
+        :func:`.lance_journal.recover`); how many rows it removed."""
+        return lance_journal.recover(self, force)
 
     def optimize(self) -> None:
         self._chunks.optimize()
@@ -219,7 +217,7 @@ class LanceStore:
         (replaced by HNSW-SQ, which recalls more). Ingest calls it even when no file
         changed, so re-ingesting a folder brings its index up to date. True if it did."""
         done = False
-        if indexes.fts_is_unstemmed(self._chunks):
+        if indexes.fts_is_unstemmed(self._chunks) or indexes.fts_is_missing(self._chunks):
             indexes.create_fts(self._chunks)
             done = True
         if self._vector_index_is_pq():

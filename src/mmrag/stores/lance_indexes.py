@@ -103,6 +103,11 @@ def fts_is_unstemmed(table: Any) -> bool:
     )
 
 
+def fts_is_missing(table: Any) -> bool:
+    """Whether the full-text index is gone (a damaged index: BM25 would find nothing)."""
+    return not any(i.index_type == "FTS" for i in table.list_indices())
+
+
 def build_ann(table: Any, threshold: int, force: bool = False) -> bool:
     """Build the vector index once the table has ``threshold`` rows; True if it did."""
     rows = table.count_rows()

@@ -58,6 +58,15 @@ class Items:
         self._chunks.merge_insert("id").when_matched_update_all().execute(table)
 
 
+def sample_space(chunks: Any, alt: Any, space: str, n: int, seed: int) -> tuple[int, np.ndarray]:
+    """A random sample of one modality's vectors, or of images' ``alt:KIND`` vectors."""
+    if space.startswith("alt:"):
+        if alt is None:
+            return 0, np.zeros((0, 0), dtype=np.float32)
+        return sample_rows(alt, f"kind = {quote(space[4:])}", n, seed)
+    return sample_rows(chunks, f"modality = {quote(space)}", n, seed)
+
+
 def sample_rows(table: Any, where: str, n: int, seed: int) -> tuple[int, np.ndarray]:
     """(how many rows match ``where``, the vectors of up to ``n`` of them drawn at random).
 

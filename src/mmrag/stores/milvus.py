@@ -21,7 +21,7 @@ import numpy as np
 from .._lazy import require
 from ..errors import ConfigError
 from ..types import Chunk, Hit
-from . import SourceRecord, stores
+from . import SideRows, SourceRecord, stores
 from . import milvus_schema as schema
 from .bm25_local import K1, B, LiveBM25
 from .filters import Filter, glob_regex
@@ -97,7 +97,8 @@ class MilvusStore:
 
     # -- writes ---------------------------------------------------------------------------
     def write(
-        self, records: Sequence[SourceRecord], chunks: Sequence[Chunk], vectors: np.ndarray
+        self, records: Sequence[SourceRecord], chunks: Sequence[Chunk], vectors: np.ndarray,
+        side: SideRows | None = None,  # never given: this store has no side tables
     ) -> None:
         if len(chunks) != len(vectors):
             raise ValueError(f"expected one vector per chunk, got {len(vectors)} for {len(chunks)}")

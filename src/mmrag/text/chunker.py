@@ -9,12 +9,13 @@ straddles a boundary is still found whole. A sentence longer than a window is cu
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..types import Chunk, Section
 from .sentences import split_sentences
-from .tokenize import count_tokens
+from .tokenize import _CJK, count_tokens
 
 
 @dataclass(frozen=True)
@@ -29,42 +30,54 @@ class ChunkerConfig:
             raise ValueError(f"overlap must be >= 0, got {self.overlap}")
 
 
+# An unbroken run longer than this (a 50 MB line of base64, a URL) is cut into pieces of
+# this many characters, each counted as a word, so a window always fills and closes.
+LONGEST_WORD = 40
+_PIECES = re.compile(rf"[{_CJK}]+|[^\s{_CJK}]{{1,{LONGEST_WORD}}}\s*|\s+")
+_CJK_RUN = re.compile(rf"[{_CJK}]")
+_LONG_RUN = re.compile(rf"[^\s{_CJK}]{{{LONGEST_WORD + 1},}}")
+
+
+def _size(text: str) -> int:
+    """Tokens, but never fewer than one per ``LONGEST_WORD`` characters: a run of symbols
+    or one unbroken word still fills a window."""
+    return max(count_tokens(text), -(-len(text) // LONGEST_WORD))
+
+
 def _cut(sentence: str, max_tokens: int) -> list[str]:
-    """Cut an over-long sentence into pieces that each fit a window (linear time: a
-    10 MB line without punctuation must not take quadratic time)."""
-    if count_tokens(sentence) <= max_tokens:
+    """Cut an over-long sentence into pieces that each fit a window, in linear time and
+    whatever the text: no spaces, no punctuation, one 50 MB line."""
+    if _size(sentence) <= max_tokens and not _LONG_RUN.search(sentence):
         return [sentence]
     pieces: list[str] = []
     current: list[str] = []
     size = 0
-    for word in _words(sentence):
-        n = count_tokens(word)
+
+    def close() -> None:
+        nonlocal current, size
+        text = "".join(current).strip()
+        if text:
+            pieces.append(text)
+        current, size = [], 0
+
+    for match in _PIECES.finditer(sentence):
+        piece = match.group(0)
+        if _CJK_RUN.match(piece):  # one token a character: split the run where it fills
+            while piece:
+                if size >= max_tokens:
+                    close()
+                room = max_tokens - size
+                current.append(piece[:room])
+                size += len(piece[:room])
+                piece = piece[room:]
+            continue
+        n = _size(piece) if piece.strip() else 0
         if current and size + n > max_tokens:
-            pieces.append("".join(current).strip())
-            current, size = [], 0
-        current.append(word)
+            close()
+        current.append(piece)
         size += n
-    if "".join(current).strip():
-        pieces.append("".join(current).strip())
-    return [p for p in pieces if p]
-
-
-def _words(text: str) -> Iterator[str]:
-    """Words with their trailing space; each CJK character is its own word."""
-    word = ""
-    for ch in text:
-        if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff":
-            if word:
-                yield word
-                word = ""
-            yield ch
-        elif ch.isspace():
-            yield word + ch
-            word = ""
-        else:
-            word += ch
-    if word:
-        yield word
+    close()
+    return pieces
 
 
 def windows(text: str, config: ChunkerConfig = ChunkerConfig()) -> list[str]:
@@ -74,14 +87,14 @@ def windows(text: str, config: ChunkerConfig = ChunkerConfig()) -> list[str]:
     size = 0
     fresh = 0  # sentences in `current` not already emitted
     for sentence in sentences:
-        n = count_tokens(sentence)
+        n = _size(sentence)
         if current and size + n > config.max_tokens and fresh:
             out.append(_join(current))
             current = current[-config.overlap :] if config.overlap else []
-            size = sum(count_tokens(s) for s in current)
+            size = sum(_size(s) for s in current)
             fresh = 0
             while current and size + n > config.max_tokens:
-                size -= count_tokens(current.pop(0))
+                size -= _size(current.pop(0))
         current.append(sentence)
         size += n
         fresh += 1

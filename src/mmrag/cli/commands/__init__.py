@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 
 from .eval import cmd_eval
-from .index import cmd_delete, cmd_ingest, cmd_sample, cmd_sources
+from .index import cmd_delete, cmd_doctor, cmd_ingest, cmd_sample, cmd_sources
 from .learn import cmd_align, cmd_tune
 from .query import cmd_ask, cmd_chat, cmd_search
 from .serve import cmd_serve
@@ -18,6 +18,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "chat": cmd_chat,
     "delete": cmd_delete,
     "sources": cmd_sources,
+    "doctor": cmd_doctor,
     "tune": cmd_tune,
     "align": cmd_align,
     "eval": cmd_eval,

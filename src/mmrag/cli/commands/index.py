@@ -62,6 +62,20 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """0: healthy or all repaired; 3: problems left (each printed with what to do)."""
+    from ...doctor import examine
+    from ...index import default_index_dir
+
+    index = args.index or default_index_dir()
+    found = examine(index, repair=args.repair)
+    lines = [f"{'repaired' if f.repaired else 'problem'}: {f.problem}\n  -> {f.advice}"
+             for f in found] or [f"{index}: no problems found"]
+    emit(args, {"index": str(index), "findings": [f.to_dict() for f in found]},
+         "\n".join(lines))
+    return 0 if all(f.repaired for f in found) else 3
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from ...sample import write_sample
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ...errors import ConfigError
+from ...text.valid import valid_text
 from ..parser import where
 from ..shared import emit, open_pipeline
 
@@ -15,7 +16,7 @@ def spoken(args: argparse.Namespace, typed: str | None) -> str:
     if args.audio is None:
         if not typed or not typed.strip():
             raise ConfigError("expected a query, or --audio FILE with a spoken one")
-        return typed
+        return valid_text(typed, "the query")
     if typed:
         raise ConfigError("give either a query or --audio FILE, not both")
     from ...errors import IngestError

@@ -10,7 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
-from ...errors import NotFoundError
+from ...errors import ConfigError, NotFoundError
+from ...ingest import safe_str
 from .. import media
 from ..schemas import DeleteResponse
 
@@ -36,8 +37,21 @@ def sources_router(pipeline: Any, write_lock: threading.Lock, upload_dir: Path) 
         return [dict(r.__dict__) for r in pipeline.sources()]
 
     @router.delete("/sources", response_model=DeleteResponse)
-    def delete(path: Annotated[str, Query(description="a source's path, or a folder")]) -> Any:
+    def delete(
+        path: Annotated[str, Query(description="a source's path, or a folder")],
+        folder: Annotated[bool, Query(description="confirm deleting every source under a "
+                                      "folder (one call could empty the index)")] = False,
+    ) -> Any:
         target = resolve_source(pipeline, path)
+        if not folder:
+            whole = safe_str(Path(target).expanduser().resolve())
+            if pipeline.store.source(whole) is None:
+                under = [r for r in pipeline.sources()
+                         if r.path.startswith(whole.rstrip("/") + "/")]
+                if under:
+                    raise ConfigError(
+                        f"{path} is a folder of {len(under)} indexed files: add folder=true "
+                        "to delete them all")
         with write_lock:
             gone = pipeline.delete(target)
         if not gone:
