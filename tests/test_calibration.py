@@ -84,3 +84,24 @@ def test_weighted_and_rrf_fusion_stay_available_uncut(rag, corpus):
     # the comparison baselines carry no relevance, so no floor applies to them
     assert rag.search("Portuguese traders", k=3, strategy="hybrid-rrf")
     assert rag.search("Portuguese traders", k=3, strategy="dense")
+
+
+def test_cli_and_api_take_a_floor_and_say_when_nothing_is_found(rag, corpus, capsys):
+    from fastapi.testclient import TestClient
+
+    from mmrag.cli.main import main
+    from mmrag.server import create_app
+
+    rag.ingest([corpus])
+    index = str(rag.index_dir)
+    assert main(["search", "zqxjvw kkkk", "--min-relevance", "0.3", "--index", index]) == 0
+    assert "Nothing found" in capsys.readouterr().out
+    assert main(["ask", "zqxjvw kkkk?", "--min-relevance", "0.3", "--index", index]) == 0
+    assert "The indexed sources do not say." in capsys.readouterr().out
+    client = TestClient(create_app(rag), base_url="http://127.0.0.1")
+    r = client.post("/api/search", json={"query": "zqxjvw kkkk", "min_relevance": 0.3})
+    assert r.status_code == 200 and r.json()["hits"] == []
+    found = client.post("/api/search", json={"query": "Portuguese traders", "min_relevance": 0.3})
+    assert found.json()["hits"][0]["scores"]["relevance"] >= 0.3
+    info = client.get("/api/info").json()["calibration"]
+    assert info["floor"] == rag.floor and "text" in info["spaces"]

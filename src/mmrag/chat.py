@@ -53,11 +53,13 @@ class Conversation:
     pipeline: Pipeline
     k: int = 5
     where: Filter | None = None
+    min_relevance: float | None = None
     turns: list[Turn] = field(default_factory=list)
 
     def ask(self, question: str) -> Turn:
         query = standalone(question, [t.query for t in self.turns])
-        answer = self.pipeline.ask(query, self.k, where=self.where)
+        answer = self.pipeline.ask(query, self.k, where=self.where,
+                                   min_relevance=self.min_relevance)
         turn = Turn(question.strip(), query, answer)
         self.turns.append(turn)
         return turn

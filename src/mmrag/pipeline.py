@@ -187,11 +187,13 @@ class Pipeline:
     # -- queries --------------------------------------------------------------------------
     def search(
         self, query: str, k: int = 10, *, where: Filter | None = None,
-        strategy: str | None = None,
+        strategy: str | None = None, min_relevance: float | None = None,
     ) -> list[Hit]:
+        """Hits by calibrated relevance; none below ``min_relevance`` (default: the floor)."""
         k = self._depth(k)
         depth = max(k, self.rerank_depth) if self.reranker else k
-        hits = above(self.retriever(strategy).retrieve(query, depth, _cut(where)), self.floor)
+        floor = self.floor if min_relevance is None else min_relevance
+        hits = above(self.retriever(strategy).retrieve(query, depth, _cut(where)), floor)
         return self.reranker.rerank(query, hits)[:k] if self.reranker else hits
 
     @property
@@ -234,9 +236,10 @@ class Pipeline:
 
     def ask(
         self, question: str, k: int = 5, *, where: Filter | None = None,
-        strategy: str | None = None,
+        strategy: str | None = None, min_relevance: float | None = None,
     ) -> Answer:
-        return self.answer(question, self.search(question, k, where=where, strategy=strategy))
+        return self.answer(question, self.search(question, k, where=where, strategy=strategy,
+                                                 min_relevance=min_relevance))
 
     def answer(
         self, question: str, hits: list[Hit], on_token: Callable[[str], None] | None = None

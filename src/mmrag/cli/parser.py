@@ -58,6 +58,9 @@ def _filters(parser: argparse.ArgumentParser) -> None:
                         help="only timed hits (audio, video) ending after this second")
     parser.add_argument("--before", type=float, default=None, metavar="SECONDS",
                         help="only timed hits (audio, video) starting before this second")
+    parser.add_argument("--min-relevance", type=float, default=None, metavar="P",
+                        help="leave out hits whose calibrated relevance is below P (0-1; "
+                        "default: the index's floor, shown by `mmrag sources`)")
 
 
 def _stages(parser: argparse.ArgumentParser, answers: bool) -> None:

@@ -33,6 +33,9 @@ class QueryFilters(Strict):
                                  description="only timed hits starting before this second")
     strategy: str | None = Field(None, description="shared/hybrid, text, average, fusion, "
                                  "hybrid-rrf, dense or bm25")
+    min_relevance: float | None = Field(None, ge=0.0, le=1.0, description="leave out hits "
+                                        "below this calibrated relevance (default: the "
+                                        "index's floor, in /api/info)")
 
     def where(self) -> Filter:
         """The one filter object the pipeline takes (it validates itself: a 400 if bad)."""

@@ -49,7 +49,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         found = rag.search_image(args.image, args.k or 10, where=filters, text=args.query)
     else:
         query = spoken(args, args.query)
-        found = rag.search(query, args.k or 10, where=filters, strategy=args.strategy)
+        found = rag.search(query, args.k or 10, where=filters, strategy=args.strategy,
+                           min_relevance=args.min_relevance)
     emit(args, [h.to_dict() for h in found], render.hits(found))
     return 0
 
@@ -59,7 +60,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     question = spoken(args, args.question)
     rag = open_pipeline(args)
-    result = rag.ask(question, args.k or 5, where=where(args), strategy=args.strategy)
+    result = rag.ask(question, args.k or 5, where=where(args), strategy=args.strategy,
+                     min_relevance=args.min_relevance)
     emit(args, result.to_dict(), render.answer(result))
     return 0
 
@@ -68,7 +70,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from ...chat import Conversation
     from .. import render
 
-    conversation = Conversation(open_pipeline(args), k=args.k or 5, where=where(args))
+    conversation = Conversation(open_pipeline(args), k=args.k or 5, where=where(args),
+                                min_relevance=args.min_relevance)
     interactive = sys.stdin.isatty()
     if interactive:
         print("mmrag chat: ask a question; an empty line or Ctrl-D ends.", file=sys.stderr)

@@ -43,7 +43,8 @@ def query_router(pipeline: Any, settings: Settings) -> APIRouter:
 
     @router.post("/search", response_model=SearchResponse)
     def search(body: SearchRequest) -> Any:
-        hits = pipeline.search(body.query, body.k, where=body.where(), strategy=body.strategy)
+        hits = pipeline.search(body.query, body.k, where=body.where(), strategy=body.strategy,
+                               min_relevance=body.min_relevance)
         return {"query": body.query, "hits": [h.to_dict() for h in hits]}
 
     @router.post("/search/image", response_model=SearchResponse)
@@ -73,14 +74,16 @@ def query_router(pipeline: Any, settings: Settings) -> APIRouter:
 
     @router.post("/ask")
     def ask(body: AskRequest) -> dict[str, Any]:
-        answer = pipeline.ask(body.question, body.k, where=body.where(), strategy=body.strategy)
+        answer = pipeline.ask(body.question, body.k, where=body.where(), strategy=body.strategy,
+                              min_relevance=body.min_relevance)
         return answer.to_dict()
 
     @router.post("/ask/stream", response_class=StreamingResponse, responses=STREAM_EVENTS)
     async def ask_stream(body: AskRequest) -> StreamingResponse:
         where = body.where()
         hits: list[Hit] = await run_in_threadpool(
-            lambda: pipeline.search(body.question, body.k, where=where, strategy=body.strategy))
+            lambda: pipeline.search(body.question, body.k, where=where, strategy=body.strategy,
+                                    min_relevance=body.min_relevance))
         return StreamingResponse(
             answer_events(pipeline, body.question, hits), media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
