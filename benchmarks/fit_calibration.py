@@ -22,6 +22,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from mmrag.retrieval.fit import fit, relevance  # noqa: E402
+
 
 def collect(rag, corpus: Path, strategy: str):
     from mmrag.evaluation.mixed import _ranked, read_mixed
@@ -43,34 +45,6 @@ def collect(rag, corpus: Path, strategy: str):
                          float(_ranked([hit], root)[0] in q.relevant)))
         out.append((q, np.array(rows).reshape(-1, 4)))
     return out
-
-
-def design(rows: np.ndarray) -> np.ndarray:
-    image, ev, bm = rows[:, 0], rows[:, 1], rows[:, 2]
-    # bias, evidence (text), bias shift (image), evidence shift (image), bm25
-    return np.stack([np.ones_like(ev), ev, image, image * ev, bm], axis=1)
-
-
-def fit(rows: np.ndarray, l2: float = 1.0) -> dict[str, float]:
-    a, y = design(rows), rows[:, 3]
-    w = np.zeros(a.shape[1])
-    for _ in range(100):
-        p = 1 / (1 + np.exp(-a @ w))
-        grad = a.T @ (p - y) + l2 * w
-        hess = (a * (p * (1 - p))[:, None]).T @ a + l2 * np.eye(len(w))
-        step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.abs(step).max() < 1e-9:
-            break
-    return {"bias": w[0], "evidence": w[1], "bias:image": w[0] + w[2],
-            "evidence:image": w[1] + w[3], "bm25": w[4]}
-
-
-def relevance(rows: np.ndarray, w: dict[str, float]) -> np.ndarray:
-    image = rows[:, 0] > 0
-    bias = np.where(image, w["bias:image"], w["bias"])
-    scale = np.where(image, w["evidence:image"], w["evidence"])
-    return 1 / (1 + np.exp(-(bias + scale * rows[:, 1] + w["bm25"] * rows[:, 2])))
 
 
 def measure(per_query, w, floor):
@@ -103,7 +77,7 @@ def main() -> int:
     rag.min_relevance = 0.0
     per_query = collect(rag, args.corpus, args.strategy)
     rows = np.concatenate([r for _, r in per_query])
-    w = fit(rows)
+    w = fit(rows)  # mmrag.retrieval.fit: what `mmrag tune` fits on a user's dev set
     print("fitted:", json.dumps({k: round(float(v), 3) for k, v in w.items()}),
           f"on {len(rows)} candidates, {int(rows[:, 3].sum())} relevant")
     for floor in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6):

@@ -105,3 +105,25 @@ def test_cli_and_api_take_a_floor_and_say_when_nothing_is_found(rag, corpus, cap
     assert found.json()["hits"][0]["scores"]["relevance"] >= 0.3
     info = client.get("/api/info").json()["calibration"]
     assert info["floor"] == rag.floor and "text" in info["spaces"]
+
+
+def test_tune_fits_the_relevance_model_and_floor_and_saves_them(rag, corpus, tmp_path, capsys):
+    import json
+
+    from mmrag.cli.main import main
+
+    rag.ingest([corpus])
+    devset = tmp_path / "dev.jsonl"
+    rows = [{"query": "Portuguese traders brought tea", "relevant": ["tea.md"]},
+            {"query": "largest planet", "relevant": ["planets.html"]},
+            {"query": "1929 novel", "relevant": ["novels.pdf"]},
+            {"query": "zqxjvw kkkk", "relevant": []}]
+    devset.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    assert main(["tune", str(devset), "--index", str(rag.index_dir), "--json"]) == 0
+    fitted = json.loads(capsys.readouterr().out)["calibration"]
+    assert fitted["answered"] >= 0.95 * 1.0 and 0.0 <= fitted["floor"] <= 0.5
+    entry = read_manifest(rag.index_dir)["calibration"]
+    assert entry["weights"] == fitted["weights"] and entry["floor"] == fitted["floor"]
+    again = Pipeline.open(rag.index_dir)
+    assert again.calibration().tuned and again.floor == fitted["floor"]
+    assert again.search("Portuguese traders", k=1)[0].source.endswith("tea.md")

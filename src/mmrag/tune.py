@@ -7,7 +7,9 @@ the best is kept (ties go to the most even weights). Weights are saved in the in
 manifest and used by the ``fusion`` strategy with the weighted method.
 
 The same grid picks the dense share of hybrid retrieval (dense cosine against BM25, both
-min-max normalised), which every strategy that fuses the two then uses.
+min-max normalised); the index keeps that weighted fusion only where it beats ranking by
+calibrated relevance on the dev set. The relevance model itself and the floor are fitted
+on the dev set too (:func:`tune_calibration`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from .errors import ConfigError
 from .jsonl import read_jsonl
@@ -100,3 +105,26 @@ def tune_hybrid(
             best = (mrr, evenness, weights["dense"])
     assert best is not None
     return best[2], best[0], rrf
+
+
+def tune_calibration(rag: Any, devset: Sequence[DevQuery], depth: int = 50
+                     ) -> tuple[dict[str, float], float, dict[str, float]]:
+    """Fit the relevance model on the dev set's candidates and choose the floor that keeps
+    95% of its answers in the top 10 (dev queries with no relevant files say what a floor
+    turns away). Returns (weights, floor, {"mrr@10", "answered", "nothing_found"})."""
+    from .retrieval.fit import choose_floor, fit, outcomes, rows
+
+    retriever = HybridRetriever(rag.store, rag.embedder, method="calibrated",
+                                calibration=rag.calibration)
+    per_query = []
+    for q in devset:
+        hits = retriever.retrieve(q.query, depth)
+        per_query.append((bool(q.relevant),
+                          rows(hits, [_is_relevant(h, q.relevant) for h in hits])))
+    data = np.concatenate([r for _, r in per_query])
+    if not len(data) or not data[:, 3].any():
+        raise ConfigError("no relevant file of the dev set was retrieved: check its paths")
+    weights = fit(data)
+    floor = choose_floor(per_query, weights)
+    mrr, answered, empty = outcomes(per_query, weights, floor)
+    return weights, floor, {"mrr@10": mrr, "answered": answered, "nothing_found": empty}

@@ -71,7 +71,7 @@ def draw(samples: Any, counts: Mapping[str, int], previous: Calibration, embedde
         if count:
             empty = np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0), np.float32)
             drawn[space] = Background(count, vectors, refs.get(space, empty))
-    return Calibration(drawn, previous.weights, previous.floor)
+    return Calibration(drawn, previous.weights, previous.floor, previous.tuned)
 
 
 class CalibrationKeeper:

@@ -100,6 +100,10 @@ class Calibration:
     spaces: Mapping[str, Background] = field(default_factory=dict)
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     floor: float = DEFAULT_FLOOR
+    # whether weights and floor are the index's own (``mmrag tune``); otherwise they are
+    # this mmrag's defaults and are not written into the manifest, so a newer mmrag's
+    # better defaults reach old indexes
+    tuned: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.spaces)
@@ -135,7 +139,10 @@ class Calibration:
         arrays |= {"ref__" + _key(s): b.reference for s, b in self.spaces.items()}
         np.savez(tmp, **arrays)
         tmp.replace(index_dir / FILE)
-        return self.describe()
+        entry = self.describe()
+        if not self.tuned:
+            del entry["weights"], entry["floor"]
+        return entry
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -150,11 +157,12 @@ class Calibration:
              floor: float = DEFAULT_FLOOR) -> Calibration:
         """The calibration an index records (an empty one if it has none yet); ``floor``
         unless the index records its own (``mmrag tune``)."""
+        tuned = bool(entry and "weights" in entry)
         weights = {**DEFAULT_WEIGHTS, **dict((entry or {}).get("weights") or {})}
         floor = float((entry or {}).get("floor", floor))
         path = index_dir / FILE
         if not entry or not path.exists():
-            return cls({}, weights, floor)
+            return cls({}, weights, floor, tuned)
         with np.load(path) as data:
             spaces = {
                 s: Background(int(info["count"]), data[_key(s)].astype(np.float32),
@@ -162,7 +170,7 @@ class Calibration:
                               if "ref__" + _key(s) in data else np.zeros((0, 0), np.float32))
                 for s, info in entry.get("spaces", {}).items() if _key(s) in data
             }
-        return cls(spaces, weights, floor)
+        return cls(spaces, weights, floor, tuned)
 
     def stale(self, counts: Mapping[str, int]) -> bool:
         """Whether the index has grown or shrunk enough since the samples were drawn."""

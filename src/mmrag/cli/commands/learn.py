@@ -3,32 +3,46 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from ...errors import ConfigError
 from ..shared import emit, open_pipeline
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
-    from ...index import update_manifest
+    from ...index import update_manifest, write_lock
     from ...retrieval.hybrid import HybridRetriever
     from ...retrieval.modality_fusion import ModalityFusionRetriever
-    from ...tune import read_devset, tune, tune_hybrid
+    from ...tune import read_devset, tune, tune_calibration, tune_hybrid
 
     rag = open_pipeline(args)
     devset = read_devset(args.devset)
     dense_weight, hybrid_mrr, hybrid_rrf = tune_hybrid(
-        HybridRetriever(rag.store, rag.embedder), devset
+        HybridRetriever(rag.store, rag.embedder, method="weighted"), devset
     )
     hybrid = {"method": "weighted", "dense_weight": dense_weight}
     retriever = ModalityFusionRetriever(rag.store, rag.embedder, method="weighted", hybrid=hybrid)
     weights, mrr, rrf = tune(retriever, devset)
-    update_manifest(rag.index_dir, hybrid=hybrid,
-                    fusion={"method": "weighted", "weights": weights})
+    model, floor, calibrated = tune_calibration(rag, devset)
+    with write_lock(rag.index_dir):
+        rag.calibration.refresh()
+        current = replace(rag.calibration(), weights=model, floor=floor, tuned=True)
+        rag.calibration.current = current
+        # the weighted fusions are kept where they rank at least as well as relevance does
+        update_manifest(
+            rag.index_dir, calibration=current.save(rag.index_dir),
+            hybrid=hybrid if hybrid_mrr >= calibrated["mrr@10"] else {"dense_weight": dense_weight,
+                                                                     "method": "calibrated"},
+            fusion={"method": "weighted", "weights": weights} if mrr >= calibrated["mrr@10"]
+            else {"method": "calibrated", "weights": weights})
     data = {"weights": weights, "mrr@10": mrr, "rrf_mrr@10": rrf, "queries": len(devset),
             "hybrid": {"dense_weight": dense_weight, "mrr@10": hybrid_mrr,
-                       "rrf_mrr@10": hybrid_rrf}}
+                       "rrf_mrr@10": hybrid_rrf},
+            "calibration": {"weights": model, "floor": floor, **calibrated}}
     shown = ", ".join(f"{m} {w:.1f}" for m, w in weights.items())
     emit(args, data, "\n".join([
+        f"relevance model refitted, floor {floor:g}: MRR@10 {calibrated['mrr@10']:.3f}, "
+        f"{calibrated['answered']:.0%} of answerable queries answered in the top 10",
         f"hybrid: dense {dense_weight:.1f}, BM25 {1 - dense_weight:.1f}: MRR@10 "
         f"{hybrid_mrr:.3f} (reciprocal rank fusion: {hybrid_rrf:.3f})",
         f"per modality: {shown}: MRR@10 {mrr:.3f} (reciprocal rank fusion: {rrf:.3f})",
