@@ -20,6 +20,7 @@ from ..stores.filters import Filter
 from ..text.tokenize import tokenize
 from ..types import Hit
 from .fusion import RRF_K, fuse_rrf, fuse_weighted
+from .phonetic import PhoneticRetriever, phonetic_weight
 
 METHODS = ("weighted", "rrf")
 OPTIONS = ("method", "dense_weight", "rrf_k")
@@ -58,6 +59,7 @@ class HybridRetriever:
             raise ConfigError(f"hybrid fusion must be one of {list(METHODS)}, got {self.method!r}")
         if not isinstance(self.dense_weight, int | float) or not 0.0 <= self.dense_weight <= 1.0:
             raise ConfigError(f"hybrid dense_weight must be in [0, 1], got {self.dense_weight!r}")
+        self._phonetic = PhoneticRetriever.of(self.store)
 
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
         if not query.strip():
@@ -70,12 +72,18 @@ class HybridRetriever:
         vector = embed_query(self.embedder, query)
         sparse = self._pool.submit(self.store.sparse, tokenize(query), candidates, where)
         dense = self.store.dense(vector, candidates, where)
-        return {"dense": dense, "bm25": sparse.result()}
+        phonetic = self._phonetic.retrieve(query, candidates, where)
+        found = {"dense": dense, "bm25": sparse.result()}
+        return {**found, "phonetic": phonetic} if phonetic else found
 
-    def fuse(self, dense: Sequence[Hit], bm25: Sequence[Hit]) -> list[Hit]:
-        """One ranking from a dense and a BM25 ranking of the same chunks."""
-        rankings = {"dense": dense, "bm25": bm25}
+    def fuse(
+        self, dense: Sequence[Hit], bm25: Sequence[Hit], phonetic: Sequence[Hit] = ()
+    ) -> list[Hit]:
+        """One ranking from a dense and a BM25 ranking of the same chunks (and sound-alike
+        matches of a name in transcripts, when there are any)."""
+        rankings = {"dense": dense, "bm25": bm25, **({"phonetic": phonetic} if phonetic else {})}
         if self.method == "rrf":
             return fuse_rrf(rankings, k=self.rrf_k)
-        weights = {"dense": self.dense_weight, "bm25": 1.0 - self.dense_weight}
+        weights = {"dense": self.dense_weight, "bm25": 1.0 - self.dense_weight,
+                   "phonetic": phonetic_weight}
         return fuse_weighted(rankings, weights)

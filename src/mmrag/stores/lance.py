@@ -24,6 +24,7 @@ from . import lance_indexes as indexes
 from .filters import Filter, quote
 from .lance_items import Items
 from .lance_items import hit as _hit
+from .lance_phonetic import PhoneticKeys
 from .lance_tables import AltVectors, FeatureTables
 from .rows import HIT_COLUMNS, chunk_columns, in_list, record
 
@@ -64,6 +65,7 @@ class LanceStore:
         self._alt_vectors = AltVectors(self._db, self._pa, dim)
         self._features = FeatureTables(self._db, self._pa)
         self._items = Items(self._chunks, self._pa, dim)
+        self._phonetic = PhoneticKeys(self._db, self._pa)  # transcripts' sound-alike keys
 
     def _chunk_schema(self) -> Any:
         return indexes.chunk_schema(self._pa, self.dim)
@@ -84,6 +86,7 @@ class LanceStore:
             self._chunks.delete(where)
             self._features.delete(where)
             self._alt_vectors.delete(where)
+            self._phonetic.delete(where)
         if chunks:
             pa = self._pa
             vecs = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
@@ -92,6 +95,7 @@ class LanceStore:
             arrays = [pa.array(columns[f.name], type=f.type) for f in schema if f.name != "vector"]
             arrays.append(pa.FixedSizeListArray.from_arrays(pa.array(vecs), self.dim))
             self._chunks.add(pa.Table.from_arrays(arrays, schema=schema))
+            self._phonetic.write(chunks, columns["path"])
         if records:
             rows = self._pa.Table.from_pylist([r.__dict__ for r in records],
                                               schema=indexes.source_schema(self._pa))
@@ -164,6 +168,7 @@ class LanceStore:
         self._chunks.delete(where)
         self._features.delete(where)
         self._alt_vectors.delete(where)
+        self._phonetic.delete(where)
         journal.unlink(missing_ok=True)
         return gone
 
@@ -201,6 +206,7 @@ class LanceStore:
         self._chunks.optimize()
         self._sources.optimize()
         self._features.optimize()
+        self._phonetic.optimize()
         self._maybe_build_ann()
         self.upgrade()
 
@@ -216,7 +222,7 @@ class LanceStore:
         if self._vector_index_is_pq():
             self._maybe_build_ann(force=True)
             done = True
-        return done
+        return self._phonetic.upgrade(self._chunks) or done
 
     def _maybe_build_ann(self, force: bool = False) -> None:
         if indexes.build_ann(self._chunks, self.ann_threshold, force):
@@ -279,6 +285,9 @@ class LanceStore:
         query = self._chunks.search(terms, query_type="fts", fts_columns="tokens")
         rows = self._run(query, where, k, "_score")
         return [_hit(r, "bm25", float(r["_score"])) for r in rows]
+
+    def phonetic(self, keys: Sequence[str], k: int, where: Filter | None = None) -> list[Hit]:
+        return self._phonetic.search(self._chunks, keys, k, where)
 
     def _run(self, query: Any, where: Filter | None, k: int, score: str) -> list[dict[str, Any]]:
         sql = where.sql() if where else None
