@@ -9,14 +9,16 @@ from mmrag.stores import (
     Capabilities,
     ImageFeatureStore,
     ItemStore,
+    PhoneticStore,
     ShapeStore,
     Store,
     UpgradableStore,
 )
 from store_backends import close, open_store
 
-EXTRAS = (ImageFeatureStore, ShapeStore, AltVectorStore, ItemStore, UpgradableStore)
-ALL = frozenset({"image_features", "shapes", "alt_vectors", "items", "upgrade"})
+EXTRAS = (ImageFeatureStore, ShapeStore, AltVectorStore, ItemStore, UpgradableStore,
+          PhoneticStore)
+ALL = frozenset({"image_features", "shapes", "alt_vectors", "items", "upgrade", "phonetic"})
 
 
 def test_lancedb_store_has_every_capability(tmp_path):
@@ -25,7 +27,7 @@ def test_lancedb_store_has_every_capability(tmp_path):
     assert all(isinstance(store, extra) for extra in EXTRAS)
     caps = Capabilities.of(store)
     assert caps.images is store and caps.shapes is store and caps.alt is store
-    assert caps.items is store and caps.upgradable is store
+    assert caps.items is store and caps.upgradable is store and caps.phonetic is store
     assert caps.names() == ALL
 
 

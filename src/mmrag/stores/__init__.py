@@ -20,6 +20,7 @@ from .capabilities import (
     Capabilities,
     ImageFeatureStore,
     ItemStore,
+    PhoneticStore,
     ShapeStore,
     UpgradableStore,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Capabilities",
     "ImageFeatureStore",
     "ItemStore",
+    "PhoneticStore",
     "ShapeStore",
     "SourceRecord",
     "Store",
