@@ -19,7 +19,7 @@ from mmrag.cli.main import main
 from mmrag.errors import ConfigError
 from mmrag.speech import Segment, Word, transcribers
 from mmrag.text import phonetic
-from mmrag.vocab import MAX_TERM_CHARS, MAX_TERMS, hints, merge, read_file
+from mmrag.vocab import MAX_TERM_CHARS, MAX_TERMS, hints, load, merge, read_file
 
 MISHEARD = "My favorite harpist is the low-carol and the blind Irish composer."
 HEARD = "My favorite harpist is Turlough O'Carolan, the blind Irish composer."
@@ -199,3 +199,44 @@ def cli(capsys):
         return Run(code, out, err)
 
     return run
+
+
+def test_the_server_reads_and_replaces_the_vocabulary(tmp_path):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from mmrag.server import Settings, create_app
+
+    rag = Pipeline.open(tmp_path / "idx", embedder="hash", create=True)
+    client = TestClient(create_app(rag, Settings()))
+    assert client.get("/api/vocab").json() == {"vocabulary": [], "hints": ""}
+    put = client.put("/api/vocab", json={"vocabulary": ["Turlough O'Carolan", "张伟"]})
+    assert put.status_code == 200
+    assert client.get("/api/vocab").json()["hints"] == "Turlough O'Carolan, 张伟"
+    bad = client.put("/api/vocab", json={"vocabulary": ["bell\x07"]})
+    assert bad.status_code == 400 and "control character" in bad.json()["detail"]
+    assert client.put("/api/vocab", json={"words": []}).status_code in (400, 422)
+    assert load(tmp_path / "idx") == ["Turlough O'Carolan", "张伟"]
+
+
+def test_a_transcriber_model_is_checked_recorded_and_retranscribes(corpus, tmp_path, cli):
+    index = tmp_path / "idx"
+    rag = Pipeline.open(index, embedder="hash", create=True)
+    rag.ingest([corpus], transcriber="scripted")
+    empty = tmp_path / "not-a-model"
+    empty.mkdir()
+    bad = cli("ingest", str(corpus), "--index", str(index), "--transcriber-model", str(empty))
+    assert bad.returncode != 0 and "expected a CTranslate2 whisper directory" in bad.stderr
+    model = tmp_path / "whisper-small"
+    model.mkdir()
+    (model / "model.bin").write_bytes(b"\0")
+    (model / "config.json").write_text("{}")
+    from mmrag.vocab import set_transcriber_model, stale, transcriber_model
+
+    set_transcriber_model(index, model)
+    manifest = json.loads((index / "mmrag.json").read_text())
+    assert transcriber_model(manifest) == str(model.resolve())
+    # the memo was heard by the default model: a retranscribe would redo it, nothing else
+    rag = Pipeline.open(index)
+    key = rag.ingestor(retranscribe=True).retranscribe
+    assert key == frozenset(stale(rag.store, "other")) == {str((corpus / "memo.wav").resolve())}

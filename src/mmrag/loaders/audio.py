@@ -22,7 +22,9 @@ def transcript_sections(
     path: Path, context: LoadContext, modality: str = "audio"
 ) -> list[Section]:
     """One section per ~30 s group of segments, spanning first start to last end."""
-    transcriber = transcribers.create(context.transcriber, **context.transcriber_options)
+    # the recorded model directory is whisper's (``--transcriber-model``)
+    options = context.transcriber_options if context.transcriber == "whisper" else {}
+    transcriber = transcribers.create(context.transcriber, **options)
     if context.hints and isinstance(transcriber, HintedTranscriber):
         transcriber = transcriber.with_hints(context.hints)
     segments = transcriber.transcribe(path, on_progress=context.on_progress)
