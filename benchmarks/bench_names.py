@@ -157,6 +157,8 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=50, help="tts_mp3 clips for the WER")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--write", type=Path, default=None)
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="make the memos and indexes here and keep them (to look into)")
     args = parser.parse_args()
 
     from _report import git_rev, machine
@@ -165,9 +167,10 @@ def main() -> int:
 
     rows, spellings = [], {}
     names = [n for n, _ in EN + ZH]
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep or Path(scratch)
         folder = Path(tmp) / "memos"
-        folder.mkdir()
+        folder.mkdir(parents=True, exist_ok=True)
         said = speak_memos(folder)
         asked = queries(said)
         for hinted in (False, True):

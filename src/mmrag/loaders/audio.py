@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import NoContentError
 from ..speech import HintedTranscriber, Segment, group, join_text, transcribers
+from ..text import phonetic
 from ..types import Section, Span
 from ..vocab import heard_with
 from . import LoadContext, loaders
@@ -22,6 +23,7 @@ def transcript_sections(
     path: Path, context: LoadContext, modality: str = "audio"
 ) -> list[Section]:
     """One section per ~30 s group of segments, spanning first start to last end."""
+    phonetic.available()  # the store keys every transcript by sound
     # the recorded model directory is whisper's (``--transcriber-model``)
     options = context.transcriber_options if context.transcriber == "whisper" else {}
     transcriber = transcribers.create(context.transcriber, **options)

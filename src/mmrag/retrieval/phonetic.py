@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ..errors import MissingDependencyError
 from ..stores.capabilities import Capabilities, PhoneticStore
 from ..stores.filters import Filter
 from ..text.phonetic import coverage, query_keys
@@ -39,7 +40,10 @@ class PhoneticRetriever:
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
         if self.store is None:
             return []
-        keys = query_keys(query)
+        try:
+            keys = query_keys(query)
+        except MissingDependencyError:  # no mmrag[audio]: then no transcripts to match
+            return []
         if not keys:
             return []
         out = []

@@ -37,6 +37,12 @@ def _pinyin() -> Any:
     return require("pypinyin", extra="audio", purpose="sound-alike matching of Chinese")
 
 
+def available() -> None:
+    """Raise MissingDependencyError now, before a transcript is stored without its keys."""
+    _jellyfish()
+    _pinyin()
+
+
 def consonants(word: str) -> str:
     """A word's Metaphone key without vowels and semivowels ("O'Carolan" -> "KRLN")."""
     key = _jellyfish().metaphone(word.replace("'", ""))
