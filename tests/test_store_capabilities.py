@@ -9,6 +9,7 @@ from mmrag.stores import (
     Capabilities,
     ImageFeatureStore,
     ItemStore,
+    PhoneticStore,
     SampleStore,
     ShapeStore,
     Store,
@@ -17,8 +18,9 @@ from mmrag.stores import (
 from store_backends import close, open_store
 
 EXTRAS = (ImageFeatureStore, ShapeStore, AltVectorStore, ItemStore, UpgradableStore,
-          SampleStore)
-ALL = frozenset({"image_features", "shapes", "alt_vectors", "items", "upgrade", "samples"})
+          SampleStore, PhoneticStore)
+ALL = frozenset({"image_features", "shapes", "alt_vectors", "items", "upgrade", "samples",
+                 "phonetic"})
 
 
 def test_lancedb_store_has_every_capability(tmp_path):
@@ -28,6 +30,7 @@ def test_lancedb_store_has_every_capability(tmp_path):
     caps = Capabilities.of(store)
     assert caps.images is store and caps.shapes is store and caps.alt is store
     assert caps.items is store and caps.upgradable is store and caps.samples is store
+    assert caps.phonetic is store
     assert caps.names() == ALL
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import vocab
 from .config import IndexConfig
 from .embedders import Embedder, ImageFeaturizer, embedders
 from .errors import ConfigError
@@ -154,8 +155,12 @@ class Pipeline:
         transcriber: str = DEFAULT_TRANSCRIBER,
         batch_chunks: int = 256,
         tags: Sequence[str] = (),
+        retranscribe: bool = False,
     ) -> IngestReport:
-        ingestor = self.ingestor(transcriber=transcriber, batch_chunks=batch_chunks, tags=tags)
+        """``retranscribe``: also redo the recordings transcribed with another vocabulary
+        or model than the index's (:mod:`mmrag.vocab`)."""
+        ingestor = self.ingestor(transcriber=transcriber, batch_chunks=batch_chunks, tags=tags,
+                                 retranscribe=retranscribe)
         with write_lock(self.index_dir):
             self.store.refresh()
             report = ingestor.run(paths, on_progress, on_file_progress)
@@ -164,13 +169,13 @@ class Pipeline:
 
     def ingestor(
         self, *, transcriber: str = DEFAULT_TRANSCRIBER, batch_chunks: int = 256,
-        tags: Sequence[str] = (),
+        tags: Sequence[str] = (), retranscribe: bool = False,
     ) -> Ingestor:
         """The ingest job for this index (``ingest`` runs it; Ray ingest splits it)."""
         return Ingestor(
             self.store, self.embedder, self.config, batch_chunks=batch_chunks,
             skip=[self.index_dir], media_dir=self.index_dir / "media", transcriber=transcriber,
-            tags=tags,
+            tags=tags, **vocab.ingest_options(self.index_dir, self.store, retranscribe),
         )
 
     def delete(self, path: str | Path) -> list[SourceRecord]:

@@ -24,6 +24,7 @@ EXAMPLES = """examples:
   mmrag search --image query.jpg
   mmrag search "a wooden chair" --modality mesh
   mmrag search --mesh query.ply
+  mmrag vocab add "Turlough O'Carolan" && mmrag ingest memos/ --retranscribe
 """
 
 
@@ -114,6 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tag the files indexed by this run (repeatable); search with --tag")
     p.add_argument("--transcriber", default="whisper",
                    help="speech-to-text backend for audio and video (default whisper)")
+    p.add_argument("--vocab", metavar="FILE", type=Path, default=None,
+                   help="add FILE's names (one a line) to the index's vocabulary: hints "
+                   "the transcriber gets for every recording and video")
+    p.add_argument("--retranscribe", action="store_true",
+                   help="also transcribe again the recordings made with another vocabulary "
+                   "or --transcriber-model (only those; a second run does nothing)")
+    p.add_argument("--transcriber-model", metavar="DIR", type=Path, default=None,
+                   help="a CTranslate2 whisper directory (small, medium, large-v3, distil) "
+                   "for this and later ingests; recorded in the index")
     p.add_argument("--store", default=None, metavar="NAME[:URI]",
                    help="where a new index keeps its chunks: lancedb (default), milvus "
                    "(a Milvus Lite file in the index), milvus:FILE.db or milvus://host:19530; "
@@ -227,6 +237,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow browser calls from this origin (repeatable; default: none)")
     _stages(p, answers=True)
+
+    p = sub.add_parser("vocab", parents=[_common(True)],
+                       help="names the index's recordings say, given to the transcriber")
+    p.add_argument("action", choices=["add", "list", "remove"])
+    p.add_argument("terms", nargs="*", metavar="NAME",
+                   help='names or words, e.g. "Turlough O\'Carolan" 张伟')
+    p.add_argument("--file", action="append", default=[], type=Path,
+                   help="add: also the names in FILE, one a line ('#' comments)")
 
     p = sub.add_parser("sample", help="write mmrag's small sample corpus (en + zh) to DIR")
     p.add_argument("dir", type=Path)

@@ -38,7 +38,7 @@ def hits(results: list[Hit]) -> str:
         elif hit.modality == "mesh" and "geometry" in hit.meta:
             lines.extend(indent + line for line in mesh_lines(hit))
         else:
-            body = textwrap.fill(snippet(hit.text), _width(), initial_indent=indent,
+            body = textwrap.fill(snippet(marked(hit.text, [hit])), _width(), initial_indent=indent,
                                  subsequent_indent=indent)
             lines.append(body)
         stages = []
@@ -50,6 +50,17 @@ def hits(results: list[Hit]) -> str:
         if stages:
             lines.append(indent + " · ".join(stages))
     return "\n".join(lines)
+
+
+def marked(text: str, cited: list[Hit]) -> str:
+    """``text`` with the words a transcriber was unsure of (``meta["uncertain"]``) marked
+    ``word(?)``, so a misheard name reads as the guess it is."""
+    import re
+
+    words = {g["word"] for h in cited for g in h.meta.get("uncertain", ()) if g.get("word")}
+    for word in sorted(words, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w(]){re.escape(word)}(?![\w(])", word + "(?)", text)
+    return text
 
 
 def image_lines(hit: Hit) -> list[str]:
@@ -74,11 +85,14 @@ def mesh_lines(hit: Hit) -> list[str]:
 
 
 def answer(result: Answer) -> str:
-    lines = [textwrap.fill(result.answer, _width()), ""]
+    text = marked(result.answer, result.citations)
+    lines = [textwrap.fill(text, _width()), ""]
     for n, hit in enumerate(result.citations, 1):
         lines.append(f"[{n}] {cite(hit)}")
     for note in result.notes:
         lines.append(f"note: {note}")
+    if text != result.answer:
+        lines.append("note: word(?) is a word the transcriber was unsure of")
     return "\n".join(lines).rstrip()
 
 

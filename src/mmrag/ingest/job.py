@@ -47,6 +47,9 @@ class Ingestor:
         loader_options: dict[str, dict[str, object]] | None = None,
         tags: Sequence[str] = (),
         extras: Collection[str] | None = None,
+        hints: str = "",
+        transcriber_options: dict[str, Any] | None = None,
+        retranscribe: Collection[str] = (),
     ):
         self.store = store
         self.capabilities = Capabilities.of(store)
@@ -65,6 +68,11 @@ class Ingestor:
         self.skip = skip
         self.media_dir = media_dir
         self.transcriber = transcriber
+        self.hints = hints
+        self.transcriber_options = dict(transcriber_options or {})
+        # recordings (by path) read again although unchanged: their transcripts were made
+        # with other hints or another model (``mmrag ingest --retranscribe``)
+        self.retranscribe = frozenset(retranscribe)
         # Per-loader constructor options: the image loader labels with the same classifiers
         # the embedder uses, so each image is classified once and its labels match its vector.
         if loader_options is None:
@@ -78,7 +86,9 @@ class Ingestor:
     def worker_options(self) -> dict[str, Any]:
         """What a Ray worker's Ingestor is built with, besides its store and embedder."""
         return dict(config=self.config, media_dir=self.media_dir, transcriber=self.transcriber,
-                    loader_options=self.loader_options, tags=self.tags, extras=self.extras)
+                    loader_options=self.loader_options, tags=self.tags, extras=self.extras,
+                    hints=self.hints, transcriber_options=self.transcriber_options,
+                    retranscribe=self.retranscribe)
 
     def run(
         self,
@@ -130,7 +140,8 @@ class Ingestor:
             except OSError:
                 continue
             previous = self._looked_up[key]
-            if previous and previous.size == stat.st_size and previous.mtime == stat.st_mtime:
+            if previous and previous.size == stat.st_size and previous.mtime == stat.st_mtime \
+                    and key not in self.retranscribe:
                 continue
             groups.setdefault(extensions[path.suffix.lower()], []).append(path)
         self._prefetched = {}  # a window's results are not kept past it
@@ -160,7 +171,7 @@ class Ingestor:
         # the look-ahead already read this file's record (the write lock keeps it current)
         previous = (self._looked_up.pop(key) if key in self._looked_up
                     else self.store.source(key))
-        if previous is not None and previous.hash == digest:
+        if previous is not None and previous.hash == digest and key not in self.retranscribe:
             report.unchanged.append(shown)
             return None
         name = by_extension()[path.suffix.lower()]
@@ -182,6 +193,8 @@ class Ingestor:
             config=self.config,
             media_dir=self.media_dir / digest if self.media_dir and digest else None,
             transcriber=self.transcriber,
+            transcriber_options=self.transcriber_options,
+            hints=self.hints,
             modalities=frozenset(self.embedder.modalities),
             prefetched=prefetched,
         )

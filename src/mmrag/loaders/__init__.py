@@ -6,7 +6,7 @@ A loader declares the file extensions it reads; :func:`loader_for` picks one by 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -61,6 +61,10 @@ class LoadContext:
     config: IndexConfig = IndexConfig()
     media_dir: Path | None = None
     transcriber: str = "whisper"
+    # the transcriber's constructor options (a whisper model directory) and the names the
+    # index's recordings may say (its vocabulary as hint text; see mmrag.vocab)
+    transcriber_options: Mapping[str, Any] = field(default_factory=dict)
+    hints: str = ""
     modalities: frozenset[str] = frozenset({"text"})
     # (units done, units in all or None); for audio the unit is seconds of audio
     on_progress: Callable[[float, float | None], None] | None = None

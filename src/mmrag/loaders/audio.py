@@ -2,30 +2,67 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..errors import NoContentError
-from ..speech import group, join_text, transcribers
+from ..speech import HintedTranscriber, Segment, group, join_text, transcribers
+from ..text import phonetic
 from ..types import Section, Span
+from ..vocab import heard_with
 from . import LoadContext, loaders
+
+# Below this word probability a transcript word is shown as a guess (whisper-base gives
+# names it mishears ~0.1-0.5 and ordinary words it hears right ~0.9).
+LOW_CONFIDENCE = 0.5
 
 
 def transcript_sections(
     path: Path, context: LoadContext, modality: str = "audio"
 ) -> list[Section]:
     """One section per ~30 s group of segments, spanning first start to last end."""
-    transcriber = transcribers.create(context.transcriber)
+    phonetic.available()  # the store keys every transcript by sound
+    # the recorded model directory is whisper's (``--transcriber-model``)
+    options = context.transcriber_options if context.transcriber == "whisper" else {}
+    transcriber = transcribers.create(context.transcriber, **options)
+    if context.hints and isinstance(transcriber, HintedTranscriber):
+        transcriber = transcriber.with_hints(context.hints)
     segments = transcriber.transcribe(path, on_progress=context.on_progress)
+    key = heard_with(context.hints, context.transcriber_options.get("model"))
     sections = []
     for run in group(segments):
         text = join_text(run)
         if not text:
             continue
-        meta = {"language": run[0].language} if run[0].language else {}
+        meta: dict[str, Any] = {"language": run[0].language} if run[0].language else {}
+        if key:
+            meta["heard_with"] = key
+        guesses = uncertain(run, context.hints)
+        if guesses:
+            meta["uncertain"] = guesses
         span = Span(start=round(run[0].start, 2), end=round(run[-1].end, 2))
         sections.append(Section(text=text, span=span, modality=modality, meta=meta))
     return sections
+
+
+def uncertain(segments: Sequence[Segment], hints: str = "") -> list[dict[str, Any]]:
+    """The words the model was unsure of: ``{"word", "p", "start"}`` in time order. A word
+    of the vocabulary is not one: the user said the recordings hold it (whisper gives a
+    hinted name it writes right ~0.1-0.4)."""
+    expected = set(_bare(hints).split())
+    return [
+        {"word": w.text.strip(), "p": w.probability, "start": w.start}
+        for seg in segments for w in seg.words
+        if w.probability is not None and w.probability < LOW_CONFIDENCE
+        and _bare(w.text).strip() and not set(_bare(w.text).split()) <= expected
+    ]
+
+
+def _bare(text: str) -> str:
+    """Words without punctuation, case folded ("'Carolan," -> "carolan")."""
+    return re.sub(r"[^\w\s]+", " ", text).casefold()
 
 
 class AudioLoader:

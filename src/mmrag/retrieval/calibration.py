@@ -208,6 +208,7 @@ def calibrate(
     bm25: Sequence[Hit],
     vectors: Callable[[list[str]], np.ndarray],
     space_of: Callable[[Hit], str] = lambda hit: hit.modality,
+    others: Sequence[Hit] = (),
 ) -> list[Hit]:
     """One ranking by relevance from a dense and a BM25 ranking (of any modalities).
 
@@ -223,6 +224,8 @@ def calibrate(
     for hit in bm25:
         merged.setdefault(hit.id, hit)
         lexical.setdefault(hit.id, hit.scores.get("bm25", hit.score))
+    for hit in others:  # found by another ranking (sound-alikes): judged the same way
+        merged.setdefault(hit.id, hit)
     missing = [i for i in merged if i not in cosine]
     if missing:
         for i, vector in zip(missing, vectors(missing), strict=True):

@@ -27,6 +27,7 @@ from ..text.stopwords import bm25_terms
 from ..types import Hit
 from .calibration import Calibration, calibrate
 from .fusion import RRF_K, fuse_rrf, fuse_weighted
+from .phonetic import PhoneticRetriever, phonetic_weight, with_sound_alikes
 
 METHODS = ("calibrated", "weighted", "rrf")
 OPTIONS = ("method", "dense_weight", "rrf_k")
@@ -68,12 +69,14 @@ class HybridRetriever:
             raise ConfigError(f"hybrid fusion must be one of {list(METHODS)}, got {self.method!r}")
         if not isinstance(self.dense_weight, int | float) or not 0.0 <= self.dense_weight <= 1.0:
             raise ConfigError(f"hybrid dense_weight must be in [0, 1], got {self.dense_weight!r}")
+        self._phonetic = PhoneticRetriever.of(self.store)
 
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
         if not query.strip():
             return []
         found = self.rankings(query, k, where)
-        return self.fuse(found["dense"], found["bm25"], embed_query(self.embedder, query))[:k]
+        return self.fuse(found["dense"], found["bm25"], embed_query(self.embedder, query),
+                         phonetic=found.get("phonetic", ()))[:k]
 
     def rankings(self, query: str, k: int, where: Filter | None = None) -> dict[str, list[Hit]]:
         """The dense and BM25 rankings that ``retrieve`` fuses (``mmrag tune`` weighs them)."""
@@ -81,24 +84,29 @@ class HybridRetriever:
         vector = embed_query(self.embedder, query)
         sparse = self._pool.submit(self.store.sparse, bm25_terms(query), candidates, where)
         dense = self.store.dense(vector, candidates, where)
-        return {"dense": dense, "bm25": sparse.result()}
+        phonetic = self._phonetic.retrieve(query, candidates, where)
+        found = {"dense": dense, "bm25": sparse.result()}
+        return {**found, "phonetic": phonetic} if phonetic else found
 
     def fuse(
         self, dense: Sequence[Hit], bm25: Sequence[Hit], vector: np.ndarray | None = None,
-        space_of: Callable[[Hit], str] | None = None,
+        space_of: Callable[[Hit], str] | None = None, phonetic: Sequence[Hit] = (),
     ) -> list[Hit]:
-        """One ranking from a dense and a BM25 ranking of the same chunks: by calibrated
-        relevance (the query's ``vector`` needed), by weighted scores, or by rank."""
-        rankings = {"dense": dense, "bm25": bm25}
+        """One ranking from a dense and a BM25 ranking of the same chunks (and sound-alike
+        matches of a name in transcripts, when there are any): by calibrated relevance
+        (the query's ``vector`` needed), by weighted scores, or by rank."""
+        rankings = {"dense": dense, "bm25": bm25, **({"phonetic": phonetic} if phonetic else {})}
         if self.method == "rrf":
             return fuse_rrf(rankings, k=self.rrf_k)
-        weights = {"dense": self.dense_weight, "bm25": 1.0 - self.dense_weight}
+        weights = {"dense": self.dense_weight, "bm25": 1.0 - self.dense_weight,
+                   "phonetic": phonetic_weight}
         weighted = fuse_weighted(rankings, weights)
         calibration = self.calibration() if self.method == "calibrated" else None
         if not calibration or vector is None:
             return weighted
         ranked = calibrate(calibration, vector, dense, bm25, self.store.vectors,
-                           space_of or (lambda hit: hit.modality))
+                           space_of or (lambda hit: hit.modality), others=phonetic)
         # the weighted fusion's scores stay on each hit, to explain it beside its relevance
         explained = {h.id: h.scores for h in weighted}
-        return [replace(h, scores={**explained.get(h.id, {}), **h.scores}) for h in ranked]
+        ranked = [replace(h, scores={**explained.get(h.id, {}), **h.scores}) for h in ranked]
+        return with_sound_alikes(ranked, phonetic) if phonetic else ranked

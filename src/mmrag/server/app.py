@@ -28,6 +28,7 @@ from .routes.info import health_router, info_router  # noqa: E402
 from .routes.ingest import ingest_router  # noqa: E402
 from .routes.media import media_router, sources_router  # noqa: E402
 from .routes.query import query_router  # noqa: E402
+from .routes.vocab import vocab_router  # noqa: E402
 from .security import COOKIE, check_bind, check_token  # noqa: E402
 from .settings import Settings  # noqa: E402
 from .statuses import error_body, status_of, validation_body  # noqa: E402
@@ -91,6 +92,7 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
         query_router(pipeline, settings),
         ingest_router(pipeline, settings, jobs, upload_dir),
         media_router(pipeline),
+        vocab_router(pipeline),
     ):
         app.include_router(router, prefix="/api", dependencies=[Depends(auth)])
     docs.mount(app)

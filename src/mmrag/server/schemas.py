@@ -68,6 +68,11 @@ class IngestPathRequest(Strict):
     paths: list[str] = Field(min_length=1, description="files or folders under an allowed root")
 
 
+class VocabularyRequest(Strict):
+    vocabulary: list[str] = Field(description="names and words the index's recordings say, "
+                                  "e.g. [\"Turlough O'Carolan\", \"张伟\"]; [] clears it")
+
+
 class SearchResponse(BaseModel):
     query: str
     hits: list[dict]

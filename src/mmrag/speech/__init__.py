@@ -23,6 +23,8 @@ class Word:
     text: str
     start: float
     end: float
+    # how sure the model was of the word (whisper's word probability), None if unknown
+    probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,16 @@ class Transcriber(Protocol):
         self, path: Path, on_progress: AudioProgress | None = None
     ) -> Iterator[Segment]:
         """Stream the segments of ``path`` in time order; raise IngestError on bad media."""
+        ...
+
+
+@runtime_checkable
+class HintedTranscriber(Protocol):
+    """A transcriber that can be told the names a recording may say (an index's
+    vocabulary, :mod:`mmrag.vocab`), e.g. as whisper's hotwords."""
+
+    def with_hints(self, hints: str) -> Transcriber:
+        """A transcriber like this one that expects the words of ``hints``."""
         ...
 
 

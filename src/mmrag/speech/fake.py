@@ -21,6 +21,12 @@ class FakeTranscriber:
     def __init__(self, step_s: float = 5.0, threshold: float = 0.01):
         self.step_s = step_s
         self.threshold = threshold
+        self.hints = ""  # kept, not heard: the fake hears loudness only
+
+    def with_hints(self, hints: str) -> FakeTranscriber:
+        hinted = FakeTranscriber(self.step_s, self.threshold)
+        hinted.hints = hints
+        return hinted
 
     def transcribe(
         self, path: Path, on_progress: AudioProgress | None = None

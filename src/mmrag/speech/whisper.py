@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from copy import copy
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ class WhisperTranscriber:
         beam_size: int = 1,
         block_s: float = 120.0,
         language: str | None = None,
+        hotwords: str | None = None,
     ):
         self.model = model
         self.compute_type = compute_type
@@ -50,6 +52,14 @@ class WhisperTranscriber:
         self.beam_size = beam_size
         self.block_s = block_s
         self.language = language
+        # names the recording may say (the index's vocabulary); faster-whisper puts them
+        # before the previous text in every window's prompt
+        self.hotwords = hotwords or None
+
+    def with_hints(self, hints: str) -> WhisperTranscriber:
+        hinted = copy(self)
+        hinted.hotwords = hints or None
+        return hinted
 
     def _model(self) -> Any:
         if self.model is None:
@@ -75,6 +85,7 @@ class WhisperTranscriber:
                 word_timestamps=True,
                 initial_prompt=prompt,
                 condition_on_previous_text=False,
+                hotwords=self.hotwords,
             )
             for piece in pieces:
                 segment = _segment(piece, offset, info.language)
@@ -89,7 +100,8 @@ class WhisperTranscriber:
 def _segment(piece: Any, offset: float, language: str) -> Segment:
     convert = _simplify if language == "zh" else _same
     words = tuple(
-        Word(convert(w.word), round(offset + w.start, 3), round(offset + w.end, 3))
+        Word(convert(w.word), round(offset + w.start, 3), round(offset + w.end, 3),
+             round(float(w.probability), 3))
         for w in (piece.words or ())
     )
     start = words[0].start if words else round(offset + piece.start, 3)

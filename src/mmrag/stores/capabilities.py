@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from ..types import Hit
+from .filters import Filter
 
 
 @runtime_checkable
@@ -95,6 +96,16 @@ class SampleStore(Protocol):
 
 
 @runtime_checkable
+class PhoneticStore(Protocol):
+    """Keeps the sound-alike keys of transcript chunks (:mod:`mmrag.text.phonetic`) with a
+    BM25 index of their own, so a name finds the recording that misspells it."""
+
+    def phonetic(self, keys: Sequence[str], k: int, where: Filter | None = None) -> list[Hit]:
+        """The transcript chunks whose keys best match ``keys``, scored "phonetic"."""
+        ...
+
+
+@runtime_checkable
 class UpgradableStore(Protocol):
     def upgrade(self) -> bool:
         """Rebuild indexes an older mmrag made; True if it did."""
@@ -111,6 +122,7 @@ class Capabilities:
     items: ItemStore | None = None
     upgradable: UpgradableStore | None = None
     samples: SampleStore | None = None
+    phonetic: PhoneticStore | None = None
 
     @classmethod
     def of(cls, store: object) -> Capabilities:
@@ -121,6 +133,7 @@ class Capabilities:
             items=store if isinstance(store, ItemStore) else None,
             upgradable=store if isinstance(store, UpgradableStore) else None,
             samples=store if isinstance(store, SampleStore) else None,
+            phonetic=store if isinstance(store, PhoneticStore) else None,
         )
 
     def names(self) -> frozenset[str]:
@@ -138,4 +151,5 @@ _NAMES = {
     "items": "items",
     "upgradable": "upgrade",
     "samples": "samples",
+    "phonetic": "phonetic",
 }

@@ -24,8 +24,9 @@ from . import lance_indexes as indexes
 from .filters import Filter, quote
 from .lance_items import Items, sample_space
 from .lance_items import hit as _hit
+from .lance_phonetic import PhoneticKeys
 from .lance_tables import AltVectors, FeatureTables
-from .rows import HIT_COLUMNS, chunk_columns, in_list, record
+from .rows import HIT_COLUMNS, in_list, record
 
 
 class LanceStore:
@@ -63,6 +64,7 @@ class LanceStore:
         self._features = FeatureTables(self._db, self._pa)
         self._items = Items(self._chunks, self._pa, dim)
         self.journal = lance_journal.Journal(self.path)
+        self._phonetic = PhoneticKeys(self._db, self._pa)  # transcripts' sound-alike keys
 
     def _chunk_schema(self) -> Any:
         return indexes.chunk_schema(self._pa, self.dim)
@@ -84,6 +86,7 @@ class LanceStore:
             self._chunks.delete(where)
             self._features.delete(where)
             self._alt_vectors.delete(where)
+            self._phonetic.delete(where)
         if chunks:
             self._add_chunks(records, chunks, vectors)
         if side is not None:
@@ -95,13 +98,8 @@ class LanceStore:
     def _add_chunks(
         self, records: Sequence[SourceRecord], chunks: Sequence[Chunk], vectors: np.ndarray
     ) -> None:
-        pa = self._pa
-        vecs = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
-        columns = chunk_columns(records, chunks)
-        schema = self._chunk_schema()
-        arrays = [pa.array(columns[f.name], type=f.type) for f in schema if f.name != "vector"]
-        arrays.append(pa.FixedSizeListArray.from_arrays(pa.array(vecs), self.dim))
-        self._chunks.add(pa.Table.from_arrays(arrays, schema=schema))
+        paths = indexes.add_chunks(self._chunks, self._pa, self.dim, records, chunks, vectors)
+        self._phonetic.write(chunks, paths)
 
     def _add_side_rows(self, side: SideRows) -> None:
         if side.image_features is not None:
@@ -189,6 +187,7 @@ class LanceStore:
         self._chunks.delete(where)
         self._features.delete(where)
         self._alt_vectors.delete(where)
+        self._phonetic.delete(where)
         self.journal.done()
         return gone
 
@@ -208,6 +207,7 @@ class LanceStore:
         self._chunks.optimize()
         self._sources.optimize()
         self._features.optimize()
+        self._phonetic.optimize()
         self._maybe_build_ann()
         self.upgrade()
 
@@ -223,7 +223,7 @@ class LanceStore:
         if self._vector_index_is_pq():
             self._maybe_build_ann(force=True)
             done = True
-        return done
+        return self._phonetic.upgrade(self._chunks) or done
 
     def _maybe_build_ann(self, force: bool = False) -> None:
         if indexes.build_ann(self._chunks, self.ann_threshold, force):
@@ -286,6 +286,9 @@ class LanceStore:
         query = self._chunks.search(terms, query_type="fts", fts_columns="tokens")
         rows = self._run(query, where, k, "_score")
         return [_hit(r, "bm25", float(r["_score"])) for r in rows]
+
+    def phonetic(self, keys: Sequence[str], k: int, where: Filter | None = None) -> list[Hit]:
+        return self._phonetic.search(self._chunks, keys, k, where)
 
     def _run(self, query: Any, where: Filter | None, k: int, score: str) -> list[dict[str, Any]]:
         sql = where.sql() if where else None

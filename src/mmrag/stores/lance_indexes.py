@@ -16,6 +16,8 @@ import fcntl
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 
 def chunk_schema(pa: Any, dim: int) -> Any:
     return pa.schema(
@@ -133,3 +135,17 @@ def vector_index_is_pq(table: Any) -> bool:
     """Whether the vector index is IVF_PQ (an older mmrag's; it needs exact re-ranking)."""
     return any("vector" in i.columns and "pq" in str(i.index_type).lower()
                for i in table.list_indices())
+
+
+def add_chunks(table: Any, pa: Any, dim: int, records: Any, chunks: Any,
+               vectors: np.ndarray) -> list[str]:
+    """Append ``chunks`` with their vectors to the chunks table; return their paths."""
+    from .rows import chunk_columns
+
+    vecs = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1)
+    columns = chunk_columns(records, chunks)
+    schema = chunk_schema(pa, dim)
+    arrays = [pa.array(columns[f.name], type=f.type) for f in schema if f.name != "vector"]
+    arrays.append(pa.FixedSizeListArray.from_arrays(pa.array(vecs), dim))
+    table.add(pa.Table.from_arrays(arrays, schema=schema))
+    return list(columns["path"])

@@ -10,6 +10,7 @@ from .index import cmd_delete, cmd_doctor, cmd_ingest, cmd_sample, cmd_sources
 from .learn import cmd_align, cmd_tune
 from .query import cmd_ask, cmd_chat, cmd_search
 from .serve import cmd_serve
+from .vocab import cmd_vocab
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ingest": cmd_ingest,
@@ -24,4 +25,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "eval": cmd_eval,
     "serve": cmd_serve,
     "sample": cmd_sample,
+    "vocab": cmd_vocab,
 }

@@ -12,8 +12,12 @@ from ..shared import emit, open_pipeline
 def cmd_ingest(args: argparse.Namespace) -> int:
     from .. import render
     from ..progress import IngestBars
+    from .vocab import apply_ingest_flags
 
+    if args.ray and args.retranscribe:
+        raise MmragError("--retranscribe runs without --ray (it redoes a few recordings)")
     rag = open_pipeline(args, create=True)
+    apply_ingest_flags(args, rag.index_dir)
     bars = None if args.no_progress else IngestBars()
     try:
         if args.ray:
@@ -25,6 +29,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 args.paths, on_progress=bars.files if bars else None,
                 on_file_progress=bars.recording if bars else None,
                 transcriber=args.transcriber, batch_chunks=args.batch_chunks, tags=args.tags,
+                retranscribe=args.retranscribe,
             )
     finally:
         if bars is not None:

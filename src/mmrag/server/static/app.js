@@ -102,6 +102,19 @@ function visual(hit) {
   return null;
 }
 
+// words the transcriber was unsure of (meta.uncertain) are marked: a misheard name is a guess
+function guessed(text, hit) {
+  const words = ((hit.meta && hit.meta.uncertain) || []).filter((g) => g.word);
+  if (!words.length) return [text];
+  const p = new Map(words.map((g) => [g.word, g.p]));
+  const escape = (w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pattern = new RegExp("(" + [...p.keys()].sort((a, b) => b.length - a.length)
+    .map(escape).join("|") + ")", "g");
+  return text.split(pattern).map((piece, i) => i % 2 === 0 ? piece
+    : el("mark", { class: "guess", textContent: piece,
+                   title: "the transcriber was unsure of this word (p " + p.get(piece) + ")" }));
+}
+
 function card(hit, n) {
   const title = el("a", { class: "title", href: openUrl(hit), target: "_blank",
                           textContent: fileName(hit.source), title: hit.source });
@@ -111,7 +124,7 @@ function card(hit, n) {
     el("span", { class: "where", textContent: where(hit) }));
   return el("article", { class: "card", dataset: { modality: hit.modality } },
     head, visual(hit),
-    hit.text ? el("p", { class: "text", textContent: hit.text }) : null,
+    hit.text ? el("p", { class: "text" }, ...guessed(hit.text, hit)) : null,
     el("span", { class: "score", textContent: "score " + hit.score.toFixed(4) }));
 }
 
@@ -171,7 +184,7 @@ function citedText(text, citations) {
 function citationItem(c) {
   const link = el("a", { href: openUrl(c), target: "_blank", textContent: fileName(c.source) });
   const detail = el("div", {}, link, " ", el("span", { class: "muted", textContent: where(c) }),
-    el("div", { class: "snippet", textContent: (c.text || "").slice(0, 200) }));
+    el("div", { class: "snippet" }, ...guessed((c.text || "").slice(0, 200), c)));
   return el("li", { dataset: { n: c.n } }, el("span", { class: "n", textContent: "[" + c.n + "]" }),
     visual(c), detail);
 }
