@@ -208,7 +208,7 @@ def test_the_server_reads_and_replaces_the_vocabulary(tmp_path):
     from mmrag.server import Settings, create_app
 
     rag = Pipeline.open(tmp_path / "idx", embedder="hash", create=True)
-    client = TestClient(create_app(rag, Settings()))
+    client = TestClient(create_app(rag, Settings()), base_url="http://127.0.0.1")
     assert client.get("/api/vocab").json() == {"vocabulary": [], "hints": ""}
     put = client.put("/api/vocab", json={"vocabulary": ["Turlough O'Carolan", "张伟"]})
     assert put.status_code == 200
