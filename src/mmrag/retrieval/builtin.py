@@ -27,6 +27,13 @@ def hybrid_rrf(ctx: StrategyContext) -> Retriever:
     return HybridRetriever(ctx.store, ctx.embedder, **ctx.hybrid_options(method="rrf"))
 
 
+@strategies.register("hybrid-weighted")
+def hybrid_weighted(ctx: StrategyContext) -> Retriever:
+    """Hybrid fused by the 0.5/0.5 weighted sum of min-max scores (the default before
+    calibrated relevance), to compare with it in evaluation."""
+    return HybridRetriever(ctx.store, ctx.embedder, **ctx.hybrid_options(method="weighted"))
+
+
 @strategies.register("text")
 def as_text(ctx: StrategyContext) -> Retriever:
     return AltVectorRetriever(ctx.store, ctx.embedder, "text", ctx.capabilities.alt,
