@@ -82,6 +82,9 @@ def cache(tmp_path_factory):
     path = tmp_path_factory.mktemp("mmrag-cache")
     mp = pytest.MonkeyPatch()
     mp.setenv("MMRAG_CACHE", str(path))
+    # the object detector would be fetched from npm into this fresh cache: the image tests
+    # run as on a machine without npm (tests/test_detector.py tests the real path)
+    mp.setattr("mmrag.vision.detector.shutil.which", lambda name: None)
     from mmrag.vision.export import build
 
     build("lite0")
