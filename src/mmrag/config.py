@@ -25,6 +25,8 @@ class ImageConfig:
 
     models: tuple[str, ...] = ("lite0",)
     ocr: bool = True
+    # COCO objects with counts ("2 people, 1 dog") from the npm-fetched detector
+    objects: bool = True
 
     def __post_init__(self) -> None:
         # the encoder names the valid models when it builds them
@@ -79,7 +81,10 @@ class IndexConfig:
         values: dict[str, Any] = {}
         for key, kind in parts.items():
             if key in manifest:
-                values[key] = _build(kind, manifest[key], key)
+                recorded = manifest[key]
+                if key == "image" and isinstance(recorded, dict) and "objects" not in recorded:
+                    recorded = {**recorded, "objects": False}  # before the detector: none
+                values[key] = _build(kind, recorded, key)
         if "strategy_vectors" in manifest:
             values["strategy_vectors"] = bool(manifest["strategy_vectors"])
         return cls(**values)

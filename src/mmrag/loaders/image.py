@@ -1,7 +1,9 @@
 """Images: one section per file whose text says what is in it ("to text", strategy S2).
 
 The text holds the top ImageNet labels in English and Chinese with their WordNet parents
-("Beagle ... hound, dog"), the text OCR finds in the image, the file name and EXIF facts,
+("Beagle ... hound, dog") and the concepts they add up to, the COCO objects detected with
+their counts ("objects: 2 people, 1 dog", and in Chinese; boxes kept in the meta), the text
+OCR finds in the image, the file name and EXIF facts,
 so BM25 and any text embedder can search pictures. The section's meta keeps the path,
 labels and OCR text for display.
 
@@ -53,7 +55,8 @@ def top_labels(probs: np.ndarray, k: int = 5, min_p: float = 0.03) -> list[dict[
     ]
 
 
-def describe(path: Path, labels: list[dict[str, Any]], ocr: str, facts: dict[str, Any]) -> str:
+def describe(path: Path, labels: list[dict[str, Any]], ocr: str, facts: dict[str, Any],
+             kinds: Sequence[dict[str, Any]] = (), objects: str = "") -> str:
     words = re.sub(r"[_\-.]+", " ", path.stem).strip()
     parents = list(dict.fromkeys(h for lab in labels for h in lab["hypernyms"]))
     lines = [
@@ -62,12 +65,42 @@ def describe(path: Path, labels: list[dict[str, Any]], ocr: str, facts: dict[str
         + (f" ({', '.join(parents)})" if parents else ""),
         "标签: " + "，".join(lab["zh"] for lab in labels),
     ]
+    # WordNet concepts the classes add up to (ten terriers at 0.08 each: "dog")
+    named = {lab["name"].lower() for lab in labels} | {h.lower() for h in parents}
+    broad = [k["name"] for k in kinds if k["name"].lower() not in named]
+    if broad:
+        lines.append("kinds: " + ", ".join(broad))
+    if objects:
+        lines.append(objects)
     if ocr:
         lines.append("text: " + ocr[:MAX_OCR_CHARS])
     for key in ("description", "datetime", "camera"):
         if key in facts:
             lines.append(f"{key}: {facts[key]}")
     return "\n".join(lines)
+
+
+_detector: Any = None
+
+
+def _objects(images: Sequence[Any]) -> list[list[Any]] | None:
+    """The COCO detections of each image, or None where the detector is unavailable
+    (no npm and no cached model: said once, as a warning; ingest goes on without)."""
+    global _detector
+    from ..vision.detector import Detector, DetectorUnavailable
+
+    if _detector is False:
+        return None
+    if _detector is None:
+        _detector = Detector()
+    try:
+        return _detector.detect(list(images))
+    except DetectorUnavailable as exc:
+        import warnings
+
+        warnings.warn(str(exc), stacklevel=2)
+        _detector = False
+        return None
 
 
 class ImageLoader:
@@ -96,8 +129,10 @@ class ImageLoader:
                 continue
         if not decoded:
             return {}
-        encoded = encoder.encode([image for image, _ in decoded.values()])
-        return {path: (image, facts, encoded.row(i))
+        images = [image for image, _ in decoded.values()]
+        encoded = encoder.encode(images)
+        found = _objects(images) if context.config.image.objects else None
+        return {path: (image, facts, encoded.row(i), found[i] if found is not None else None)
                 for i, (path, (image, facts)) in enumerate(decoded.items())}
 
     def _decode(self, path: Path, context: LoadContext) -> tuple[Any, dict[str, Any]]:
@@ -114,16 +149,28 @@ class ImageLoader:
 
         context = context or LoadContext()
         if context.prefetched is not None:
-            image, facts, encoded = context.prefetched
+            image, facts, encoded, found = context.prefetched
         else:
             image, facts = self._decode(path, context)
             encoded = shared_encoder(self.models).encode([image])
+            detected = _objects([image]) if context.config.image.objects else None
+            found = detected[0] if detected else None
+        from ..vision.hierarchy import broad_labels
+
         labels = top_labels(encoded.probs[0])
+        kinds = broad_labels(encoded.probs[0])
         ocr = _reader().read(image) if context.config.image.ocr else ""
-        meta = {"path": str(path), "labels": labels, "ocr": ocr,
+        meta = {"path": str(path), "labels": labels, "kinds": kinds, "ocr": ocr,
                 **{k: v for k, v in facts.items() if k != "mode"}}
-        return [Section(text=describe(path, labels, ocr, facts), modality="image", meta=meta,
-                        encoded=encoded)]
+        objects = ""
+        if found is not None:
+            from ..vision.coco import summary
+
+            # boxes for the page; the counted sentence for BM25 and the image's vector
+            meta["objects"] = [d.to_meta() for d in found]
+            objects = meta["objects_text"] = summary(found)
+        return [Section(text=describe(path, labels, ocr, facts, kinds, objects),
+                        modality="image", meta=meta, encoded=encoded)]
 
 
 loaders.register("image")(ImageLoader)

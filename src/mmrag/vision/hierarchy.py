@@ -1,0 +1,122 @@
+"""Concepts over ImageNet's classes by WordNet: "dog" is every dog breed.
+
+A classifier spreads a photo of a dog over 120 breeds, so no single class (and no single
+class vector) says "dog" loudly; the probability that the photo shows *a* dog is the sum
+over every class whose WordNet parents include dog. A concept is looked up by its name
+among the classes' names, synonyms and hypernyms (plural "dogs" finds "dog"); a word
+WordNet does not name the same way ("automobile" for "car", "deer", which ImageNet-1k has
+no class under) falls back to the nearest named concept by the text embedder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from .classes import imagenet_classes
+
+
+@lru_cache(maxsize=1)
+def concept_members() -> dict[str, frozenset[int]]:
+    """Every name (class name, synonym, hypernym; lower-case) -> the classes it covers."""
+    members: dict[str, set[int]] = {}
+    for c in imagenet_classes():
+        for name in {c.name, *c.synonyms, *c.hypernyms}:
+            if name.strip():
+                members.setdefault(name.strip().lower(), set()).add(c.index)
+    return {k: frozenset(v) for k, v in members.items()}
+
+
+def _singulars(word: str) -> list[str]:
+    out = [word]
+    if word.endswith("ies"):
+        out.append(word[:-3] + "y")
+    if word.endswith("es"):
+        out.append(word[:-2])
+    if word.endswith("s"):
+        out.append(word[:-1])
+    return out
+
+
+def lookup(concept: str) -> frozenset[int] | None:
+    """The classes under ``concept`` when WordNet names it, else None."""
+    members = concept_members()
+    word = " ".join(concept.lower().replace("_", " ").split())
+    for form in _singulars(word):
+        if form in members:
+            return members[form]
+    return None
+
+
+def resolve(concepts: Sequence[str], text: Any | None = None) -> list[frozenset[int]]:
+    """The class set of each concept; unnamed ones take the nearest named concept's by
+    ``text`` (an embedder; without one they cover nothing)."""
+    found = [lookup(c) for c in concepts]
+    missing = [i for i, f in enumerate(found) if f is None]
+    if missing and text is not None:
+        from ..embedders import embed_texts
+
+        names = sorted(concept_members())
+        vectors = _name_vectors(text, names)
+        queries = embed_texts(text, [f"a photo of a {concepts[i]}" for i in missing], "query")
+        for i, q in zip(missing, queries, strict=True):
+            found[i] = concept_members()[names[int(np.argmax(vectors @ q))]]
+    return [f if f is not None else frozenset() for f in found]
+
+
+def _name_vectors(text: Any, names: list[str]) -> np.ndarray:
+    """The names as "a photo of a ..." (as the class vectors are built), embedded once per
+    text embedder and kept in the cache."""
+    import hashlib
+    import json
+    import os
+    import tempfile
+
+    from ..cache import cache_dir
+    from ..embedders import describe, embed_texts
+
+    key = json.dumps([describe(text), names], ensure_ascii=False, sort_keys=True, default=str)
+    digest = hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
+    path = cache_dir() / f"concepts-{text.name}-{digest}.npy"
+    if path.exists():
+        return np.load(path)
+    vectors = embed_texts(text, [f"a photo of a {n}" for n in names], "document")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".npy", dir=path.parent)
+    with os.fdopen(fd, "wb") as fh:
+        np.save(fh, vectors)
+    os.replace(tmp, path)
+    return vectors
+
+
+def concept_probs(probs: np.ndarray, members: Sequence[frozenset[int]]) -> np.ndarray:
+    """(n, concepts): the summed class probability of each concept for each image."""
+    probs = np.asarray(probs, np.float32)
+    out = np.zeros((len(probs), len(members)), np.float32)
+    for j, m in enumerate(members):
+        if m:
+            out[:, j] = probs[:, sorted(m)].sum(axis=1)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _membership() -> tuple[list[str], np.ndarray]:
+    """Names covering two or more classes, and their (names, 1000) 0/1 membership."""
+    names = sorted(n for n, m in concept_members().items() if len(m) > 1)
+    matrix = np.zeros((len(names), len(imagenet_classes())), np.float32)
+    for row, name in enumerate(names):
+        matrix[row, sorted(concept_members()[name])] = 1.0
+    return names, matrix
+
+
+def broad_labels(probs: np.ndarray, min_p: float = 0.5, k: int = 3) -> list[dict[str, Any]]:
+    """The most specific concepts (fewest classes) whose summed probability reaches
+    ``min_p``: a photo split over ten terriers still says "terrier, dog"."""
+    names, matrix = _membership()
+    summed = matrix @ np.asarray(probs, np.float32)
+    sizes = matrix.sum(axis=1)
+    keep = [i for i in np.argsort(sizes, kind="stable") if summed[i] >= min_p][:k]
+    return [{"name": names[i], "p": round(float(summed[i]), 4)} for i in keep]

