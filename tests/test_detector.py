@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import os
+import shutil
 import tarfile
 from pathlib import Path
 
@@ -25,6 +26,9 @@ from mmrag.vision.detector import (
 from mmrag.vision.tfjs import ConversionError, read_model, to_onnx
 
 pytest.importorskip("onnx")
+
+# the image tests' session cache hides npm (conftest's `cache`); the real path needs it back
+REAL_WHICH = shutil.which
 
 
 def _reference_image() -> np.ndarray:
@@ -183,9 +187,10 @@ def test_no_npm_says_how_and_ingest_goes_on(tmp_path, monkeypatch):
 @pytest.mark.model
 @pytest.mark.skipif(not (os.environ.get("MMRAG_TEST_NPM") or detector.model_path(512).exists()),
                     reason="fetches @vladmandic/human from npm: set MMRAG_TEST_NPM=1")
-def test_the_real_detector_matches_tfjs():
+def test_the_real_detector_matches_tfjs(monkeypatch):
     """npm pack, hash check, conversion; outputs against TF.js's own on a drawn image."""
     ort = pytest.importorskip("onnxruntime")
+    monkeypatch.setattr("mmrag.vision.detector.shutil.which", REAL_WHICH)
     reference = json.loads((Path(__file__).parent / "centernet_tfjs_reference.json").read_text())
     session = ort.InferenceSession(str(detector.build(size=512)),
                                    providers=["CPUExecutionProvider"])

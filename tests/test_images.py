@@ -317,6 +317,7 @@ def test_a_ray_worker_does_the_plain_ingests_model_work(cache, photos, tmp_path)
     embedded, report = pickle.loads(out["result"][0])
     writer.write(embedded, report)
     split.store.optimize()
+    split.calibration.refresh()  # as ray_ingest does after its writes
     assert sorted(report.added) == sorted(expected.added) and report.chunks == expected.chunks
     assert {e[0] for e in report.errors} == {e[0] for e in expected.errors}
     for query in ("red.png", "blue_circle.jpg"):

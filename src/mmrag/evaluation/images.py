@@ -14,6 +14,7 @@ image->image precision@10 counts neighbours (by the image features) of the same 
 from __future__ import annotations
 
 import random
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -49,8 +50,8 @@ def run_captions(data: Captions, index_dir: Path, workdir: Path, config: Any,
     corpus.mkdir(parents=True, exist_ok=True)
     for name in images:
         target = corpus / name
-        if not target.exists():
-            target.symlink_to((data.images_dir / name).resolve())
+        if not target.exists():  # a copy: ingest follows no file link out of its folder
+            shutil.copyfile(data.images_dir / name, target)
     rag = Pipeline.open(index_dir, embedder=config.embedder, create=True)
     report = rag.ingest([corpus], (lambda d, t, p: progress("ingest", d, t)) if progress else None)
     results: dict[str, Any] = {
@@ -171,7 +172,8 @@ def run_classes(data: Classes, index_dir: Path, workdir: Path, config: Any,
         for f in files[:per_class]:
             target = corpus / cls / f.name
             if not target.exists():
-                target.symlink_to(f.resolve())
+                # a copy, not a link: ingest follows no file link out of its folder
+                shutil.copyfile(f, target)
             labels[f"{cls}/{f.name}"] = cls
     rag = Pipeline.open(index_dir, embedder=config.embedder, create=True)
     report = rag.ingest([corpus], (lambda d, t, p: progress("ingest", d, t)) if progress else None)

@@ -130,7 +130,8 @@ class ImageLoader:
         if not decoded:
             return {}
         images = [image for image, _ in decoded.values()]
-        encoded = encoder.encode(images)
+        encoded = encoder.encode([self._classifier_input(p, image, facts, context)
+                                  for p, (image, facts) in decoded.items()])
         found = _objects(images) if context.config.image.objects else None
         return {path: (image, facts, encoded.row(i), found[i] if found is not None else None)
                 for i, (path, (image, facts)) in enumerate(decoded.items())}
@@ -144,6 +145,18 @@ class ImageLoader:
         size = 1024 if context.config.image.ocr else shared_encoder(self.models).resolution
         return open_rgb(path, draft=size)
 
+    def _classifier_input(self, path: Path, image: Any, facts: dict[str, Any],
+                          context: LoadContext) -> Any:
+        """The pixels the classifier reads, the same as for a query image: a JPEG read for
+        OCR at 1024 px decodes differently from one drafted at the classifier's size, so
+        only then is it decoded a second time (other formats reuse the one decode)."""
+        if not context.config.image.ocr or facts.get("format") != "JPEG":
+            return image
+        from ..vision.encoder import shared_encoder
+        from ..vision.image_file import open_rgb
+
+        return open_rgb(path, draft=shared_encoder(self.models).resolution)[0]
+
     def load(self, path: Path, context: LoadContext | None = None) -> Iterable[Section]:
         from ..vision.encoder import shared_encoder
 
@@ -152,7 +165,8 @@ class ImageLoader:
             image, facts, encoded, found = context.prefetched
         else:
             image, facts = self._decode(path, context)
-            encoded = shared_encoder(self.models).encode([image])
+            encoded = shared_encoder(self.models).encode(
+                [self._classifier_input(path, image, facts, context)])
             detected = _objects([image]) if context.config.image.objects else None
             found = detected[0] if detected else None
         from ..vision.hierarchy import broad_labels

@@ -25,7 +25,7 @@ from . import SideRows, SourceRecord, stores
 from . import milvus_schema as schema
 from .bm25_local import K1, B, LiveBM25
 from .filters import Filter, glob_regex
-from .milvus_schema import resolve_uri
+from .milvus_schema import resolve_uri, sample
 from .rows import HIT_COLUMNS, MISSING, SOURCE_FIELDS, chunk_columns, none_if_missing
 from .rows import hit as _row_hit
 from .rows import in_list as _in_list
@@ -195,15 +195,14 @@ class MilvusStore:
         return int(rows[0]["count(*)"])
 
     def vectors(self, ids: Sequence[str]) -> np.ndarray:
-        by_id: dict[str, Any] = {}
-        for batch in _batches(list(ids)):
-            for row in self._client.query(self._chunks, filter=in_list("id", batch),
-                                          output_fields=["id", "vector"],
-                                          consistency_level=self._level()):
-                by_id[row["id"]] = row["vector"]
-        if not ids:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.asarray([by_id[i] for i in ids], dtype=np.float32)
+        level = self._level()
+        by_id = {row["id"]: row["vector"] for batch in _batches(list(ids)) for row in
+                 self._client.query(self._chunks, filter=in_list("id", batch),
+                                    output_fields=["id", "vector"], consistency_level=level)}
+        return np.asarray([by_id[i] for i in ids], dtype=np.float32).reshape(-1, self.dim)
+
+    def sample_vectors(self, space: str, n: int, seed: int = 0) -> tuple[int, np.ndarray]:
+        return sample(self._client, self._chunks, self._level(), space, n, seed)
 
     def dense(self, vector: np.ndarray, k: int, where: Filter | None = None) -> list[Hit]:
         expr = self._expr(where)

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import ConfigError
 from .bm25_local import K1, B
 
@@ -97,3 +99,24 @@ def create_sources(pm: Any, client: Any, collection: str) -> None:
     params.add_index("unused", index_type="FLAT", metric_type="L2")
     client.create_collection(collection, schema=schema, index_params=params,
                              consistency_level="Strong")
+
+
+def sample(client: Any, chunks: str, level: str, space: str, n: int,
+           seed: int) -> tuple[int, np.ndarray]:
+    """(items of one modality, up to ``n`` of their vectors drawn at random); Milvus keeps
+    no alternative vectors, so ``alt:`` spaces are empty."""
+    empty = np.zeros((0, 0), dtype=np.float32)
+    if space.startswith("alt:"):
+        return 0, empty
+    where = f'modality == "{space}"'
+    count = int(client.query(chunks, filter=where, output_fields=["count(*)"],
+                             consistency_level=level)[0]["count(*)"])
+    if not count:
+        return 0, empty
+    rows = client.query(chunks, filter=where, output_fields=["vector"],
+                        limit=min(count, 4 * n, 16384), consistency_level=level)
+    matrix = np.asarray([r["vector"] for r in rows], dtype=np.float32)
+    if len(matrix) > n:
+        pick = np.random.default_rng(seed).choice(len(matrix), size=n, replace=False)
+        matrix = matrix[np.sort(pick)]
+    return count, matrix
