@@ -22,44 +22,32 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from mmrag.retrieval.fit import fit, relevance  # noqa: E402
+from mmrag.retrieval.fit import fit, outcomes, rows  # noqa: E402
 
 
 def collect(rag, corpus: Path, strategy: str):
+    """(query, candidate rows) for each text query, rows as `mmrag tune` builds them."""
     from mmrag.evaluation.mixed import _ranked, read_mixed
-    from mmrag.retrieval.calibration import GROUP
 
     data = read_mixed(corpus)
     root = corpus.resolve()
     out = []
     for q in data.queries:
-        if not q.query:
-            continue
-        hits = rag.search(q.query, 50, strategy=strategy)
-        rows = []
-        for hit in hits:
-            s = hit.scores
-            image = GROUP.get(hit.modality) == "image"
-            rows.append((float(image), s.get("evidence", 0.0),
-                         float(np.log1p(max(s.get("bm25", 0.0), 0.0))),
-                         float(_ranked([hit], root)[0] in q.relevant)))
-        out.append((q, np.array(rows).reshape(-1, 4)))
+        if q.query:
+            hits = rag.search(q.query, 50, strategy=strategy)
+            out.append((q, rows(hits, [f in q.relevant for f in
+                                       (_ranked([h], root)[0] for h in hits)])))
     return out
 
 
 def measure(per_query, w, floor):
-    sets: dict[str, dict[str, list[float]]] = {}
-    for q, rows in per_query:
-        rel = relevance(rows, w) if len(rows) else np.zeros(0)
-        order = [i for i in np.argsort(-rel, kind="stable") if rel[i] >= floor][:10]
-        m = sets.setdefault(q.set, {})
-        if q.relevant:
-            rank = next((n for n, i in enumerate(order, 1) if rows[i, 3] > 0), None)
-            m.setdefault("mrr", []).append(1 / rank if rank else 0.0)
-            m.setdefault("r10", []).append(float(rank is not None))
-        else:
-            m.setdefault("empty", []).append(float(not order))
-    return {s: {k: float(np.mean(v)) for k, v in m.items()} for s, m in sets.items()}
+    """Per query set: MRR@10 and answered-in-top-10, or the share returning nothing."""
+    result = {}
+    for name in sorted({q.set for q, _ in per_query}):
+        part = [(bool(q.relevant), r) for q, r in per_query if q.set == name]
+        mrr, found, empty = outcomes(part, w, floor)
+        result[name] = {"mrr": mrr, "r10": found} if part[0][0] else {"empty": empty}
+    return result
 
 
 def main() -> int:
@@ -76,10 +64,10 @@ def main() -> int:
         rag.calibration.refresh(force=True)
     rag.min_relevance = 0.0
     per_query = collect(rag, args.corpus, args.strategy)
-    rows = np.concatenate([r for _, r in per_query])
-    w = fit(rows)  # mmrag.retrieval.fit: what `mmrag tune` fits on a user's dev set
+    data = np.concatenate([r for _, r in per_query])
+    w = fit(data)  # mmrag.retrieval.fit: what `mmrag tune` fits on a user's dev set
     print("fitted:", json.dumps({k: round(float(v), 3) for k, v in w.items()}),
-          f"on {len(rows)} candidates, {int(rows[:, 3].sum())} relevant")
+          f"on {len(data)} candidates, {int(data[:, 3].sum())} relevant")
     for floor in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6):
         result = measure(per_query, w, floor)
         answerable = [m for m in result.values() if "mrr" in m]
@@ -93,18 +81,3 @@ def main() -> int:
 if __name__ == "__main__":
     raise SystemExit(main())
 
-
-def gate(per_query, w, gates, floor=0.0):
-    """Query-level abstention: nothing when the best hit is below ``gate``."""
-    for g in gates:
-        kept = {}
-        for q, rows in per_query:
-            rel = relevance(rows, w) if len(rows) else np.zeros(0)
-            ok = len(rel) and rel.max() >= g
-            m = kept.setdefault(q.set, [])
-            if q.relevant:
-                order = [i for i in np.argsort(-rel, kind="stable") if rel[i] >= floor][:10]
-                m.append(float(bool(ok) and any(rows[i, 3] > 0 for i in order)))
-            else:
-                m.append(float(not ok))
-        print(f"gate {g:.2f}: " + "  ".join(f"{s} {np.mean(v):.2f}" for s, v in sorted(kept.items())))
