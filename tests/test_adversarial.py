@@ -33,6 +33,8 @@ def make_corpus(root: Path, outside: Path) -> dict[str, str]:
         "oneline.txt": (b"x" * 300_000, "indexed"),  # no space, no punctuation
         "utf16.txt": ("UTF-16 with a byte order mark".encode("utf-16"), "indexed"),
         "latin1.txt": ("Café crème brûlée".encode("latin-1"), "indexed"),
+        "sjis.txt": ("東京駅で会いましょう。".encode("shift_jis"), "indexed"),
+        "utf16-nobom.txt": ("UTF-16 without a byte order mark".encode("utf-16-le"), "indexed"),
         "fake.pdf": (b"%PDF-1.4 this is not a pdf", "pdf"),
         "fake.png": (b"\x89PNG\r\n\x1a\nbroken", "image"),
         "page.html": (b"<html><body><script>x</script></body></html>", "no text"),
