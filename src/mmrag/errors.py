@@ -54,10 +54,21 @@ class MissingDependencyError(MmragError, ImportError):
     exit_code = 4
 
 
+class BusyError(MmragError):
+    """Another writer (an ingest) holds the index longer than a caller may wait."""
+
+    exit_code = 6
+
+
 class StorageError(MmragError):
     """The disk said no (full, read-only, not a folder): the message says what to do."""
 
     exit_code = 5
+
+
+def busy(index_dir: object) -> BusyError:
+    return BusyError(f"{index_dir}: another writer (an ingest) is using the index; try again "
+                     "when it ends")
 
 
 def explain(exc: BaseException) -> MmragError:

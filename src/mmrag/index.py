@@ -166,25 +166,40 @@ def update_manifest(index_dir: Path, **values: Any) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def write_lock(index_dir: Path, wait: bool = True) -> Iterator[bool]:
+def write_lock(index_dir: Path, wait: bool | float = True) -> Iterator[bool]:
     """Serialise writers (ingest, delete) across processes on one index.
 
     LanceDB commits each write atomically, but two ingests interleaving "delete a file's
     chunks, add its new ones, save its record" could leave one's chunks under the other's
     record; readers never block. The lock is an flock, so a killed holder releases it.
-    Yields whether the lock was taken (always True when ``wait``).
+    ``wait``: True waits as long as it takes, False not at all, a number that many seconds
+    (a server request must answer, not queue behind an hour-long ingest). Yields whether
+    the lock was taken.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".write.lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False  # someone else is writing; only with wait=False
+        if not _flock(handle.fileno(), wait):
+            yield False  # someone else is writing
             return
         try:
             yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _flock(fd: int, wait: bool | float) -> bool:
+    if wait is True:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return True
+    deadline = time.monotonic() + float(wait)
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
 
 
 @dataclass(frozen=True)

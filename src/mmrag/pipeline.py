@@ -13,7 +13,7 @@ from typing import Any
 from . import vocab
 from .config import IndexConfig
 from .embedders import Embedder, ImageFeaturizer, embedders
-from .errors import ConfigError
+from .errors import ConfigError, busy
 from .generators import Generator, StreamingGenerator, generators
 from .generators.abstain import abstention
 from .index import open_index, read_manifest, write_lock
@@ -178,8 +178,12 @@ class Pipeline:
             tags=tags, **vocab.ingest_options(self.index_dir, self.store, retranscribe),
         )
 
-    def delete(self, path: str | Path) -> list[SourceRecord]:
-        with write_lock(self.index_dir):
+    def delete(self, path: str | Path, *, wait: bool | float = True) -> list[SourceRecord]:
+        """``wait``: seconds to wait for a running ingest (True: as long as it takes); past
+        them a :class:`BusyError`."""
+        with write_lock(self.index_dir, wait) as taken:
+            if not taken:
+                raise busy(self.index_dir)
             self.store.refresh()
             gone = self.store.delete(safe_str(Path(path).expanduser().resolve()))
             drop_media(self.index_dir / "media", [r.hash for r in gone], self.store)

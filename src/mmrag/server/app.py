@@ -108,5 +108,7 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
 def serve(pipeline: Any, settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
     check_bind(host, settings.token)
     uvicorn = require("uvicorn", extra="server", purpose="mmrag serve")
+    # a bounded graceful shutdown: SIGTERM ends the server even while a request or an
+    # ingest job is stuck (jobs run on daemon threads; their writes are crash-safe)
     uvicorn.run(create_app(pipeline, settings), host=host, port=port, log_level="info",
-                server_header=False)
+                server_header=False, timeout_graceful_shutdown=5)

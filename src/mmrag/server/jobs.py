@@ -9,13 +9,29 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from ..errors import MmragError, NotFoundError
+from ..errors import MmragError, NotFoundError, busy
 
 KEEP = 100
+# How long a request waits for a running ingest before it answers 503: a stuck or hour-long
+# job must not leave DELETE unanswered, nor keep SIGTERM's graceful shutdown waiting.
+WRITE_WAIT_S = 10.0
+
+
+@contextmanager
+def writing(lock: threading.Lock, index_dir: Path, wait: float = WRITE_WAIT_S) -> Iterator[None]:
+    """Hold the server's write lock for a request, or raise :class:`BusyError` in time."""
+    if not lock.acquire(timeout=wait):
+        raise busy(index_dir)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @dataclass

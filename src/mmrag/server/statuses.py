@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import (
+    BusyError,
     ConfigError,
     IndexMismatchError,
     IngestError,
@@ -28,6 +29,7 @@ STATUS: dict[type[BaseException], int] = {
     IngestError: 422,
     ConfigError: 400,
     MissingDependencyError: 501,
+    BusyError: 503,
     StorageError: 507,
     MmragError: 400,
 }

@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse
 from ...errors import ConfigError, NotFoundError
 from ...ingest import safe_str
 from .. import media
+from ..jobs import WRITE_WAIT_S, writing
 from ..schemas import DeleteResponse
 
 
@@ -52,8 +53,8 @@ def sources_router(pipeline: Any, write_lock: threading.Lock, upload_dir: Path) 
                     raise ConfigError(
                         f"{path} is a folder of {len(under)} indexed files: add folder=true "
                         "to delete them all")
-        with write_lock:
-            gone = pipeline.delete(target)
+        with writing(write_lock, pipeline.index_dir):
+            gone = pipeline.delete(target, wait=WRITE_WAIT_S)
         if not gone:
             raise NotFoundError(f"{path}: not in the index")
         for record in gone:
