@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -39,11 +40,17 @@ class HashingEmbedder:
         for row, item in enumerate(items):
             if item.modality != "text" or item.text is None:
                 raise ConfigError(f"hash embedder reads text only, got {item.modality!r}")
-            for feature in self._features(item.text):
-                digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
-                h = int.from_bytes(digest, "little")
-                out[row, h % self.dim] += 1.0 if (h >> 63) else -1.0
+            hashes = np.fromiter((_hash(f) for f in self._features(item.text)), dtype=np.uint64)
+            if hashes.size:
+                signs = np.where(hashes >> np.uint64(63), 1.0, -1.0).astype(np.float32)
+                np.add.at(out[row], (hashes % np.uint64(self.dim)).astype(np.intp), signs)
         return normalise(out)
+
+
+@lru_cache(maxsize=1 << 18)
+def _hash(feature: str) -> int:
+    """Words and bigrams repeat across a corpus: each is hashed once."""
+    return int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")
 
 
 embedders.register("hash")(HashingEmbedder)
