@@ -60,8 +60,8 @@ def test_small_files_are_committed_before_a_large_one(rag, tmp_path, monkeypatch
     (tmp_path / "c" / "b.txt").write_text("big file. " * 200)
     written = []
     real = rag.store.write
-    monkeypatch.setattr(rag.store, "write", lambda r, *a: (written.append([x.source for x in r]),
-                                                            real(r, *a)))
+    monkeypatch.setattr(rag.store, "write", lambda r, *a, **k: (
+        written.append([x.source for x in r]), real(r, *a, **k)))
     rag.ingest([tmp_path / "c"])
     assert [len(w) for w in written] == [1, 1]  # a.txt in its own commit, before b.txt
 

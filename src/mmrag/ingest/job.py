@@ -9,6 +9,7 @@ reported with its reason and skipped; the rest of the run goes on.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import replace
@@ -22,7 +23,7 @@ from ..stores import SourceRecord, Store
 from ..stores.capabilities import Capabilities
 from .discovery import discover, file_hash, safe_str
 from .embedding import EXTRAS, Embedded, embed_batch
-from .prepare import Pending, read_file
+from .prepare import Pending, read_file, why
 from .report import FileProgressCallback, IngestReport, ProgressCallback
 from .writing import write_batch
 
@@ -31,6 +32,9 @@ PREFETCH = 32
 # A file this big is written in a batch of its own, after the files before it are
 # committed: stopping a long read of it must not take their commits with it.
 LARGE_FILE = 8 * 2**20
+# A file of more chunks than this is written in parts of this many, read as they are
+# written: a 200 MB text is never all in memory (its record is saved with the last part).
+PART_CHUNKS = 4096
 
 
 class Ingestor:
@@ -107,8 +111,12 @@ class Ingestor:
             if pending and _size_of(path) >= LARGE_FILE:
                 self._flush(pending, report)
                 pending = []
-            item = self.prepare(shown, path, report, on_file_progress)
-            if item is not None:
+            item = self.prepare(shown, path, report, on_file_progress, part=PART_CHUNKS)
+            if item is not None and item.rest is not None:
+                self._flush(pending, report)
+                pending = []
+                self._write_parts(item, report)
+            elif item is not None:
                 pending.append(item)
             if sum(len(p.chunks) for p in pending) >= self.batch_chunks:
                 self._flush(pending, report)
@@ -159,8 +167,10 @@ class Ingestor:
         path: Path,
         report: IngestReport,
         on_file_progress: FileProgressCallback | None = None,
+        part: int | None = None,
     ) -> Pending | None:
-        """Read and chunk one file unless it is unchanged; ``None`` if unchanged or bad."""
+        """Read and chunk one file unless it is unchanged; ``None`` if unchanged or bad.
+        ``part``: see :func:`.prepare.read_file` (a Ray worker's files come whole)."""
         try:
             stat = path.stat()
             digest = file_hash(path)
@@ -186,6 +196,7 @@ class Ingestor:
             shown, path, digest, stat.st_size, stat.st_mtime,
             loader=loaders.create(name, **self.loader_options.get(name, {})), context=context,
             chunker=self.config.chunker, tags=self.tags, previous=previous, report=report,
+            part=part,
         )
 
     def _context(self, digest: str | None, prefetched: Any) -> LoadContext:
@@ -208,9 +219,33 @@ class Ingestor:
         worker): their vectors, and the extras the store keeps (``self.extras``)."""
         return embed_batch(self.embedder, pending, self.extras)
 
-    def write(self, done: Embedded, report: IngestReport) -> None:
+    def write(self, done: Embedded, report: IngestReport, *, replace: bool = True,
+              commit: bool = True) -> None:
         """Write one embedded batch: chunks and vectors, then the extras."""
-        write_batch(self.store, self.capabilities, done, report, self.media_dir)
+        write_batch(self.store, self.capabilities, done, report, self.media_dir,
+                    replace=replace, commit=commit)
+
+    def _write_parts(self, item: Pending, report: IngestReport) -> None:
+        """A file of more chunks than a part, part by part. Its old version goes with the
+        first part; a stop or a read error before the last leaves rows of no record, which
+        ``recover`` removes, so the next run writes the file whole."""
+        assert item.rest is not None
+        part, written = item.chunks, 0
+        while True:
+            try:
+                more = list(itertools.islice(item.rest, PART_CHUNKS))
+            except Exception as exc:
+                report.errors.append((item.record.source, why(exc, item.record.loader)))
+                if written:
+                    report.chunks -= written
+                    self.store.recover()
+                return
+            record = replace(item.record, chunks=written + len(part))
+            done = self.embed([Pending(record, part, item.new, item.replaced_hash)])
+            self.write(done, report, replace=not written, commit=not more)
+            if not more:
+                return
+            part, written = more, written + len(part)
 
 
 def _size_of(path: Path) -> int:

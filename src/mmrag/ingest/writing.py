@@ -3,9 +3,9 @@ declares (:class:`mmrag.stores.Capabilities`), all in the store's one crash-safe
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,30 +18,36 @@ from .report import IngestReport
 
 def write_batch(
     store: Store, capabilities: Capabilities, done: Embedded, report: IngestReport,
-    media_dir: Path | None,
+    media_dir: Path | None, *, replace: bool = True, commit: bool = True,
 ) -> None:
+    """``replace``/``commit`` as in :meth:`mmrag.stores.Store.write`: a big file is
+    written in parts, and only its last part is reported."""
     chunks = [c for p in done.pending for c in p.chunks]
     path_of = {p.record.source: p.record.path for p in done.pending}
     side = SideRows()
     if done.features is not None and capabilities.images is not None:
-        side = replace(side, image_features=done.features)
+        side = dataclasses.replace(side, image_features=done.features)
     if done.shapes and capabilities.shapes is not None:
         found = [c for c in chunks if c.id in done.shapes]
-        side = replace(side, shapes=(
+        side = dataclasses.replace(side, shapes=(
             [c.id for c in found], [path_of[c.source] for c in found],
             np.asarray([done.shapes[c.id] for c in found], dtype=np.float32)))
     if done.alt is not None and capabilities.alt is not None:
         ids, paths, texts, averages = done.alt
-        side = replace(side, alt={"text": (ids, paths, texts), "average": (ids, paths, averages)})
+        side = dataclasses.replace(
+            side, alt={"text": (ids, paths, texts), "average": (ids, paths, averages)})
     # the side rows go inside the store's crash-safe write: a kill between the chunks and
     # them must not leave a file recorded as done without its image features
+    records = [p.record for p in done.pending]
     if side:
-        store.write([p.record for p in done.pending], chunks, done.vectors, side)
+        store.write(records, chunks, done.vectors, side, replace=replace, commit=commit)
     else:
-        store.write([p.record for p in done.pending], chunks, done.vectors)
+        store.write(records, chunks, done.vectors, replace=replace, commit=commit)
+    report.chunks += len(chunks)
+    if not commit:
+        return
     for p in done.pending:
         (report.added if p.new else report.updated).append(p.record.source)
-    report.chunks += len(chunks)
     replaced = [p.replaced_hash for p in done.pending if p.replaced_hash]
     if media_dir is not None and replaced:
         drop_media(media_dir, replaced, store)

@@ -8,7 +8,9 @@ not told apart (rare in files people have today)."""
 
 from __future__ import annotations
 
+import codecs
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import IngestError
@@ -18,6 +20,7 @@ CANDIDATES = ("gb18030", "big5", "cp932", "utf-16-le", "utf-16-be")
 MARGIN = 0.05
 MIN_SCORE = 0.85  # below it the bytes read as garbage in every encoding tried
 SAMPLE = 8192
+BLOCK = 2**20  # what a big file is read and decoded by
 
 
 def read_text(path: Path) -> str:
@@ -25,27 +28,60 @@ def read_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(str(path), f"cannot read file ({exc.strerror or exc})") from None
+    encoding, errors = reading(path, data)
+    return data.decode(encoding, errors)
+
+
+def iter_text(path: Path, block: int = BLOCK) -> Iterator[str]:
+    """A big file's text a block at a time, in the encoding its first block reads in (a
+    byte that does not decode past it is replaced): a 200 MB file is never held whole."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(block)
+            encoding, _ = reading(path, head, cut=len(head) == block)
+            if encoding == "utf-16":  # the byte-order mark says which; read it once
+                encoding = "utf-16-le" if head.startswith(b"\xff\xfe") else "utf-16-be"
+                head = head[2:]
+            decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+            data = head
+            while data:
+                yield decoder.decode(data)
+                data = handle.read(block)
+            yield decoder.decode(b"", final=True)
+    except OSError as exc:
+        raise IngestError(str(path), f"cannot read file ({exc.strerror or exc})") from None
+
+
+def reading(path: Path, data: bytes, cut: bool = False) -> tuple[str, str]:
+    """The encoding ``data`` reads in, and the error handling it needs; ``cut``: the
+    file's first block only (it may end inside a character)."""
     if not data.strip():
         raise IngestError(str(path), "file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:  # found by the loader fuzzer
-            raise IngestError(str(path), f"broken UTF-16 text ({exc.reason})") from None
+        if _strict(data, "utf-16", cut) is None:  # found by the loader fuzzer
+            raise IngestError(str(path), "broken UTF-16 text")
+        return "utf-16", "strict"
     wide = utf16_without_bom(data)
     if wide is not None:
-        try:
-            return data.decode(wide)
-        except UnicodeDecodeError as exc:
-            raise IngestError(str(path), f"broken {wide.upper()} text ({exc.reason})") from None
+        if _strict(data, wide, cut) is None:
+            raise IngestError(str(path), f"broken {wide.upper()} text")
+        return wide, "strict"
     if b"\x00" in data[:SAMPLE]:
         raise IngestError(str(path), "binary data in a text file (NUL bytes); wrong extension?")
-    text = decode_text(data)
-    if text is None:
+    found = choose(data, cut)
+    if found is None:
         raise IngestError(
             str(path), "not text in any encoding tried (UTF-8, UTF-16, GB18030, Big5, "
             "Shift-JIS, Windows-1252); binary file? Convert it to UTF-8 if it is text")
-    return text
+    return found
+
+
+def _strict(data: bytes, encoding: str, cut: bool) -> str | None:
+    """``data`` decoded, or None if it does not decode (a cut may end mid-character)."""
+    try:
+        return codecs.getincrementaldecoder(encoding)().decode(data, final=not cut)
+    except UnicodeDecodeError:
+        return None
 
 
 def utf16_without_bom(data: bytes) -> str | None:
@@ -66,35 +102,37 @@ def utf16_without_bom(data: bytes) -> str | None:
 
 
 def decode_text(data: bytes) -> str | None:
+    """``data`` as text in the encoding :func:`choose` finds; None for what reads as binary."""
+    found = choose(data)
+    return None if found is None else data.decode(*found)
+
+
+def choose(data: bytes, cut: bool = False) -> tuple[str, str] | None:
     """UTF-8; else the best-scoring of GB18030, Big5, Shift-JIS and UTF-16; else UTF-8 with
     a few bad bytes replaced (files that mix encodings); else Windows-1252 (Western
-    European); None for what reads as binary."""
-    try:
-        text = data.decode("utf-8-sig")
-        if _printable_ratio(text[:4096]) > 0.9:
-            return text
-    except UnicodeDecodeError:
-        pass
+    European); None for what reads as binary. Returns (encoding, errors)."""
+    text = _strict(data, "utf-8-sig", cut)
+    if text is not None and _printable_ratio(text[:4096]) > 0.9:
+        return "utf-8-sig", "strict"
     if _looks_western(data[:SAMPLE]):
-        return data.decode("cp1252", errors="replace")
-    for encoding in _ranked(data[:SAMPLE], cut=len(data) > SAMPLE):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue  # broken past the sample: the next reading
-    mixed = data.decode("utf-8", errors="replace")
+        return "cp1252", "replace"
+    for encoding in _ranked(data[:SAMPLE], cut=cut or len(data) > SAMPLE):
+        if cut or _strict(data, encoding, cut) is not None:
+            return encoding, "strict"
+        # else broken past the sample: the next reading
+    mixed = data[: 4 * SAMPLE].decode("utf-8", errors="replace")
     # a UTF-8 file with a few broken bytes still holds real multi-byte characters; bytes
     # with no such character are a one-byte Western encoding
     utf8_chars = any(ord(ch) > 0x7F and ch != "\ufffd" for ch in mixed[:SAMPLE])
     if utf8_chars and mixed.count("\ufffd") <= max(1, len(mixed) // 50) \
             and _printable_ratio(mixed) > 0.9:
-        return mixed
-    western = data.decode("cp1252", errors="replace")
+        return "utf-8", "replace"
+    western = data[:4096].decode("cp1252", errors="replace")
     # Western text is mostly ASCII with a few accents; random high bytes are printable in
     # Windows-1252 too, and must not be indexed as garbage
     ascii_share = sum(1 for b in data[:4096] if b < 0x80) / max(1, len(data[:4096]))
-    if _printable_ratio(western[:4096]) > 0.95 and ascii_share > 0.5:
-        return western
+    if _printable_ratio(western) > 0.95 and ascii_share > 0.5:
+        return "cp1252", "replace"
     return None
 
 

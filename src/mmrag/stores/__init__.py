@@ -81,10 +81,14 @@ class Store(Protocol):
 
     def write(
         self, records: Sequence[SourceRecord], chunks: Sequence[Chunk], vectors: np.ndarray,
-        side: SideRows | None = None,
+        side: SideRows | None = None, *, replace: bool = True, commit: bool = True,
     ) -> None:
         """Replace the chunks (and side rows) of ``records``' files, then save the records.
-        A store without side tables is given no ``side``."""
+        A store without side tables is given no ``side``.
+
+        A file too big to hold in memory comes in parts: the first with ``commit=False``,
+        the next ones with ``replace=False, commit=False``, the last with ``replace=False``.
+        Until the last, its rows have no record, which ``recover`` removes."""
         ...
 
     def delete(self, path: str) -> list[SourceRecord]:

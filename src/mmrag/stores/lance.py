@@ -72,7 +72,7 @@ class LanceStore:
     # -- writes ---------------------------------------------------------------------------
     def write(
         self, records: Sequence[SourceRecord], chunks: Sequence[Chunk], vectors: np.ndarray,
-        side: SideRows | None = None,
+        side: SideRows | None = None, *, replace: bool = True, commit: bool = True,
     ) -> None:
         """One batch, in the order :mod:`.lance_journal` explains: the records go first
         and come back last, after the chunks and every side table."""
@@ -80,7 +80,7 @@ class LanceStore:
             raise ValueError(f"expected one vector per chunk, got {len(vectors)} for {len(chunks)}")
         paths = [r.path for r in records]
         self.journal.begin(paths)
-        if paths:
+        if paths and replace:
             where = in_list("path", paths)
             self._sources.delete(where)
             self._chunks.delete(where)
@@ -91,7 +91,7 @@ class LanceStore:
             self._add_chunks(records, chunks, vectors)
         if side is not None:
             self._add_side_rows(side)
-        if records:
+        if records and commit:
             self._save_records(records)
         self.journal.done()
 

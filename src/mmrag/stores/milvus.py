@@ -99,10 +99,11 @@ class MilvusStore:
     def write(
         self, records: Sequence[SourceRecord], chunks: Sequence[Chunk], vectors: np.ndarray,
         side: SideRows | None = None,  # never given: this store has no side tables
+        *, replace: bool = True, commit: bool = True,
     ) -> None:
         if len(chunks) != len(vectors):
             raise ValueError(f"expected one vector per chunk, got {len(vectors)} for {len(chunks)}")
-        for batch in _batches([r.path for r in records]):
+        for batch in _batches([r.path for r in records] if replace else []):
             self._client.delete(self._chunks, filter=in_list("path", batch))
         columns = chunk_columns(records, chunks)
         del columns["tags"]  # the collection has no tags column
@@ -113,7 +114,7 @@ class MilvusStore:
                 for row in zip(*columns.values(), strict=True)]
         for batch in _batches(rows):
             self._client.insert(self._chunks, batch)
-        if records:
+        if records and commit:
             rows = [{**r.__dict__, "unused": [0.0, 0.0]} for r in records]
             self._client.upsert(self._sources, rows)
         self._wrote()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..types import Chunk, Section
@@ -130,23 +130,34 @@ def chunk_sections(
     config: ChunkerConfig = ChunkerConfig(),
 ) -> list[Chunk]:
     """Turn a loader's sections into chunks with stable ids and their spans."""
-    chunks: list[Chunk] = []
+    return list(iter_chunks(sections, source=source, source_key=source_key,
+                            content_hash=content_hash, config=config))
+
+
+def iter_chunks(
+    sections: Iterable[Section],
+    *,
+    source: str,
+    source_key: str,
+    content_hash: str,
+    config: ChunkerConfig = ChunkerConfig(),
+) -> Iterator[Chunk]:
+    """:func:`chunk_sections` one chunk at a time, reading ``sections`` as it goes (a big
+    file's chunks are written in parts and never all held)."""
+    i = 0
     for section in sections:
         # An image or a 3D model is one retrievable unit: its text describes it whole.
         whole = section.modality in ("image", "mesh")
         texts = [section.text] if whole else windows(section.text, config)
         for text in texts:
-            i = len(chunks)
-            chunks.append(
-                Chunk(
-                    id=chunk_id(source_key, content_hash, i),
-                    source=source,
-                    text=text,
-                    modality=section.modality,
-                    span=section.span,
-                    index=i,
-                    meta=dict(section.meta),
-                    encoded=section.encoded if whole else None,
-                )
+            yield Chunk(
+                id=chunk_id(source_key, content_hash, i),
+                source=source,
+                text=text,
+                modality=section.modality,
+                span=section.span,
+                index=i,
+                meta=dict(section.meta),
+                encoded=section.encoded if whole else None,
             )
-    return chunks
+            i += 1
