@@ -127,3 +127,27 @@ def test_tune_fits_the_relevance_model_and_floor_and_saves_them(rag, corpus, tmp
     again = Pipeline.open(rag.index_dir)
     assert again.calibration().tuned and again.floor == fitted["floor"]
     assert again.search("Portuguese traders", k=1)[0].source.endswith("tea.md")
+
+
+def test_a_big_modality_is_sampled_by_row_position(tmp_path, monkeypatch):
+    """Past READ_WHOLE rows the sample is drawn by offsets with lancedb's own take (it once
+    needed pylance, which mmrag does not install, and every ingest past 20,000 chunks of
+    one modality failed)."""
+    import lancedb
+    import numpy as np
+    import pyarrow as pa
+
+    from mmrag.stores import lance_items
+
+    monkeypatch.setattr(lance_items, "READ_WHOLE", 10)
+    vectors = np.arange(400 * 4, dtype=np.float32).reshape(400, 4)
+    modality = ["text" if i % 4 else "image" for i in range(400)]
+    table = lancedb.connect(tmp_path).create_table("chunks", pa.table({
+        "vector": pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)), 4),
+        "modality": modality}))
+    count, sample = lance_items.sample_rows(table, "modality", "image", 30, seed=1)
+    assert count == 100
+    assert 0 < len(sample) <= 30 and sample.shape[1] == 4
+    rows = (sample[:, 0] / 4).astype(int)
+    assert all(modality[r] == "image" for r in rows)  # only the asked modality
+    assert len(set(rows.tolist())) == len(rows)  # drawn without replacement

@@ -63,27 +63,37 @@ def sample_space(chunks: Any, alt: Any, space: str, n: int, seed: int) -> tuple[
     if space.startswith("alt:"):
         if alt is None:
             return 0, np.zeros((0, 0), dtype=np.float32)
-        return sample_rows(alt, f"kind = {quote(space[4:])}", n, seed)
-    return sample_rows(chunks, f"modality = {quote(space)}", n, seed)
+        return sample_rows(alt, "kind", space[4:], n, seed)
+    return sample_rows(chunks, "modality", space, n, seed)
 
 
-def sample_rows(table: Any, where: str, n: int, seed: int) -> tuple[int, np.ndarray]:
-    """(how many rows match ``where``, the vectors of up to ``n`` of them drawn at random).
+READ_WHOLE = 20_000  # rows of one modality read whole rather than sampled by position
+
+
+def sample_rows(table: Any, column: str, value: str, n: int, seed: int
+                ) -> tuple[int, np.ndarray]:
+    """(how many rows have ``column = value``, the vectors of up to ``n`` of them drawn at
+    random).
 
     A modality of up to 20,000 rows is read whole (its vectors, 30 MB at most); a larger one
     by random row positions over the whole table, kept where they match, so a sample of a
     million text chunks costs a few thousand row reads, not a scan."""
+    where = f"{column} = {quote(value)}"
     count = int(table.count_rows(where))
     rng = np.random.default_rng(seed)
     if count == 0:
         return 0, np.zeros((0, 0), dtype=np.float32)
-    if count <= 20_000:
+    if count <= READ_WHOLE:
         data = table.search().where(where).select(["vector"]).limit(count).to_arrow()
     else:
         total = int(table.count_rows())
         want = min(total, int(n * total / count * 1.5) + 1)
         rows = np.sort(rng.choice(total, size=want, replace=False))
-        data = table.to_lance().take(rows.tolist(), columns=["vector"], filter=where)
+        import pyarrow.compute as pc
+
+        # lancedb's own take (to_lance() would need the separate pylance package)
+        data = table.take_offsets(rows.tolist()).select(["vector", column]).to_arrow()
+        data = data.filter(pc.equal(data.column(column), value))
     matrix = _matrix(data.column("vector"))
     if len(matrix) > n:
         matrix = matrix[np.sort(rng.choice(len(matrix), size=n, replace=False))]
