@@ -122,3 +122,19 @@ def test_cli_index_problems_are_named_not_tracebacks(tmp_path):  # case 9
     head = subprocess.run(f"{sys.executable} -m mmrag sources --index {index} --json | head -c1",
                           shell=True, capture_output=True, text=True, env=env)
     assert "Traceback" not in head.stderr
+
+
+def test_a_truncated_lance_file_gets_advice_not_a_traceback(rag, corpus, capsys):  # case 9
+    rag.ingest([corpus])
+    data = sorted((rag.index_dir / "lance" / "chunks.lance" / "data").glob("*.lance"))
+    assert data
+    for file in data:  # what a full disk or a killed copy leaves
+        file.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
+    index = str(rag.index_dir)
+    code = main(["search", "pandas", "--index", index])
+    err = capsys.readouterr().err
+    assert code != 0 and "Traceback" not in err
+    assert "mmrag doctor" in err
+    assert main(["doctor", "--index", index]) != 0
+    out = capsys.readouterr().out
+    assert "cannot be read" in out and "ingest your files again" in out
