@@ -15,6 +15,7 @@ import pytest
 
 from fixtures import write_wav
 from mmrag import Pipeline
+from mmrag import vocab as vocab_module
 from mmrag.cli.main import main
 from mmrag.errors import ConfigError
 from mmrag.speech import Segment, Word, transcribers
@@ -106,10 +107,12 @@ def test_the_vocabulary_reaches_the_transcriber_and_retranscribe_redoes_only_tha
     plain = rag.ingest([corpus], transcriber="scripted")  # unchanged files: nothing redone
     assert CALLS == [""] and len(plain.unchanged) == 4
     again = rag.ingest([corpus], transcriber="scripted", retranscribe=True)
-    assert CALLS == ["", "Turlough O'Carolan"] and again.updated == [str(corpus / "memo.wav")]
+    # heard plain, then again with the name its plain transcript sounds like
+    assert CALLS == ["", "", "Turlough O'Carolan"]
+    assert again.updated == [str(corpus / "memo.wav")]
     assert len(again.unchanged) == 3  # the text files were not read again
     twice = rag.ingest([corpus], transcriber="scripted", retranscribe=True)
-    assert len(CALLS) == 2 and len(twice.unchanged) == 4  # idempotent
+    assert len(CALLS) == 3 and len(twice.unchanged) == 4  # idempotent
 
     memo = [h for h in rag.search("harpist", 4) if h.modality == "audio"][0]
     assert memo.text == HEARD
@@ -240,3 +243,22 @@ def test_a_transcriber_model_is_checked_recorded_and_retranscribes(corpus, tmp_p
     rag = Pipeline.open(index)
     key = rag.ingestor(retranscribe=True).retranscribe
     assert key == frozenset(stale(rag.store, "other")) == {str((corpus / "memo.wav").resolve())}
+
+
+def test_a_recording_naming_no_vocabulary_entry_keeps_its_plain_transcript(corpus, tmp_path):
+    """Hints bias whisper towards their words everywhere: only a recording whose plain
+    transcript sounds like an entry is heard again, with just the entries it sounds."""
+    index = tmp_path / "idx"
+    Pipeline.open(index, embedder="hash", create=True)
+    vocab_module.save(index, ["Krzysztof Kowalczyk", "Ouagadougou"])
+    rag = Pipeline.open(index)
+    rag.ingest([corpus], transcriber="scripted")
+    assert CALLS == [""]  # one plain pass: nothing in it sounds like either name
+    memo = [h for h in rag.search("harpist", 4) if h.modality == "audio"][0]
+    assert memo.text == MISHEARD
+
+    vocab_module.save(index, ["Ouagadougou", "Turlough O'Carolan", "Kilimanjaro"])
+    CALLS.clear()
+    Pipeline.open(index).ingest([corpus], transcriber="scripted", retranscribe=True)
+    assert CALLS == ["", "Turlough O'Carolan"]  # only the name it sounds like
+

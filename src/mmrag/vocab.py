@@ -90,11 +90,16 @@ def of(manifest: dict[str, Any] | None) -> list[str]:
     return [str(t) for t in terms]
 
 
+# Between entries in the hints text; an entry that holds one ("Smith, John") is matched
+# against a transcript by its parts, and hinted whole all the same
+HINT_SEPARATOR = ", "
+
+
 def hints(terms: Sequence[str]) -> str:
     """The hotwords text the transcriber is given: entries in order, up to HINT_CHARS."""
     out = ""
     for term in terms:
-        piece = f", {term}" if out else term
+        piece = f"{HINT_SEPARATOR}{term}" if out else term
         if len(out) + len(piece) > HINT_CHARS:
             break
         out += piece

@@ -11,7 +11,7 @@ from ..errors import NoContentError
 from ..speech import HintedTranscriber, Segment, group, join_text, transcribers
 from ..text import phonetic
 from ..types import Section, Span
-from ..vocab import heard_with
+from ..vocab import HINT_SEPARATOR, heard_with
 from . import LoadContext, loaders
 
 # Below this word probability a transcript word is shown as a guess (whisper-base gives
@@ -27,9 +27,7 @@ def transcript_sections(
     # the recorded model directory is whisper's (``--transcriber-model``)
     options = context.transcriber_options if context.transcriber == "whisper" else {}
     transcriber = transcribers.create(context.transcriber, **options)
-    if context.hints and isinstance(transcriber, HintedTranscriber):
-        transcriber = transcriber.with_hints(context.hints)
-    segments = transcriber.transcribe(path, on_progress=context.on_progress)
+    segments = hinted_where_named(transcriber, path, context)
     key = heard_with(context.hints, context.transcriber_options.get("model"))
     sections = []
     for run in group(segments):
@@ -45,6 +43,21 @@ def transcript_sections(
         span = Span(start=round(run[0].start, 2), end=round(run[-1].end, 2))
         sections.append(Section(text=text, span=span, modality=modality, meta=meta))
     return sections
+
+
+def hinted_where_named(transcriber: Any, path: Path, context: LoadContext) -> list[Segment]:
+    """A recording's segments, hinted only where hints may help. It is heard plain; if
+    the transcript sounds like some of the vocabulary's names (their sound-alike keys, by
+    the rule a name query uses), it is heard again with just those names as hints. Hints
+    bias whisper towards their words everywhere (WER 0.0326 -> 0.0377 on speech naming
+    none of them), so a recording naming none keeps its plain transcript."""
+    plain = list(transcriber.transcribe(path, on_progress=context.on_progress))
+    if not context.hints or not isinstance(transcriber, HintedTranscriber):
+        return plain
+    named = phonetic.names_sounded(context.hints.split(HINT_SEPARATOR), join_text(plain))
+    if not named:
+        return plain
+    return list(transcriber.with_hints(HINT_SEPARATOR.join(named)).transcribe(path))
 
 
 def uncertain(segments: Sequence[Segment], hints: str = "") -> list[dict[str, Any]]:

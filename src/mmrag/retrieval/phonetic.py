@@ -16,13 +16,9 @@ from dataclasses import dataclass, replace
 from ..errors import MissingDependencyError
 from ..stores.capabilities import Capabilities, PhoneticStore
 from ..stores.filters import Filter
-from ..text.phonetic import coverage, query_keys
+from ..text.phonetic import MIN_COVERAGE, query_keys, sounds
 from ..types import Hit
 
-# Half the keys, and at least two: "Turlough O'Carolan" heard "the low-carol and" keeps 3
-# of its 5 (the first name is lost), while one common trigram ("STR") is chance.
-MIN_COVERAGE = 0.5
-MIN_KEYS = 2
 # Added to the hybrid weighted sum (dense + BM25 = 1) for a transcript that sounds the
 # query's name; a query without one leaves the other rankings as they were.
 phonetic_weight = 0.5
@@ -49,8 +45,8 @@ class PhoneticRetriever:
             return []
         out = []
         for hit in self.store.phonetic(keys, k, where):
-            share = coverage(keys, hit.text)
-            if share >= self.min_coverage and share * len(keys) >= min(MIN_KEYS, len(keys)):
+            share = sounds(keys, hit.text, self.min_coverage)
+            if share:
                 out.append(replace(hit, score=share, scores={"phonetic": share}))
         out.sort(key=lambda h: -h.score)  # stable: BM25 order within one share
         return out

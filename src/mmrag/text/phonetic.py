@@ -92,3 +92,23 @@ def coverage(query: list[str], text: str) -> float:
         return 0.0
     have = set(keys(text))
     return sum(k in have for k in query) / len(query)
+
+
+# Half a name's keys, and at least two: "Turlough O'Carolan" heard "the low-carol and"
+# keeps 3 of its 5 (the first name is lost), while one common trigram ("STR") is chance.
+MIN_COVERAGE = 0.5
+MIN_KEYS = 2
+
+
+def sounds(query: list[str], text: str, min_coverage: float = MIN_COVERAGE) -> float:
+    """:func:`coverage` where ``text`` sounds enough of the query's keys to count (half,
+    and two at least), else 0.0."""
+    share = coverage(query, text)
+    enough = share >= min_coverage and share * len(query) >= min(MIN_KEYS, len(query))
+    return share if enough else 0.0
+
+
+def names_sounded(names: list[str], text: str) -> list[str]:
+    """The ``names`` whose sound-alike keys ``text`` has, by the rule a name query uses."""
+    return [name for name in names if (keys := query_keys(name)) and sounds(keys, text)]
+
