@@ -16,8 +16,7 @@ import numpy as np
 import pytest
 
 pytestmark = pytest.mark.e2e
-
-from test_server_e2e import ARGS, ARTIFACTS, CHROMIUM, png  # noqa: E402  (skips without it)
+pytest.importorskip("playwright.sync_api", reason="pip install 'mmrag[test]'")
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
@@ -25,6 +24,7 @@ from fixtures import NOVEL_PAGES, PANDA_ZH, RATE, TEA_EN, make_pdf, write_wav  #
 from mmrag.pipeline import Pipeline  # noqa: E402
 from mmrag.server import Settings, create_app  # noqa: E402
 from servers import serve_app  # noqa: E402
+from test_server_e2e import ARGS, ARTIFACTS, CHROMIUM, png  # noqa: E402  (skips without it)
 
 AXE = Path(os.environ.get("MMRAG_AXE_DIR") or Path(
     os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mmrag-test/axe-core-4.14.1"
@@ -150,9 +150,8 @@ def test_2_one_bad_file_does_not_reject_the_batch(chromium, tmp_path, files):
 
 def test_3_an_mp3_named_wav_is_indexed_and_a_failed_voice_query_clears_the_results(
         chromium, tmp_path, files, monkeypatch):
-    from speech_media import encode
-
     from mmrag.server import capabilities as server_capabilities
+    from speech_media import encode
 
     t = np.arange(int(6 * RATE)) / RATE
     mp3 = encode(tmp_path / "voice.mp3", (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32),
@@ -337,6 +336,7 @@ def test_cards_filters_preview_citations_and_copy(chromium, tmp_path, files):
         first.get_by_role("button", name="Preview").click()
         expect(page.locator("#preview")).to_be_visible()
         expect(page.locator("#preview mark.quote")).to_contain_text("William Faulkner")
+        expect(page.locator("#preview-body")).not_to_contain_text("null")
         page.screenshot(path=str(ARTIFACTS / "page-desktop.png"), full_page=True)
         page.keyboard.press("Escape")
         expect(page.locator("#preview")).to_be_hidden()
@@ -371,10 +371,9 @@ def test_cards_filters_preview_citations_and_copy(chromium, tmp_path, files):
 
 
 def test_image_cards_show_labels_and_text_not_the_description(chromium, tmp_path, files):
-    from test_server_e2e import MediaPipeline, _Store
-
     from mmrag.stores import SourceRecord
     from mmrag.types import Hit
+    from test_server_e2e import MediaPipeline, _Store
 
     rag = index(tmp_path, files["panda"], cls=MediaPipeline)
     image = files["image"]

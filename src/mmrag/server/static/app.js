@@ -63,7 +63,7 @@ function clearResults() {
 let lastQuote = new Map();  // citation n -> the sentence the answer quoted from it
 
 function openPreview(hit, from) {
-  $("preview-body").replaceChildren(...preview(hit, lastQuote.get(hit.n)));
+  $("preview-body").replaceChildren(...preview(hit, lastQuote.get(hit.n)).filter(Boolean));
   $("preview-title").textContent = fileName(hit.source);
   $("preview").hidden = false;
   document.body.classList.add("previewing");
