@@ -120,6 +120,9 @@ def test_1_an_audio_citation_opens_a_player_that_loads(chromium, tmp_path, files
         expect(cite).to_have_text("[1]", timeout=30_000)
         href = cite.get_attribute("href") or ""
         assert "memo.wav" in href and "#t=" in href
+        # the player starts near the quoted sentence (5 s), not at the chunk's start (0 s)
+        start = float(page.locator("#citations audio").first.get_attribute("data-start"))
+        assert 3.5 <= start <= 5.5 and href.endswith(f"#t={start:g}"), (start, href)
         tab = page.context.new_page()
         tab.goto(page.url_base + href)
         # the browser's own player: it must load the file (a sandboxed one never does)
@@ -207,8 +210,13 @@ def test_5_the_phone_layout_fits_and_reaches_every_control(chromium, tmp_path, f
             no_horizontal_scroll(page)
             if width == 390:
                 page.screenshot(path=str(ARTIFACTS / "page-phone-library.png"))
-                page.keyboard.press("Escape")
-                expect(page.locator("#library")).to_be_hidden()
+            page.get_by_role("button", name="Close the library").click()
+            expect(page.locator("#library")).to_be_hidden()
+            expect(page.locator("#library-toggle")).to_be_focused()
+            page.click("#library-toggle")
+            page.keyboard.press("Escape")
+            expect(page.locator("#library")).to_be_hidden()
+            if width == 390:
                 page.screenshot(path=str(ARTIFACTS / "page-phone.png"), full_page=True)
 
 
@@ -333,6 +341,12 @@ def test_cards_filters_preview_citations_and_copy(chromium, tmp_path, files):
         page.click("#copy-answer")
         copied = page.evaluate("() => navigator.clipboard.readText()")
         assert "William Faulkner. [1]" in copied and "[1] novels.pdf p. 3 — “" in copied
+        link = copied.splitlines()[-1]
+        assert link == page.url_base + "/?ask=Who%20wrote%20the%201929%20novel%3F"
+        shared = page.context.new_page()  # the link asks the question again
+        shared.goto(link)
+        expect(shared.locator("#answer-text")).to_contain_text("Faulkner", timeout=30_000)
+        shared.close()
         first.get_by_role("button", name="Preview").click()
         expect(page.locator("#preview")).to_be_visible()
         expect(page.locator("#preview mark.quote")).to_contain_text("William Faulkner")
@@ -367,7 +381,21 @@ def test_cards_filters_preview_citations_and_copy(chromium, tmp_path, files):
         expect(page.locator("#preview .markdown h3")).to_have_text("Tea")
         card_text = page.locator("#grid .card", has_text="tea.md").locator(".text").inner_text()
         assert not card_text.startswith("#")
-        assert axe(page) == []
+        assert axe(page) == []  # with the filters and the preview open
+
+
+def test_the_page_is_small_and_names_no_other_host(chromium, tmp_path):
+    static = Path(__file__).parents[1] / "src/mmrag/server/static"
+    with opened(chromium, index(tmp_path)) as page:
+        loaded: list[tuple[str, int]] = []
+        page.on("response", lambda r: loaded.append((r.url, len(r.body()))))
+        page.reload()
+        expect(page.locator("#status")).to_contain_text("0 files")
+        assets = [(u, n) for u, n in loaded if "/static/" in u or u.endswith("/")]
+        assert len(assets) == 5 and sum(n for _, n in assets) < 64_000, assets
+    for asset in ("index.html", "app.css", "render.js", "app.js", "library.js"):
+        text = (static / asset).read_text(encoding="utf-8")
+        assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", text), asset
 
 
 def test_image_cards_show_labels_and_text_not_the_description(chromium, tmp_path, files):

@@ -194,12 +194,16 @@ function showAnswer(answer) {
     .map((c) => el("figure", {}, thumbnail(c), el("figcaption", { textContent: "[" + c.n + "] " + fileName(c.source) }))));
 }
 
+// A link that asks the same question again (the page reads ?ask= and ?q= when it opens).
+const shareUrl = (question) => location.origin + "/?ask=" + encodeURIComponent(question);
+
 function answerAsText(answer) {
-  const lines = [answer.answer, ""];
+  const lines = [answer.question, "", answer.answer, ""];
   for (const c of answer.citations) {
     const quote = lastQuote.get(c.n);
     lines.push(`[${c.n}] ${fileName(c.source)}${where(c) ? " " + where(c) : ""}` + (quote ? ` — “${quote}”` : ""));
   }
+  lines.push("", shareUrl(answer.question));
   return lines.join("\n");
 }
 
@@ -244,18 +248,19 @@ async function ask(question) {
         const block = buffer.slice(0, cut);
         buffer = buffer.slice(cut + 2);
         const event = /^event: (.*)$/m.exec(block), data = /^data: (.*)$/m.exec(block);
-        if (event && data) onEvent(event[1], JSON.parse(data[1]), started);
+        if (event && data) onEvent(event[1], JSON.parse(data[1]), started, question);
       }
     }
     say("");
   } catch (e) { text.classList.remove("streaming"); say(e.message, true); }
 }
 
-function onEvent(name, data, started) {
+function onEvent(name, data, started, question) {
   if (name === "citations") {
     $("empty-why").textContent = "to read for this question.";
-    showHits(data.citations, `Read ${data.citations.length} passages`, performance.now() - started);
+    const n = data.citations.length;
+    showHits(data.citations, `Read ${n} passage${n === 1 ? "" : "s"}`, performance.now() - started);
   } else if (name === "token") $("answer-text").append(data.text);
-  else if (name === "done") showAnswer(data);
+  else if (name === "done") showAnswer({ ...data, question });
   else if (name === "error") say(data.detail, true);
 }

@@ -191,6 +191,7 @@ document.addEventListener("keydown", (e) => {
   if (!$("preview").hidden) closePreview();
   else if (document.body.classList.contains("library-open")) { toggleLibrary(false); $("library-toggle").focus(); }
 });
+$("library-close").addEventListener("click", () => { toggleLibrary(false); $("library-toggle").focus(); });
 $("library-toggle").addEventListener("click", () => toggleLibrary(!document.body.classList.contains("library-open")));
 $("image-file").addEventListener("change", onFile(searchWithFile));
 dropZone($("drop"), (files) => { if (files[0]) searchWithFile(files[0]); });
@@ -214,3 +215,9 @@ $("token-form").addEventListener("submit", (e) => {
   refresh();
 });
 refresh();
+// a shared link: /?ask=question asks it, /?q=query searches it
+const opening = new URLSearchParams(location.search);
+if (opening.get("ask") || opening.get("q")) {
+  $("q").value = opening.get("ask") || opening.get("q");
+  if (opening.get("ask")) ask($("q").value.trim()); else search($("q").value.trim());
+}

@@ -78,10 +78,13 @@ function citedSecond(hit, quote) {
   return Math.round(10 * (span.start + (end - span.start) * found.at / found.flat.length)) / 10;
 }
 
+// Markdown's marks are not the text: "# Tea" reads "Tea" (in the chunk and in the quote alike).
+const unmark = (hit, text) => isMarkdown(hit) ? (text || "").replace(/^#{1,6}\s+/gm, "").replace(/[*`]/g, "") : text || "";
+
 // The cited sentence with some context, highlighted; the chunk's opening, cut at a word, if none.
 function snippet(hit, quote, room = 140) {
-  const found = locate(hit.text || "", quote);
-  const flat = found ? found.flat : squash(hit.text || "");
+  const found = locate(unmark(hit, hit.text), unmark(hit, quote));
+  const flat = found ? found.flat : squash(unmark(hit, hit.text));
   if (!found) {
     const cut = flat.length > 2 * room ? flat.slice(0, 2 * room).replace(/\s+\S*$/, "") + " …" : flat;
     return guessed(cut, hit);
@@ -154,8 +157,7 @@ function markdown(text) {
 // A card's text: Markdown marks dropped, an image's description replaced by its labels and OCR.
 function plain(hit) {
   if (hit.modality === "image") return "";
-  const text = hit.text || "";
-  return isMarkdown(hit) ? text.replace(/^#{1,6}\s+/gm, "").replace(/[*`]/g, "") : text;
+  return unmark(hit, hit.text);
 }
 
 // ---- visuals: thumbnails, PDF pages, players -----------------------------------------------
