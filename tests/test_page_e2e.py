@@ -202,6 +202,21 @@ def test_5_the_phone_layout_fits_and_reaches_every_control(chromium, tmp_path, f
             audio = page.locator("#citations audio").first
             assert audio.bounding_box()["width"] >= width * 0.6  # a player, not a pill
             no_horizontal_scroll(page)
+            page.click("#filters summary")
+            expect(page.locator("#f-relevance")).to_be_visible()
+            no_horizontal_scroll(page)
+            page.locator("#citations li").first.get_by_role("button", name="Preview").click()
+            close = page.get_by_role("button", name="Close the preview")
+            expect(close).to_be_focused()
+            box = close.bounding_box()
+            assert box["x"] + box["width"] <= width and box["y"] >= 0
+            pane = page.locator("#preview").bounding_box()  # the screen, not a strip of it
+            assert pane["width"] == width and pane["height"] >= 800, pane
+            no_horizontal_scroll(page)
+            if width == 390:
+                page.screenshot(path=str(ARTIFACTS / "page-phone-preview.png"))
+            page.keyboard.press("Escape")
+            expect(page.locator("#preview")).to_be_hidden()
             # the library is one tap away, at the top of the screen, not below every result
             page.click("#library-toggle")
             expect(page.locator("#library")).to_be_visible()

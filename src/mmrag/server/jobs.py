@@ -73,9 +73,9 @@ class Jobs:
     def _run(self, job: Job, paths: list[str], after: Callable[[], None] | None,
              refused: list[tuple[str, str]]) -> None:
         def progress(done: int, total: int, path: str) -> None:
-            # called when a file is finished: the one shown next is the next one given
-            # (a folder's files are not known ahead; then the last one stays shown)
-            nxt = paths[done] if total == len(paths) and done < len(paths) else path
+            # called when a file is finished: the one shown is the next one given (a
+            # folder's files are not known ahead: then none, not the one just finished)
+            nxt = paths[done] if total == len(paths) and done < len(paths) else ""
             job.done, job.total, job.current = done, total, nxt
             job.seconds, job.seconds_total = 0.0, None
 
