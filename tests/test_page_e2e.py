@@ -248,21 +248,33 @@ def test_6_a_search_hides_the_previous_answer(chromium, tmp_path, files):
 
 def test_7_nonsense_finds_nothing_and_scores_read_as_relevance(chromium, tmp_path, files):
     with opened(chromium, index(tmp_path, files["panda"], files["tea"], files["pdf"])) as page:
+        # the index's floor lets weak matches through: they are said to be weak
         page.fill("#q", "zqxjvw kkkk")
         page.click("#search-btn")
-        expect(page.locator("#empty")).to_be_visible()
-        expect(page.locator("#empty")).to_contain_text("Nothing found")
-        expect(page.locator("#grid .card")).to_have_count(0)
-        page.click("#show-weak")  # the weak matches, if one wants them, shown as such
-        expect(page.locator("#grid .card").first).to_be_visible()
+        expect(page.locator("#empty")).to_contain_text("Nothing clearly relevant")
+        expect(page.locator("#empty")).to_contain_text("only weak matches")
+        cards = page.locator("#grid .card")
+        expect(cards.first).to_be_visible()
+        assert cards.count() == page.locator("#grid .card.weak").count()
         for score in page.locator("#grid .score").all_inner_texts():
-            assert score.startswith("relevance ") and score.endswith("%") and "-" not in score
+            assert re.fullmatch(r"relevance \d+%", score), score
+        # a stricter floor: nothing at all, and a way back
+        page.click("#filters summary")
+        page.select_option("#f-relevance", "0.3")
+        page.click("#search-btn")
+        expect(page.locator("#empty")).to_contain_text("Nothing found")
+        expect(cards).to_have_count(0)
+        page.click("#show-weak")
+        expect(cards.first).to_be_visible()
+        expect(page.locator("#f-relevance")).to_have_value("")
+        # a real match is not weak, and the counts say how many are
         page.fill("#q", "熊猫吃什么")
         page.click("#search-btn")
         expect(page.locator("#empty")).to_be_hidden()
-        expect(page.locator("#grid .card")).to_have_count(1)  # only the relevant one
+        expect(page.locator("#grid .card").first).not_to_have_class(re.compile("weak"))
+        expect(page.locator("#grid .card").first.locator(".title")).to_have_text("熊猫.txt")
         expect(page.locator("#results-meta")).to_have_text(re.compile(
-            r"^1 result · \d+ ms$"))
+            r"^\d+ results \(\d+ weak\) · \d+ ms$"))
         # an unrelated question: the answer says how weak it is
         page.fill("#q", "quantum chromodynamics on a lattice")
         page.click("#ask-btn")
@@ -376,6 +388,7 @@ def test_cards_filters_preview_citations_and_copy(chromium, tmp_path, files):
         page.select_option("#f-relevance", "")
         page.fill("#q", "tea")
         page.click("#search-btn")
+        expect(page.locator("#results-title")).to_have_text("Results for “tea”")
         titles = page.locator("#grid .card .title").all_inner_texts()
         assert titles and set(titles) == {"novels.pdf"}, titles
         page.fill("#f-source", "")

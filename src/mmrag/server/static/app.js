@@ -80,32 +80,37 @@ function closePreview() {
   if (back && back.isConnected) back.querySelector(".preview-btn").focus();
 }
 
-function showHits(hits, title, took, weak = null) {
+// `what`: "for “query”"; `retry`: searches again with the index's floor (after a stricter one).
+function showHits(hits, title, took, what = "", retry = null) {
+  const weak = hits.filter(isWeak).length;
   $("results-title").hidden = false;
   $("results-title").textContent = title;
   $("results-meta").textContent = `${hits.length} result${hits.length === 1 ? "" : "s"}` +
-    (took != null ? ` · ${Math.round(took)} ms` : "");
-  $("empty").hidden = hits.length > 0;
-  $("show-weak").hidden = !weak;
-  $("show-weak").onclick = weak;
+    (weak ? ` (${weak} weak)` : "") + (took != null ? ` · ${Math.round(took)} ms` : "");
+  const best = Math.max(...hits.map((h) => h.score));
+  $("empty").hidden = hits.length > 0 && weak < hits.length;
+  $("empty-title").textContent = hits.length ? "Nothing clearly relevant" : "Nothing found";
+  $("empty-why").textContent = hits.length
+    ? `${what}: only weak matches, the best at ${Math.round(100 * best)}% relevance.`
+    : what + (retry ? ": nothing reaches the relevance you asked for." : ".");
+  $("show-weak").hidden = !(retry && !hits.length);
+  $("show-weak").onclick = retry;
   $("grid").replaceChildren(...hits.map((h) => card(h, openPreview)));
 }
 
 // ---- search ------------------------------------------------------------------------------
-async function search(query, extra = {}) {
+async function search(query) {
   $("answer").hidden = true;  // an old answer does not belong above new results
   say("Searching…");
-  const body = { query, k: 12, ...filters(), ...extra };
+  const body = { query, k: 12, ...filters() };
   const started = performance.now();
   try {
     const found = await (await api("/api/search", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
     })).json();
     const strict = body.min_relevance != null;
-    $("empty-why").textContent = `for “${query}”` +
-      (strict ? `: no hit reaches ${Math.round(100 * body.min_relevance)}% relevance.` : ".");
-    showHits(found.hits, `Results for “${query}”`, performance.now() - started,
-             strict ? () => search(query, { min_relevance: null }) : null);
+    showHits(found.hits, `Results for “${query}”`, performance.now() - started, `for “${query}”`,
+             strict ? () => { $("f-relevance").value = ""; search(query); } : null);
     say("");
   } catch (e) { clearResults(); say(e.message, true); }
 }
@@ -121,8 +126,7 @@ async function searchWith(endpoint, file, label) {
     if (endpoint.endsWith("audio")) $("q").value = body.query;
     const what = endpoint.endsWith("audio") ? "“" + body.query + "”"
       : endpoint.endsWith("mesh") ? "the 3D model" : "the image";
-    $("empty-why").textContent = "for " + what + ".";
-    showHits(body.hits, "Results for " + what, performance.now() - started);
+    showHits(body.hits, "Results for " + what, performance.now() - started, "for " + what);
     say("");
   } catch (e) {
     clearResults();  // a failed query leaves no old results looking like its own
@@ -257,9 +261,9 @@ async function ask(question) {
 
 function onEvent(name, data, started, question) {
   if (name === "citations") {
-    $("empty-why").textContent = "to read for this question.";
     const n = data.citations.length;
-    showHits(data.citations, `Read ${n} passage${n === 1 ? "" : "s"}`, performance.now() - started);
+    showHits(data.citations, `Read ${n} passage${n === 1 ? "" : "s"}`, performance.now() - started,
+             "to read for this question");
   } else if (name === "token") $("answer-text").append(data.text);
   else if (name === "done") showAnswer({ ...data, question });
   else if (name === "error") say(data.detail, true);

@@ -216,6 +216,11 @@ function ocr(hit) {
 }
 
 // ---- cards and the preview ------------------------------------------------------------------
+// Below this calibrated relevance a hit is shown as a weak match. It is not hidden: correct
+// image hits in Chinese often score below it (docs/benchmarks.md), a floor is the user's choice.
+const WEAK = 0.05;
+const isWeak = (hit) => typeof hit.score === "number" && hit.score >= 0 && hit.score < WEAK;
+
 function card(hit, onPreview) {
   const title = el("a", { class: "title", href: openUrl(hit), target: "_blank", rel: "noopener",
                           textContent: fileName(hit.source), title: hit.source });
@@ -224,10 +229,11 @@ function card(hit, onPreview) {
     el("span", { class: "badge", textContent: hit.modality }), title,
     where(hit) ? el("span", { class: "where", textContent: where(hit) }) : null);
   const text = plain(hit);
-  const node = el("article", { class: "card", dataset: { modality: hit.modality } },
+  const node = el("article", { class: isWeak(hit) ? "card weak" : "card", dataset: { modality: hit.modality } },
     head, visual(hit), chips(hit), ocr(hit),
     text ? el("p", { class: "text" }, ...guessed(text, hit)) : null,
     el("div", { class: "foot" }, el("span", { class: "score", textContent: relevance(hit) }),
+      isWeak(hit) ? el("span", { class: "badge weak-badge", textContent: "weak match" }) : null,
       el("button", { type: "button", class: "preview-btn", textContent: "Preview",
                      "aria-label": "Preview " + fileName(hit.source) + " " + where(hit),
                      onclick: () => onPreview(hit, node) })));
