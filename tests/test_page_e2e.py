@@ -426,6 +426,28 @@ def test_the_page_is_small_and_names_no_other_host(chromium, tmp_path):
         assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", text), asset
 
 
+class Paraphrasing(Pipeline):
+    """A generator that words the cited sentence its own way, streamed, as an LLM does."""
+
+    def answer(self, question, hits, on_token=None):
+        from mmrag.types import Answer
+
+        text = "In the 1500s Portuguese traders carried tea to Europe [1]."
+        for word in text.split(" "):
+            if on_token:
+                on_token(word + " ")
+        return Answer(text, [h for h in hits if h.source.endswith("tea.md")][:1], "paraphrase")
+
+
+def test_a_paraphrased_citation_still_highlights_its_sentence(chromium, tmp_path, files):
+    with opened(chromium, index(tmp_path, files["tea"], files["panda"], cls=Paraphrasing)) as page:
+        page.fill("#q", "When did tea reach Europe?")
+        page.click("#ask-btn")
+        expect(page.locator("#citations li")).to_have_count(1, timeout=30_000)
+        expect(page.locator("#citations mark.quote")).to_have_text(
+            "Portuguese traders brought tea to Europe in the 16th century.")
+
+
 def test_image_cards_show_labels_and_text_not_the_description(chromium, tmp_path, files):
     from mmrag.stores import SourceRecord
     from mmrag.types import Hit

@@ -60,12 +60,29 @@ function openUrl(hit, second) {
 // ---- text: the sentence an answer quoted, Markdown, words the transcriber guessed ------------
 const squash = (s) => s.replace(/\s+/g, " ").trim();
 
-// Where `quote` sits in `text` (whitespace-insensitive), or null.
+// Words, and each Chinese character, lower-cased: what two sentences share.
+const tokens = (s) => new Set((s.toLowerCase().match(/[\p{Script=Han}]|[\p{L}\p{N}]+/gu) || []));
+
+// Where `quote` sits in `text` (whitespace-insensitive), or null. A generator that words the
+// sentence its own way (an LLM) quotes nothing exactly: then the sentence of the text sharing
+// most of the quote's words, if it shares at least half of them.
 function locate(text, quote) {
   const flat = squash(text), q = squash(quote || "");
   if (q.length < 3) return null;
   const at = flat.indexOf(q);
-  return at < 0 ? null : { flat, at, end: at + q.length };
+  if (at >= 0) return { flat, at, end: at + q.length };
+  const want = tokens(q);
+  let best = null, bestShare = 0.5;
+  for (const m of flat.matchAll(/[^.!?。！？]+[.!?。！？]*/g)) {
+    const have = tokens(m[0]);
+    const share = [...want].filter((t) => have.has(t)).length / (want.size || 1);
+    if (share >= bestShare && (!best || share > bestShare)) {
+      const lead = m[0].length - m[0].trimStart().length;
+      best = { flat, at: m.index + lead, end: m.index + m[0].trimEnd().length };
+      bestShare = share;
+    }
+  }
+  return best;
 }
 
 // A recording's cited second: the sentence's place in the chunk's time span (chunks carry no
