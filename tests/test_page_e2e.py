@@ -343,14 +343,22 @@ def test_10_errors_have_the_documented_shape_and_a_pdf_is_no_thumbnail(chromium,
         thumb = page.request.get(base + "/api/thumb?path=" + str(files["pdf"]))
         assert not thumb.body().startswith(b"%PDF")
         assert thumb.status == 404 or thumb.headers["content-type"].startswith("image/")
-        # the page draws the cited page when the server can, else an icon, never a broken image
+        # the page asks for the cited page's picture; without one, never a broken image:
+        # a card drops it, the preview shows an icon
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.url) if "/api/thumb" in r.url else None)
         page.fill("#q", "Faulkner novel")
         page.click("#search-btn")
         card = page.locator("#grid .card").first
-        expect(card.locator(".where")).to_contain_text("p.")
-        page.wait_for_function("() => { const c = document.querySelector('#grid .card');"
-                               " const i = c.querySelector('img.thumb');"
-                               " return c.querySelector('.icon') || (i && i.complete"
+        expect(card.locator(".where")).to_have_text("p. 3")
+        page.wait_for_function("() => { const i = document.querySelector('#grid .card img');"
+                               " return !i || (i.complete && i.naturalWidth > 0); }",
+                               timeout=15_000)
+        assert any(u.endswith("novels.pdf&page=3") for u in asked), asked
+        card.get_by_role("button", name="Preview").click()
+        page.wait_for_function("() => { const p = document.querySelector('#preview-body');"
+                               " const i = p.querySelector('img');"
+                               " return p.querySelector('.icon') || (i && i.complete"
                                " && i.naturalWidth > 0); }", timeout=15_000)
 
 

@@ -196,8 +196,9 @@ function thumbnail(hit, big = false) {
   if (!src) return null;
   const img = el("img", { class: big ? "big" : "thumb", loading: "lazy",
                           alt: fileName(hit.source) + (span.page != null ? ", page " + span.page : ""), src });
-  // a server without page pictures (or a file it cannot draw) answers 404: show an icon
-  img.addEventListener("error", () => img.replaceWith(icon(hit)), { once: true });
+  // a server without page pictures (or a file it cannot draw) answers 404: the preview shows
+  // an icon, a card drops the picture (its badge already says what the file is)
+  img.addEventListener("error", () => (big ? img.replaceWith(icon(hit)) : img.remove()), { once: true });
   return img;
 }
 
@@ -243,7 +244,7 @@ function card(hit, onPreview) {
                           textContent: fileName(hit.source), title: hit.source });
   const head = el("div", { class: "head" },
     hit.n != null ? el("span", { class: "badge", textContent: "[" + hit.n + "]" }) : null,
-    el("span", { class: "badge", textContent: hit.modality }), title,
+    el("span", { class: "badge", textContent: isPdf(hit) ? "pdf" : hit.modality }), title,
     where(hit) ? el("span", { class: "where", textContent: where(hit) }) : null);
   const text = plain(hit);
   const node = el("article", { class: isWeak(hit) ? "card weak" : "card", dataset: { modality: hit.modality } },
