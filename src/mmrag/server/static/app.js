@@ -266,5 +266,5 @@ function onEvent(name, data, started, question) {
              "to read for this question");
   } else if (name === "token") $("answer-text").append(data.text);
   else if (name === "done") showAnswer({ ...data, question });
-  else if (name === "error") say(data.detail, true);
+  else if (name === "error") { $("answer-text").classList.remove("streaming"); say(data.detail, true); }
 }
