@@ -318,6 +318,15 @@ def test_9_keyboard_reaches_every_control_and_delete_asks_first(chromium, tmp_pa
         page.keyboard.type("Who first drank tea?")
         page.keyboard.press("Control+Enter")
         expect(page.locator("#answer-text a.cite").first).to_be_visible(timeout=30_000)
+        # a card's preview by keyboard, and Escape back to where it was opened
+        button = page.locator("#grid .card .preview-btn").first
+        button.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#preview")).to_be_visible()
+        expect(page.get_by_role("button", name="Close the preview")).to_be_focused()
+        page.keyboard.press("Escape")
+        expect(page.locator("#preview")).to_be_hidden()
+        expect(button).to_be_focused()
 
         item = page.locator("#sources li", has_text="tea.md")
         item.get_by_role("button", name="Remove tea.md").click()
@@ -477,6 +486,32 @@ def test_image_cards_show_labels_and_text_not_the_description(chromium, tmp_path
         expect(card.locator(".ocr")).to_contain_text("STOP")
         expect(card).not_to_contain_text("labels:")
         expect(card.locator(".score")).to_have_text("relevance 80%")
+
+
+def test_images_of_cited_sources_show_with_the_answer(chromium, tmp_path, files):
+    from mmrag.stores import SourceRecord
+    from mmrag.types import Answer, Hit
+    from test_server_e2e import MediaPipeline, _Store
+
+    class Cites(MediaPipeline):
+        def answer(self, question, hits, on_token=None):
+            return Answer("It is a red square [1].", [h for h in hits if h.modality == "image"],
+                          "fake")
+
+    rag = index(tmp_path, files["panda"], cls=Cites)
+    image = files["image"]
+    rag.store = _Store(rag.store, {str(image): SourceRecord(
+        str(image), str(image), "h", image.stat().st_size, 0, 1, "image", 0)})
+    Cites.media = [Hit("i1", 0.7, str(image), "a red square", "image",
+                       meta={"path": str(image)})]
+    with opened(chromium, rag) as page:
+        page.fill("#q", "the sound of a red square")
+        page.click("#ask-btn")
+        expect(page.locator("#answer-images figcaption")).to_have_text(["[1] red.png"],
+                                                                        timeout=30_000)
+        page.wait_for_function("() => { const i = document.querySelector('#answer-images img');"
+                               " return i && i.complete && i.naturalWidth > 0; }",
+                               timeout=15_000)
 
 
 @pytest.mark.parametrize("width", [1280, 390])
