@@ -177,11 +177,11 @@ def test_one_bad_file_in_a_batch_is_named_and_the_rest_indexed(client: TestClien
     assert job["state"] == "done" and len(job["report"]["added"]) == 1
     assert job["report"]["errors"] == [
         {"source": "empty.pdf", "error": "empty.pdf: the file is empty"},
-        {"source": "fake.pdf", "error": "fake.pdf: its content is not a type mmrag reads"}]
+        {"source": "fake.pdf", "error": "fake.pdf: its content is text, not PDF"}]
     # every file bad: the request is refused, each named in one short line
     r = client.post("/api/ingest/upload?wait=true", files=files[1:])
     assert r.status_code == 415 and r.json()["detail"] == (
-        "empty.pdf: the file is empty; fake.pdf: its content is not a type mmrag reads")
+        "empty.pdf: the file is empty; fake.pdf: its content is text, not PDF")
 
 
 def test_content_and_name_may_differ_within_one_loader():

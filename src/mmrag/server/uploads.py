@@ -103,13 +103,19 @@ def save(
     """Write one upload to ``folder`` and return its path; refuse too large or unknown files."""
     head = data.read(4096)
     claimed = Path(filename).suffix.lower()
-    suffix = stored_suffix(claimed, sniff(head))
+    sniffed = sniff(head)
+    suffix = stored_suffix(claimed, sniffed)
     name = f"{clean_stem(filename)}{claimed}"
+    # short: one line per file in a batch (the supported types are in /api/info)
     if not head:
         raise UnsupportedUpload(f"{name}: the file is empty")
-    if suffix is None or suffix not in set(supported):
-        # short: one line per file in a batch (the supported types are in /api/info)
+    if suffix is None and sniffed is not None and claimed:
+        what = "text" if sniffed == ".txt" else sniffed[1:].upper()
+        raise UnsupportedUpload(f"{name}: its content is {what}, not {claimed[1:].upper()}")
+    if suffix is None:
         raise UnsupportedUpload(f"{name}: its content is not a type mmrag reads")
+    if suffix not in set(supported):
+        raise UnsupportedUpload(f"{name}: a {suffix[1:].upper()} file is not accepted here")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex[:12]}-{clean_stem(filename)}{suffix}"
     size = 0
