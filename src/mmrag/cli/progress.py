@@ -35,6 +35,8 @@ class IngestBars:
         audio = self.inner[0]
         name = snippet(path, 30)
         if audio.desc != name:
+            # the files bar names the file last finished: name the one being read instead
+            self.bar.set_postfix_str(snippet(path, 40), refresh=False)
             audio.reset(total=total or 0)
             audio.set_description_str(name, refresh=False)
         if total:

@@ -18,6 +18,7 @@ from fastapi import Depends, FastAPI, Request  # noqa: E402
 from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.responses import FileResponse, JSONResponse  # noqa: E402
 from fastapi.staticfiles import StaticFiles  # noqa: E402
+from starlette.exceptions import HTTPException  # noqa: E402
 
 from .. import __version__  # noqa: E402
 from ..errors import MmragError, explain  # noqa: E402
@@ -69,6 +70,14 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(validation_body(exc.errors()), status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        # an unknown route or method, in the same {"error", "detail"} shape as the rest
+        name = "".join(w.capitalize() for w in str(exc.detail).split()) or "HTTPError"
+        return JSONResponse({"error": name, "detail": f"{request.method} {request.url.path}: "
+                             f"{exc.detail}"}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
 
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware

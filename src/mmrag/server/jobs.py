@@ -41,6 +41,9 @@ class Job:
     done: int = 0
     total: int = 0
     current: str = ""
+    # inside a long recording: seconds of audio read so far, of how many (None: unknown)
+    seconds: float = 0.0
+    seconds_total: float | None = None
     report: dict[str, Any] | None = None
     error: str | None = None
     finished: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -48,7 +51,10 @@ class Job:
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "state": self.state, "done": self.done, "total": self.total,
-            "current": self.current, "report": self.report, "error": self.error,
+            "current": self.current, "seconds": round(self.seconds, 1),
+            "seconds_total": None if self.seconds_total is None
+            else round(self.seconds_total, 1),
+            "report": self.report, "error": self.error,
         }
 
 
@@ -59,13 +65,17 @@ class Jobs:
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._guard = threading.Lock()
 
-    def start(self, paths: Sequence[str], after: Callable[[], None] | None = None) -> Job:
-        job = Job(uuid.uuid4().hex[:16], total=len(paths))
+    def start(self, paths: Sequence[str], after: Callable[[], None] | None = None,
+              refused: Sequence[tuple[str, str]] = ()) -> Job:
+        """``refused``: files of the request that never reached the index (an unsupported
+        upload), reported among the job's errors."""
+        job = Job(uuid.uuid4().hex[:16], total=len(paths), current=paths[0] if paths else "")
         with self._guard:
             self._jobs[job.id] = job
             while len(self._jobs) > KEEP:
                 self._jobs.popitem(last=False)
-        threading.Thread(target=self._run, args=(job, list(paths), after), daemon=True,
+        threading.Thread(target=self._run, args=(job, list(paths), after, list(refused)),
+                         daemon=True,
                          name=f"mmrag-ingest-{job.id}").start()
         return job
 
@@ -76,14 +86,24 @@ class Jobs:
             raise NotFoundError(f"no ingest job {job_id!r}")
         return job
 
-    def _run(self, job: Job, paths: list[str], after: Callable[[], None] | None) -> None:
+    def _run(self, job: Job, paths: list[str], after: Callable[[], None] | None,
+             refused: list[tuple[str, str]]) -> None:
         def progress(done: int, total: int, path: str) -> None:
-            job.done, job.total, job.current = done, total, path
+            # called when a file is finished: the one shown is the next one given (a
+            # folder's files are not known ahead: then none, not the one just finished)
+            nxt = paths[done] if total == len(paths) and done < len(paths) else ""
+            job.done, job.total, job.current = done, total, nxt
+            job.seconds, job.seconds_total = 0.0, None
+
+        def recording(path: str, seconds: float, total: float | None) -> None:
+            job.current, job.seconds, job.seconds_total = path, seconds, total
 
         try:
             with self.write_lock:
                 job.state = "running"
-                report = self.pipeline.ingest(paths, on_progress=progress)
+                report = self.pipeline.ingest(paths, on_progress=progress,
+                                              on_file_progress=recording)
+            report.errors.extend(refused)
             job.report = report.to_dict()
             job.state = "failed" if report.failed else "done"
         except MmragError as exc:

@@ -2,7 +2,9 @@
 
 A path is resolved and looked up in the store, so ``..`` or a symlink can not reach
 anything the operator did not ingest. Responses carry a sandbox CSP, so an indexed HTML
-or SVG file is shown, never run, on this origin.
+or SVG file is shown, never run, on this origin; audio, video and raster images get a CSP
+that allows nothing but the file itself instead (a sandboxed media document has origin
+``null``, and the browser then refuses to load its own player's file).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "private, max-age=300",
 }
+# A media document (the browser's own player or image view): it may load itself, nothing else.
+PLAYABLE_CSP = "default-src 'none'; media-src 'self'; img-src 'self'; style-src 'unsafe-inline'"
 # Shown as text: a browser would otherwise run them or offer a download.
 AS_TEXT = {".html", ".htm", ".md", ".markdown", ".txt", ".csv", ".json", ".rst", ".svg"}
 
@@ -37,14 +41,23 @@ def indexed_file(pipeline: Any, path: str) -> Path:
     return resolved
 
 
+def headers(media: str) -> dict[str, str]:
+    """The response headers of a file sent as ``media`` (its media type)."""
+    playable = media.split("/")[0] in ("audio", "video", "image") and "svg" not in media
+    return {**HEADERS, "Content-Security-Policy": PLAYABLE_CSP} if playable else HEADERS
+
+
 def media_type(path: Path) -> str:
     if path.suffix.lower() in AS_TEXT:
         return "text/plain; charset=utf-8"
     return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
-def thumbnail(path: Path, cache: Path, size: int = 320) -> Path:
-    """A JPEG at most ``size`` px wide next to the index, when Pillow is there; else the image."""
+def thumbnail(path: Path, cache: Path, size: int = 320) -> Path | None:
+    """A JPEG at most ``size`` px wide next to the index, when Pillow is there; else the
+    image itself; None when the file is not an image (a PDF is never sent as its thumbnail)."""
+    if not media_type(path).startswith("image/"):
+        return None
     try:
         from PIL import Image
     except ImportError:

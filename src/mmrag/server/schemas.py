@@ -83,7 +83,9 @@ class JobResponse(BaseModel):
     state: Literal["queued", "running", "done", "failed"]
     done: int
     total: int
-    current: str
+    current: str = Field(description="the file being indexed")
+    seconds: float = Field(0.0, description="inside a recording: seconds of it read so far")
+    seconds_total: float | None = Field(None, description="the recording's length, if known")
     report: dict | None = None
     error: str | None = None
 

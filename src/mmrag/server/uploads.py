@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import MmragError
+from ..loaders import by_extension
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".csv", ".json", ".rst",
                  ".obj", ".off", ".stl", ".gltf"}  # 3D formats written as text
@@ -69,7 +70,11 @@ def _is_text(head: bytes) -> bool:
 
 
 def stored_suffix(claimed: str, sniffed: str | None) -> str | None:
-    """Text keeps the suffix it claims (md, html: the loader differs), binaries take ours."""
+    """Text keeps the suffix it claims (md, html: the loader differs), binaries take ours.
+
+    A binary whose content and name disagree is kept when both name the same loader (an MP3
+    named ``.wav`` is audio either way, and ``mmrag ingest`` reads it as audio), refused
+    when they do not (a ``.wav`` that is really a PDF)."""
     if sniffed == ".txt":
         if claimed in TEXT_SUFFIXES:
             return claimed
@@ -80,7 +85,9 @@ def stored_suffix(claimed: str, sniffed: str | None) -> str | None:
     mp4 = {".mp4", ".m4a"}
     # A .wav that is really a PDF is refused rather than renamed.
     mismatch = claimed and same.get(claimed, claimed) != sniffed
-    if sniffed is not None and mismatch and not {claimed, sniffed} <= mp4:
+    loaders = by_extension()
+    family = claimed in loaders and loaders.get(claimed) == loaders.get(sniffed or "")
+    if sniffed is not None and mismatch and not {claimed, sniffed} <= mp4 and not family:
         return None
     return sniffed
 
@@ -96,13 +103,19 @@ def save(
     """Write one upload to ``folder`` and return its path; refuse too large or unknown files."""
     head = data.read(4096)
     claimed = Path(filename).suffix.lower()
-    suffix = stored_suffix(claimed, sniff(head))
-    allowed = sorted(supported)
-    if suffix is None or suffix not in allowed:
-        raise UnsupportedUpload(
-            f"{clean_stem(filename)}{claimed}: content is not a supported type; "
-            f"supported: {allowed}"
-        )
+    sniffed = sniff(head)
+    suffix = stored_suffix(claimed, sniffed)
+    name = f"{clean_stem(filename)}{claimed}"
+    # short: one line per file in a batch (the supported types are in /api/info)
+    if not head:
+        raise UnsupportedUpload(f"{name}: the file is empty")
+    if suffix is None and sniffed is not None and claimed:
+        what = "text" if sniffed == ".txt" else sniffed[1:].upper()
+        raise UnsupportedUpload(f"{name}: its content is {what}, not {claimed[1:].upper()}")
+    if suffix is None:
+        raise UnsupportedUpload(f"{name}: its content is not a type mmrag reads")
+    if suffix not in set(supported):
+        raise UnsupportedUpload(f"{name}: a {suffix[1:].upper()} file is not accepted here")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex[:12]}-{clean_stem(filename)}{suffix}"
     size = 0

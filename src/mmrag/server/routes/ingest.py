@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse
 
+from ...errors import MmragError
 from ...ingest import file_hash
 from ...loaders import by_extension
 from .. import uploads
@@ -61,14 +62,24 @@ def ingest_router(pipeline: Any, settings: Settings, jobs: Jobs, upload_dir: Pat
         """Upload files to index. They are stored under the index with generated names."""
         supported = by_extension()
         saved: list[Path] = []
+        # one bad file is reported in the job, the rest of the batch is indexed
+        refused: list[tuple[str, MmragError]] = []
         try:
             for f in files:
-                saved.append(uploads.save(f.filename or "upload", f.file, upload_dir,
-                                          settings.max_upload_bytes, supported))
+                name = f.filename or "upload"
+                try:
+                    saved.append(uploads.save(name, f.file, upload_dir,
+                                              settings.max_upload_bytes, supported))
+                except (uploads.UnsupportedUpload, uploads.UploadTooLarge) as exc:
+                    refused.append((name, exc))
         except BaseException:
             for path in saved:
                 path.unlink(missing_ok=True)
             raise
+        if refused and not saved:
+            if len(refused) == 1:
+                raise refused[0][1]
+            raise uploads.UnsupportedUpload("; ".join(str(e) for _, e in refused))
 
         saved = reuse_uploaded(pipeline, saved, upload_dir)
 
@@ -77,7 +88,8 @@ def ingest_router(pipeline: Any, settings: Settings, jobs: Jobs, upload_dir: Pat
                 if pipeline.store.source(str(path)) is None:
                     path.unlink(missing_ok=True)
 
-        job = jobs.start([str(p) for p in saved], after=forget_failed)
+        job = jobs.start([str(p) for p in saved], after=forget_failed,
+                         refused=[(name, str(e)) for name, e in refused])
         return finish(job, wait)
 
     @router.post("/ingest/path", response_model=JobResponse, status_code=202)

@@ -73,14 +73,19 @@ def media_router(pipeline: Any) -> APIRouter:
     def media_file(path: str) -> FileResponse:
         """An indexed file (Range requests supported, for audio and video seeking)."""
         found = media.indexed_file(pipeline, resolve_source(pipeline, path))
-        return FileResponse(found, media_type=media.media_type(found), headers=media.HEADERS,
+        kind = media.media_type(found)
+        return FileResponse(found, media_type=kind, headers=media.headers(kind),
                             content_disposition_type="inline")
 
     @router.get("/thumb", response_class=FileResponse)
     def thumb(path: str) -> FileResponse:
-        """A small JPEG of an indexed image (the image itself when Pillow is missing)."""
+        """A small JPEG of an indexed image (the image itself when Pillow is missing); 404
+        for a file that is not an image."""
         found = media.indexed_file(pipeline, resolve_source(pipeline, path))
         small = media.thumbnail(found, Path(pipeline.index_dir) / "thumbs")
-        return FileResponse(small, media_type=media.media_type(small), headers=media.HEADERS)
+        if small is None:
+            raise NotFoundError(f"{path}: no thumbnail (not an image)")
+        kind = media.media_type(small)
+        return FileResponse(small, media_type=kind, headers=media.headers(kind))
 
     return router
