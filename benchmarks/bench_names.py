@@ -14,7 +14,8 @@ typed, and its last word alone), and a query counts when its memo is in the top 
   index's vocabulary (``mmrag vocab add``), as a user would list their colleagues.
 
 WER: the first ``--limit`` flickr8k_1k/tts_mp3 clips (spoken captions, no names), scored as
-in bench_speech.py, plain and with the same vocabulary given as hints.
+in bench_speech.py, plain and with the same vocabulary given as hints (as ingest uses them:
+a clip is heard again with the names its plain transcript sounds like, if any).
 """
 
 from __future__ import annotations
@@ -137,14 +138,16 @@ def spelled(rag, said: dict[str, str]) -> float:
 def wer(clips: list[Path], refs: dict[str, list[str]], hints: str, threads: int) -> float:
     from bench_speech import edits, normalise
 
+    from mmrag.loaders import LoadContext
+    from mmrag.loaders.audio import hinted_where_named
     from mmrag.speech import join_text, transcribers
 
     whisper = transcribers.create("whisper", cpu_threads=threads)
-    if hints:
-        whisper = whisper.with_hints(hints)
+    context = LoadContext(hints=hints)
     total_edits = total_words = 0
     for clip in clips:
-        hyp = normalise(join_text(whisper.transcribe(clip)))
+        # as ingest hears it: hinted only when the plain transcript sounds like a name
+        hyp = normalise(join_text(hinted_where_named(whisper, clip, context)))
         best = min((edits(normalise(r), hyp), r) for r in refs[clip.stem])
         total_edits += best[0]
         total_words += len(normalise(best[1]))
