@@ -6,6 +6,8 @@ routes live in :mod:`.routes`, by concern; this module composes them.
 """
 
 import threading
+from dataclasses import replace
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +31,20 @@ from .routes.ingest import ingest_router  # noqa: E402
 from .routes.media import media_router, sources_router  # noqa: E402
 from .routes.query import query_router  # noqa: E402
 from .routes.vocab import vocab_router  # noqa: E402
-from .security import COOKIE, check_bind, check_token  # noqa: E402
+from .security import COOKIE, check_bind, check_collection, readable  # noqa: E402
 from .settings import Settings  # noqa: E402
 from .statuses import error_body, status_of, validation_body  # noqa: E402
 
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
+def create_app(pipeline: Any, settings: Settings | None = None,
+               collections: Mapping[str, Any] | None = None, *, nested: bool = False) -> FastAPI:
+    """``collections``: every index the server serves by name (default: ``pipeline`` alone,
+    as ``settings.collection``); ``nested`` builds one collection's app for the top one."""
     settings = settings or Settings()
+    if collections and not nested:  # the top app's /api is the first collection
+        settings = replace(settings, collection=next(iter(collections)))
     # searches read concurrently; ingest jobs and deletes take turns on the store
     write_lock = threading.Lock()
     jobs = Jobs(pipeline, write_lock)
@@ -79,11 +86,12 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
         )
 
     app.add_middleware(RequestGuard, upload_limit=settings.max_upload_bytes + 2**20,
-                       open_server=not settings.token, cors_origins=settings.cors_origins)
+                       open_server=not settings.auth_required, cors_origins=settings.cors_origins)
 
     def auth(request: Request) -> None:
-        check_token(settings.token, request.headers.get("authorization"),
-                    request.cookies.get(COOKIE))
+        allowed = readable(settings.token, settings.grants, request.headers.get("authorization"),
+                           request.cookies.get(COOKIE))
+        check_collection(settings.collection, [settings.collection], allowed)
 
     app.include_router(health_router(settings))
     for router in (
@@ -102,11 +110,16 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
+    if not nested:
+        from .collections import connect
+
+        connect(app, collections or {settings.collection: pipeline}, settings)
     return app
 
 
-def serve(pipeline: Any, settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
-    check_bind(host, settings.token)
+def serve(pipeline: Any, settings: Settings, host: str = "127.0.0.1", port: int = 8000,
+          collections: Mapping[str, Any] | None = None) -> None:
+    check_bind(host, settings.token or bool(settings.grants))
     uvicorn = require("uvicorn", extra="server", purpose="mmrag serve")
-    uvicorn.run(create_app(pipeline, settings), host=host, port=port, log_level="info",
-                server_header=False)
+    uvicorn.run(create_app(pipeline, settings, collections), host=host, port=port,
+                log_level="info", server_header=False)
