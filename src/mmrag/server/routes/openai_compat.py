@@ -91,7 +91,7 @@ def openai_router(settings: Settings) -> APIRouter:
         pipeline, model = answerer(reader, body.model)
         asked = read_chat(body.messages)
         hits = await run_in_threadpool(retrieve, pipeline, asked, body.k)
-        question = asked.question or "(the image)"
+        question = asked.query or "(the image)"  # as `mmrag chat`: the standalone query
         if not body.stream:
             answer = await run_in_threadpool(pipeline.answer, question, hits)
             return completion(model, answer.to_dict(), asked.query)
