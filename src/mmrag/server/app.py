@@ -6,8 +6,8 @@ routes live in :mod:`.routes`, by concern; this module composes them.
 """
 
 import threading
-from dataclasses import replace
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 

@@ -51,9 +51,16 @@ class Reader:
         return [n for n in self.collections.pipelines
                 if self.allowed is None or n in self.allowed]
 
+    def name(self, name: str | None) -> str:
+        """``name``, or for None the first collection this caller may read."""
+        if name is not None:
+            return name
+        return next(iter(self.names()), self.collections.default)
+
     def pipeline(self, name: str | None = None) -> Any:
-        """The named collection's pipeline (None: the first), or the 403 of one not ours."""
-        name = self.collections.default if name is None else name
+        """The named collection's pipeline (None: the first the caller may read), or the
+        403 of one it may not."""
+        name = self.name(name)
         check_collection(name, self.collections.pipelines, self.allowed)
         return self.collections.pipelines[name]
 
@@ -75,7 +82,7 @@ class CollectionGate:
         name = scope.get("path_params", {}).get("name", "")
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}
-        cookie = _cookie(headers.get("cookie", ""))
+        cookie = cookie_of(headers.get("cookie", ""))
         try:
             self.collections.reader(headers.get("authorization"), cookie).pipeline(name)
         except MmragError as exc:
@@ -84,7 +91,7 @@ class CollectionGate:
         await self.apps[name](scope, receive, send)
 
 
-def _cookie(header: str) -> str | None:
+def cookie_of(header: str) -> str | None:
     for part in header.split(";"):
         key, _, value = part.strip().partition("=")
         if key == COOKIE:
@@ -108,7 +115,7 @@ def connect(app: FastAPI, pipelines: Mapping[str, Any], settings: Settings) -> N
     app.include_router(openai_router(settings), prefix="/v1")
     app.add_middleware(OpenAIErrors)
     try:
-        from .routes.mcp import mount_mcp
+        from .mcp_server import mount_mcp
     except ImportError:  # mmrag[mcp] not installed: the rest of the server still runs
         return
     mount_mcp(app, collections)

@@ -13,7 +13,7 @@ import base64
 import copy
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Depends
@@ -26,12 +26,13 @@ from ...text.tokenize import tokenize
 from ...text.valid import valid_text
 from ...types import Content, Hit
 from ..collections import Reader, request_reader
-from ..openai_chat import Chunks, ChatQuery, completion, image_file, read_chat
+from ..openai_chat import ChatQuery, Chunks, completion, image_file, read_chat
 from ..openai_schemas import ChatRequest, EmbeddingRequest
 from ..security import Forbidden
 from ..settings import Settings
 from ..statuses import error_body, status_of
 
+ReaderDep = Annotated[Reader, Depends(request_reader)]
 OWN = "extractive"  # every collection also answers with the model-free extractive answerer
 MAX_INPUTS, MAX_INPUT_CHARS = 256, 8192
 
@@ -78,14 +79,14 @@ def openai_router(settings: Settings) -> APIRouter:
             return list(pipeline.search_image(path, k, text=asked.query or None))
 
     @router.get("/models")
-    def list_models(reader: Reader = Depends(request_reader)) -> dict[str, Any]:
+    def list_models(reader: ReaderDep) -> dict[str, Any]:
         """Each collection this token may read, with each answerer it offers."""
         data = [{"id": m, "object": "model", "created": 0, "owned_by": "mmrag"}
                 for n in reader.names() for m in model_ids(n, reader.pipeline(n))]
         return {"object": "list", "data": data}
 
     @router.post("/chat/completions", response_model=None)
-    async def chat_completions(body: ChatRequest, reader: Reader = Depends(request_reader)
+    async def chat_completions(body: ChatRequest, reader: ReaderDep
                                ) -> Any:
         """The last user message answered from the collection, with numbered citations."""
         pipeline, model = answerer(reader, body.model)
@@ -100,7 +101,7 @@ def openai_router(settings: Settings) -> APIRouter:
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     @router.post("/embeddings")
-    def embeddings(body: EmbeddingRequest, reader: Reader = Depends(request_reader)
+    def embeddings(body: EmbeddingRequest, reader: ReaderDep
                    ) -> dict[str, Any]:
         """Vectors from the collection's own embedder (``role``: query or passage)."""
         name, _ = split_model(body.model, reader)
@@ -226,9 +227,9 @@ class OpenAIErrors:
             if isinstance(body, dict) and isinstance(body.get("error"), str):
                 body = openai_error(start["status"], body)
             data = json.dumps(body, ensure_ascii=False).encode()
-            headers = [(k, v) for k, v in start.get("headers", [])
-                       if k.lower() != b"content-length"]
-            await send({**start, "headers": [*headers,
+            kept = [(k, v) for k, v in start.get("headers", [])
+                    if k.lower() != b"content-length"]
+            await send({**start, "headers": [*kept,
                                              (b"content-length", str(len(data)).encode())]})
             await send({"type": "http.response.body", "body": data})
 
