@@ -3,8 +3,8 @@ nothing about the others, on /api, /c/NAME/api, /v1 and the MCP tools."""
 
 from __future__ import annotations
 
-import asyncio
 import argparse
+import asyncio
 from pathlib import Path
 from urllib.parse import quote
 

@@ -60,7 +60,8 @@ async def exercise(client, folders: dict[str, Path], delete: bool) -> None:
         outside.content[0].text
     report = payload(await client.call_tool("ingest", {"paths": [str(folders["allowed"])]}))
     assert len(report["added"]) == 2 and not report["errors"]
-    names = {Path(s["path"]).name for s in payload(await client.call_tool("sources", {}))["sources"]}
+    listed = payload(await client.call_tool("sources", {}))["sources"]
+    names = {Path(s["path"]).name for s in listed}
     assert names == {"tea.md", "planets.txt", "novels.pdf"}
     found = payload(await client.call_tool("search", {"query": "Faulkner novel",
                                                       "source": "*.pdf", "k": 2}))
