@@ -183,3 +183,28 @@ def test_collections_from_flags(tmp_path: Path):
         open_collections(args(collections=tmp_path / "all" / "not-an-index"))
     with pytest.raises(ConfigError, match="TOKEN=NAME"):
         parse_grants("justatoken")
+
+
+def test_serve_two_named_indexes_and_a_watched_folder(tmp_path: Path):
+    """`mmrag serve --index work=A --index family=B --watch family=DIR`, as a user runs it."""
+    import time
+
+    from servers import serve_cli
+
+    for name in ("work", "family"):
+        Pipeline.open(tmp_path / name, embedder="hash", create=True)
+    watched = tmp_path / "inbox"
+    watched.mkdir()
+    with serve_cli(Path(f"work={tmp_path / 'work'}"), "--index",
+                   f"family={tmp_path / 'family'}", "--watch", f"family={watched}") as url:
+        models = httpx.get(f"{url}/v1/models").json()["data"]
+        assert [m["id"] for m in models] == ["work/extractive", "family/extractive"]
+        (watched / "bees.txt").write_text("Honey bees dance to say where flowers are.",
+                                          encoding="utf-8")
+        deadline, hits = time.monotonic() + 60, []
+        while not hits and time.monotonic() < deadline:
+            time.sleep(0.2)
+            hits = httpx.post(f"{url}/c/family/api/search",
+                              json={"query": "bees dance"}).json()["hits"]
+        assert hits and hits[0]["source"].endswith("bees.txt")
+        assert httpx.post(f"{url}/api/search", json={"query": "bees dance"}).json()["hits"] == []
