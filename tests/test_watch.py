@@ -136,3 +136,27 @@ def test_sync_once_removes_what_left_the_folder(tmp_path: Path):
     report = sync(rag, [root])
     assert [Path(p).name for p in report.removed] == ["b.txt"]
     assert sorted(Path(r.path).name for r in rag.sources()) == ["a.txt", "elsewhere.txt"]
+
+
+def test_changed_paths_follow_the_folder_walk_s_rules(tmp_path: Path):
+    from mmrag.ingest.watch import sync_paths
+
+    root, outside = tmp_path / "docs", tmp_path / "secret.txt"
+    (root / "linked").mkdir(parents=True)
+    outside.write_text("a file outside the watched folder", encoding="utf-8")
+    (root / "a.txt").write_text("alpha text", encoding="utf-8")
+    (root / "out.txt").symlink_to(outside)  # a link out: a folder walk refuses it
+    (root / "in.txt").symlink_to(root / "a.txt")  # a link inside: the same file as a.txt
+    (root / "via").symlink_to(root / "linked", target_is_directory=True)
+    (root / "linked" / "b.txt").write_text("beta text", encoding="utf-8")
+    rag = Pipeline.open(tmp_path / "index", embedder="hash", create=True)
+    changed = [root / n for n in ("a.txt", "out.txt", "in.txt", "via", "via/b.txt",
+                                  "linked/b.txt")]
+    sync_paths(rag, [root], changed)
+    assert state(rag, root) == state(clean(root, tmp_path / "clean1"), root)
+
+    (root / "a.txt").rename(root / ".a.txt")  # hidden now: leaves the index
+    (root / "in.txt").unlink()
+    report = sync_paths(rag, [root], [root / "a.txt", root / ".a.txt", root / "in.txt"])
+    assert [Path(p).name for p in report.removed] == ["a.txt"]
+    assert state(rag, root) == state(clean(root, tmp_path / "clean2"), root)
