@@ -22,7 +22,7 @@ from fastapi.responses import FileResponse, JSONResponse  # noqa: E402
 from fastapi.staticfiles import StaticFiles  # noqa: E402
 
 from .. import __version__  # noqa: E402
-from ..errors import MmragError, explain  # noqa: E402
+from ..errors import ConfigError, MmragError, explain  # noqa: E402
 from . import docs  # noqa: E402
 from .guard import RequestGuard  # noqa: E402
 from .jobs import Jobs  # noqa: E402
@@ -44,7 +44,11 @@ def create_app(pipeline: Any, settings: Settings | None = None,
     as ``settings.collection``); ``nested`` builds one collection's app for the top one."""
     settings = settings or Settings()
     if collections and not nested:  # the top app's /api is the first collection
-        settings = replace(settings, collection=next(iter(collections)))
+        first = next(iter(collections))
+        if collections[first] is not pipeline:
+            raise ConfigError(f"create_app: the pipeline must be the first collection's "
+                              f"({first!r}), whose routes /api serves")
+        settings = replace(settings, collection=first)
     # searches read concurrently; ingest jobs and deletes take turns on the store
     write_lock = threading.Lock()
     jobs = Jobs(pipeline, write_lock)

@@ -77,7 +77,9 @@ async def _run(work: Callable[[], Any]) -> Any:
 
 
 def build_mcp(collections: Collections, settings: Settings, reader_of: ReaderOf) -> MCPServer:
-    mcp = MCPServer("mmrag", version=__version__, instructions=(
+    # log_level: the SDK calls logging.basicConfig (a no-op where logging is set up already);
+    # at WARNING it adds no INFO line per tool call to a server's log
+    mcp = MCPServer("mmrag", version=__version__, log_level="WARNING", instructions=(
         "Search and ask the user's indexed files (text, PDFs, images, audio, video, 3D). "
         "Answers cite passages as [n]; each hit names its source file and a resource URI."))
 
