@@ -54,6 +54,8 @@ async def exercise(client, folders: dict[str, Path], delete: bool) -> None:
     answer = payload(await client.call_tool("ask", {"question": "Who brought tea to Europe?"}))
     assert "Portuguese" in answer["answer"] and "[1]" in answer["answer"]
     assert answer["citations"][0]["n"] == 1
+    bad = await client.call_tool("ask", {"question": "tea", "modality": ["smell"]})
+    assert bad.is_error and "smell" in bad.content[0].text
 
     outside = await client.call_tool("ingest", {"paths": [str(folders["outside"])]})
     assert outside.is_error and "not under a folder the server allows" in \

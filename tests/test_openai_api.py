@@ -49,6 +49,9 @@ def client(indexed: ImageQueries):
 
 def test_models_list_each_collection_with_its_answerers(client):
     assert [m.id for m in client.models.list()] == ["default/extractive"]
+    assert client.models.retrieve("default").id == "default/extractive"
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("default/gpt-4o")
 
 
 def test_chat_answer_keeps_markers_and_citations(client):

@@ -76,6 +76,12 @@ async def _run(work: Callable[[], Any]) -> Any:
         raise ToolError(f"{type(exc).__name__}: {exc}") from None
 
 
+def _filter(modality: list[str] | None, source: str | None, tags: list[str] | None,
+            after: float | None, before: float | None) -> Callable[[], Filter]:
+    """The filter, built where _run turns its validation error into the tool's error."""
+    return lambda: Filter(tuple(modality or ()), source, tuple(tags or ()), after, before)
+
+
 def build_mcp(collections: Collections, settings: Settings, reader_of: ReaderOf) -> MCPServer:
     # log_level: the SDK calls logging.basicConfig (a no-op where logging is set up already);
     # at WARNING it adds no INFO line per tool call to a server's log
@@ -101,19 +107,20 @@ def build_mcp(collections: Collections, settings: Settings, reader_of: ReaderOf)
         source: a glob on the file path; tags: any of these ingest tags; after/before:
         seconds of audio and video."""
         name, pipeline = pick(ctx, collection)
-
-        def work() -> list[Any]:
-            where = Filter(tuple(modality or ()), source, tuple(tags or ()), after, before)
-            return list(pipeline.search(query, k, where=where))
-        hits = await _run(work)
+        where = _filter(modality, source, tags, after, before)
+        hits = await _run(lambda: list(pipeline.search(query, k, where=where())))
         return {"collection": name, "query": query, "hits": [hit_dict(name, h) for h in hits]}
 
     @mcp.tool()
-    async def ask(question: str, ctx: Context, k: int = 5, collection: str | None = None
-                  ) -> dict[str, Any]:
-        """Answer a question from the index; [n] in the answer is citations[n-1]."""
+    async def ask(question: str, ctx: Context, k: int = 5, modality: list[str] | None = None,
+                  source: str | None = None, tags: list[str] | None = None,
+                  after: float | None = None, before: float | None = None,
+                  collection: str | None = None) -> dict[str, Any]:
+        """Answer a question from the index; [n] in the answer is citations[n-1]. The
+        filters are search's."""
         name, pipeline = pick(ctx, collection)
-        answer = await _run(lambda: pipeline.ask(question, k))
+        where = _filter(modality, source, tags, after, before)
+        answer = await _run(lambda: pipeline.ask(question, k, where=where()))
         out = answer.to_dict()
         out["citations"] = [{"n": i, **hit_dict(name, h)}
                             for i, h in enumerate(answer.citations, 1)]

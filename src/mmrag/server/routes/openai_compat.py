@@ -85,6 +85,11 @@ def openai_router(settings: Settings) -> APIRouter:
                 for n in reader.names() for m in model_ids(n, reader.pipeline(n))]
         return {"object": "list", "data": data}
 
+    @router.get("/models/{model:path}")
+    def get_model(model: str, reader: ReaderDep) -> dict[str, Any]:
+        _, found = answerer(reader, model)
+        return {"id": found, "object": "model", "created": 0, "owned_by": "mmrag"}
+
     @router.post("/chat/completions", response_model=None)
     async def chat_completions(body: ChatRequest, reader: ReaderDep
                                ) -> Any:
