@@ -160,3 +160,27 @@ def test_changed_paths_follow_the_folder_walk_s_rules(tmp_path: Path):
     report = sync_paths(rag, [root], [root / "a.txt", root / ".a.txt", root / "in.txt"])
     assert [Path(p).name for p in report.removed] == ["a.txt"]
     assert state(rag, root) == state(clean(root, tmp_path / "clean2"), root)
+
+
+def test_watch_once_from_the_command_line(tmp_path: Path):
+    import subprocess
+    import sys
+
+    from servers import SRC
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "a.txt").write_text("alpha text", encoding="utf-8")
+    (root / "bad.pdf").write_bytes(b"%PDF-1.4 this is not a real PDF")
+    index = tmp_path / "index"
+    command = [sys.executable, "-m", "mmrag", "watch", "--once", str(root), "--index",
+               str(index), "--embedder", "hash"]
+    run = subprocess.run(command, capture_output=True, text=True, env={"PYTHONPATH": str(SRC)},
+                         timeout=120)
+    assert "1 added" in run.stderr and "1 errors" in run.stderr, run.stderr
+    assert "bad.pdf" in run.stderr  # the file that could not be read, named with its reason
+    (root / "a.txt").unlink()
+    run = subprocess.run(command, capture_output=True, text=True, env={"PYTHONPATH": str(SRC)},
+                         timeout=120)
+    assert "1 removed" in run.stderr, run.stderr
+    assert Pipeline.open(index).sources() == []

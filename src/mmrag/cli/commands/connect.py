@@ -89,6 +89,8 @@ def _say(name: str, report: Any) -> None:
     print(f"mmrag: {name}: {len(done.added)} added, {len(done.updated)} updated, "
           f"{len(report.removed)} removed, {len(done.errors)} errors "
           f"({report.seconds:.2f} s)", file=sys.stderr, flush=True)
+    for source, error in done.errors:
+        print(f"mmrag: {name}: {source}: {error}", file=sys.stderr, flush=True)
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
