@@ -71,6 +71,7 @@ def test_a_token_reads_its_collection_and_nothing_of_another(server):
 
     hits = family.post("/c/family/api/search", json={"query": "Faulkner novel"}).json()["hits"]
     assert hits and {h["source"] for h in hits} == {novels}
+    assert family.get("/c/family/").status_code == 404  # the page reads /api, not family
     thumb = family.get("/c/family/api/thumb", params={"path": server["frame"]})
     assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
 

@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ..errors import MmragError
+from ..errors import MmragError, NotFoundError
 from .security import COOKIE, check_collection, readable
 from .settings import Settings
 from .statuses import error_body, status_of
@@ -85,6 +85,12 @@ class CollectionGate:
         cookie = cookie_of(headers.get("cookie", ""))
         try:
             self.collections.reader(headers.get("authorization"), cookie).pipeline(name)
+            inner = scope.get("path", "")[len(scope.get("root_path", "")):]
+            if name != self.collections.default and inner in ("", "/"):
+                # the page calls /api, the first collection: at /c/NAME/ it would show
+                # another collection's files under this one's name
+                raise NotFoundError(f"the web page is at / and reads the first collection; "
+                                    f"collection {name!r} is at /c/{name}/api/...")
         except MmragError as exc:
             await JSONResponse(error_body(exc), status_code=status_of(exc))(scope, receive, send)
             return
