@@ -184,3 +184,17 @@ def test_watch_once_from_the_command_line(tmp_path: Path):
                          timeout=120)
     assert "1 removed" in run.stderr, run.stderr
     assert Pipeline.open(index).sources() == []
+
+
+def test_an_index_inside_the_watched_folder_does_not_wake_the_watcher(tmp_path: Path):
+    root = tmp_path / "docs"
+    root.mkdir()
+    rag = Pipeline.open(root / "idx", embedder="hash", create=True)  # not hidden
+    with watching(rag, root) as reports:
+        (root / "a.txt").write_text("alpha text", encoding="utf-8")
+        settle(rag, root, state(clean(root, tmp_path / "clean"), root))
+        time.sleep(1.5)  # the index's own writes, had they been seen, would sync again
+        syncs = len(reports)
+        time.sleep(1.5)
+        assert len(reports) == syncs <= 3
+    assert [p for p, _, _ in state(rag, root)] == ["a.txt"]
