@@ -158,3 +158,13 @@ def test_embeddings_are_the_index_embedder_vectors(client, indexed):
     with pytest.raises(openai.BadRequestError) as bad:
         client.embeddings.create(model="default", input=[[1, 2, 3]])
     assert "token arrays" in bad.value.message
+
+
+def test_an_unknown_route_answers_in_the_openai_shape(indexed):
+    import httpx
+
+    with serve_app(create_app(indexed, Settings())) as url:
+        missing = httpx.post(f"{url}/v1/completions", json={"model": "default", "prompt": "x"})
+    assert missing.status_code == 404
+    assert missing.json() == {"error": {"message": "Not Found", "type": "not_found_error",
+                                        "param": None, "code": "HTTPError"}}

@@ -231,6 +231,8 @@ class OpenAIErrors:
                 body = {}
             if isinstance(body, dict) and isinstance(body.get("error"), str):
                 body = openai_error(start["status"], body)
+            elif isinstance(body, dict) and isinstance(body.get("detail"), str):
+                body = openai_error(start["status"], {"error": "HTTPError", **body})
             data = json.dumps(body, ensure_ascii=False).encode()
             kept = [(k, v) for k, v in start.get("headers", [])
                     if k.lower() != b"content-length"]
