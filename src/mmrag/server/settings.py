@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -18,8 +19,34 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     # Transcriber for spoken queries (used once mmrag.speech is installed).
     transcriber: str = "whisper"
+    # Collection tokens: each reads only the collections named for it (``token`` reads all).
+    grants: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # The collection an app serves (one app per collection, see :mod:`.collections`).
+    collection: str = "default"
+    # The MCP tool `delete` (off unless the operator allows it).
+    mcp_delete: bool = False
+
+    @property
+    def auth_required(self) -> bool:
+        return bool(self.token or self.grants)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         token = os.environ.get("MMRAG_API_TOKEN") or None
-        return cls(token=token, **overrides)  # type: ignore[arg-type]
+        grants = parse_grants(os.environ.get("MMRAG_COLLECTION_TOKENS", ""))
+        return cls(token=token, grants=grants, **overrides)  # type: ignore[arg-type]
+
+
+def parse_grants(text: str) -> dict[str, frozenset[str]]:
+    """``MMRAG_COLLECTION_TOKENS``: ``TOKEN=work+family,TOKEN2=family``."""
+    grants: dict[str, frozenset[str]] = {}
+    for entry in filter(None, (e.strip() for e in text.split(","))):
+        token, sep, names = entry.partition("=")
+        if not sep or not token or not names:
+            from ..errors import ConfigError
+
+            raise ConfigError(f"MMRAG_COLLECTION_TOKENS: expected TOKEN=NAME[+NAME...], got "
+                              f"an entry of {len(entry)} characters without that shape")
+        grants[token.strip()] = grants.get(token.strip(), frozenset()) | frozenset(
+            n.strip() for n in names.split("+") if n.strip())
+    return grants

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from .connect import cmd_mcp, cmd_watch
 from .eval import cmd_eval
 from .index import cmd_delete, cmd_doctor, cmd_ingest, cmd_sample, cmd_sources
 from .learn import cmd_align, cmd_tune
@@ -26,4 +27,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": cmd_serve,
     "sample": cmd_sample,
     "vocab": cmd_vocab,
+    "mcp": cmd_mcp,
+    "watch": cmd_watch,
 }

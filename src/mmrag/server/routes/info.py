@@ -18,7 +18,7 @@ def health_router(settings: Settings) -> APIRouter:
     @router.get("/api/health", tags=["server"])
     def health() -> dict[str, Any]:
         """Liveness, without a token: says whether the API wants one."""
-        return {"status": "ok", "version": __version__, "auth": bool(settings.token)}
+        return {"status": "ok", "version": __version__, "auth": settings.auth_required}
 
     return router
 
