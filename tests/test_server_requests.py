@@ -78,3 +78,23 @@ def test_uploads_are_kept_with_a_relative_index(tmp_path, monkeypatch):
     again = client.post("/api/ingest/upload?wait=true", files=files).json()
     assert again["report"]["unchanged"] and len(rag.sources()) == 1
     assert json.loads(client.get("/api/sources").text)[0]["path"] == source.path
+
+
+def test_an_uploaded_recording_is_heard_by_the_servers_transcriber(tmp_path):
+    """`serve --transcriber` chose the spoken queries' model only; uploads were always
+    transcribed with whisper."""
+    import io
+
+    import numpy as np
+
+    from fixtures import write_wav
+
+    rag = Pipeline.open(tmp_path / "index", create=True, embedder="hash")
+    app = create_app(rag, Settings(transcriber="fake"))
+    client = TestClient(app, base_url=LOOPBACK)
+    wav = write_wav(tmp_path / "memo.wav", np.full(16000 * 3, 0.2, dtype=np.float32))
+    files = [("files", ("memo.wav", io.BytesIO(wav.read_bytes()), "audio/wav"))]
+    job = client.post("/api/ingest/upload?wait=true", files=files).json()
+    assert job["state"] == "done", job
+    hits = rag.search("sound", k=3)
+    assert hits and hits[0].modality == "audio"

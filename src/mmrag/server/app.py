@@ -52,7 +52,7 @@ def create_app(pipeline: Any, settings: Settings | None = None,
         settings = replace(settings, collection=first)
     # searches read concurrently; ingest jobs and deletes take turns on the store
     write_lock = threading.Lock()
-    jobs = Jobs(pipeline, write_lock)
+    jobs = Jobs(pipeline, write_lock, settings.transcriber)
     # absolute, as the store keeps paths: a relative --index must not make every upload
     # look unindexed (and be deleted after its ingest)
     upload_dir = Path(pipeline.index_dir).resolve() / "uploads"

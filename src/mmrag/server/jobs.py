@@ -59,9 +59,11 @@ class Job:
 
 
 class Jobs:
-    def __init__(self, pipeline: Any, write_lock: threading.Lock):
+    def __init__(self, pipeline: Any, write_lock: threading.Lock,
+                 transcriber: str = "whisper"):
         self.pipeline = pipeline
         self.write_lock = write_lock
+        self.transcriber = transcriber  # the server's, for uploads as for spoken queries
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._guard = threading.Lock()
 
@@ -102,7 +104,8 @@ class Jobs:
             with self.write_lock:
                 job.state = "running"
                 report = self.pipeline.ingest(paths, on_progress=progress,
-                                              on_file_progress=recording)
+                                              on_file_progress=recording,
+                                              transcriber=self.transcriber)
             report.errors.extend(refused)
             job.report = report.to_dict()
             job.state = "failed" if report.failed else "done"

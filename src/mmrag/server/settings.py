@@ -17,7 +17,7 @@ class Settings:
     allowed_paths: tuple[Path, ...] = ()
     # Origins allowed by CORS; empty means no CORS headers at all.
     cors_origins: tuple[str, ...] = ()
-    # Transcriber for spoken queries (used once mmrag.speech is installed).
+    # Transcriber for spoken queries and uploaded recordings (once mmrag.speech is installed).
     transcriber: str = "whisper"
     # Collection tokens: each reads only the collections named for it (``token`` reads all).
     grants: Mapping[str, frozenset[str]] = field(default_factory=dict)
