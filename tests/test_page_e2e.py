@@ -528,3 +528,24 @@ def test_no_serious_accessibility_violations(chromium, tmp_path, files, width):
         if width < 800:
             page.click("#library-toggle")
             assert axe(page) == []
+
+
+def test_a_word_the_transcriber_was_unsure_of_is_marked_as_a_guess(chromium, tmp_path, files):
+    """Issue 17: whisper's low-probability words (a misheard name) read as guesses, in the
+    card and in the answer's citation."""
+    import test_vocab  # registers the "scripted" transcriber: "low-carol" at p 0.21
+
+    memo = tone(tmp_path / "memo.wav", 8)
+    rag = index(tmp_path, memo, files["tea"], transcriber="scripted")
+    assert test_vocab.MISHEARD in [h.text for h in rag.search("harpist", k=3)]
+    with opened(chromium, rag) as page:
+        page.fill("#q", "harpist composer")
+        page.click("#search-btn")
+        card = page.locator("#grid .card[data-modality=audio]")
+        guess = card.locator("mark.guess")
+        expect(guess).to_have_text("low-carol")
+        assert "unsure" in guess.get_attribute("title")
+        page.click("#ask-btn")
+        expect(page.locator("#citations li mark.guess").first).to_have_text("low-carol",
+                                                                          timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "page-guess.png"), full_page=True)
