@@ -26,6 +26,21 @@ async def answer_events(pipeline: Any, question: str, hits: list[Hit]) -> AsyncI
     """citations first, then the answer as tokens, then the final answer (see /docs)."""
     yield sse("citations", {"citations": [{"n": i, **h.to_dict()} for i, h in
                                           enumerate(hits, 1)]})
+    async for kind, data in answer_stream(pipeline, question, hits):
+        if kind == "token":
+            yield sse("token", {"text": data})
+        elif kind == "done":
+            yield sse("done", data)
+        else:
+            yield sse("error", {"status": data["status"], "error": data["error"],
+                                "detail": data["detail"]})
+
+
+async def answer_stream(pipeline: Any, question: str, hits: list[Hit]
+                        ) -> AsyncIterator[tuple[str, Any]]:
+    """The answer made on a worker thread, as it is written: ("token", text)... (one for
+    a generator that does not stream), then ("done", ``Answer.to_dict()``) or ("error",
+    {"status", "error", "detail"}): the HTTP status line is sent by then."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[str, Any] | None] = asyncio.Queue()
 
@@ -38,12 +53,12 @@ async def answer_events(pipeline: Any, question: str, hits: list[Hit]) -> AsyncI
         def on_token(text: str) -> None:
             nonlocal streamed
             streamed = True
-            put(("token", {"text": text}))
+            put(("token", text))
 
         try:
             answer = pipeline.answer(question, hits, on_token=on_token)
             if not streamed:
-                put(("token", {"text": answer.answer}))
+                put(("token", answer.answer))
             put(("done", answer.to_dict()))
         except Exception as exc:  # reported in the stream: the status line is already sent
             body = error_body(exc) if isinstance(exc, MmragError) else {
@@ -54,5 +69,5 @@ async def answer_events(pipeline: Any, question: str, hits: list[Hit]) -> AsyncI
 
     worker = loop.run_in_executor(None, work)
     while (item := await queue.get()) is not None:
-        yield sse(*item)
+        yield item
     await worker

@@ -8,7 +8,6 @@ its own answerer. Errors come in OpenAI's shape, ``{"error": {"message", "type",
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import copy
 import json
@@ -20,17 +19,17 @@ from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from ...errors import ConfigError, MmragError, NotFoundError
+from ...errors import ConfigError, NotFoundError
 from ...generators import generators
 from ...text.tokenize import tokenize
 from ...text.valid import valid_text
 from ...types import Content, Hit
+from ..answers import answer_stream
 from ..collections import Reader, request_reader
 from ..openai_chat import ChatQuery, Chunks, completion, image_file, read_chat
 from ..openai_schemas import ChatRequest, EmbeddingRequest
 from ..security import Forbidden
 from ..settings import Settings
-from ..statuses import error_body, status_of
 
 ReaderDep = Annotated[Reader, Depends(request_reader)]
 OWN = "extractive"  # every collection also answers with the model-free extractive answerer
@@ -143,36 +142,7 @@ async def chunk_events(pipeline: Any, model: str, question: str, hits: list[Hit]
     final text (``mmrag.answer``: an LLM's preview may give way to its extractive fallback)."""
     chunks = Chunks(model)
     yield chunks.event({"role": "assistant", "content": ""})
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[tuple[str, Any] | None] = asyncio.Queue()
-
-    def put(item: tuple[str, Any] | None) -> None:
-        loop.call_soon_threadsafe(queue.put_nowait, item)
-
-    def work() -> None:
-        streamed = False
-
-        def on_token(text: str) -> None:
-            nonlocal streamed
-            streamed = True
-            put(("token", text))
-
-        try:
-            answer = pipeline.answer(question, hits, on_token=on_token)
-            if not streamed:
-                put(("token", answer.answer))
-            put(("done", answer.to_dict()))
-        except Exception as exc:  # in the stream: the status line is already sent
-            body = error_body(exc) if isinstance(exc, MmragError) else {
-                "error": "InternalError", "detail": "the answer could not be made"}
-            put(("error", {"message": body["detail"], "type": "server_error",
-                           "code": body["error"], "status": status_of(exc)}))
-        finally:
-            put(None)
-
-    worker = loop.run_in_executor(None, work)
-    while (item := await queue.get()) is not None:
-        kind, data = item
+    async for kind, data in answer_stream(pipeline, question, hits):
         if kind == "token":
             yield chunks.event({"content": data})
         elif kind == "done":
@@ -180,8 +150,9 @@ async def chunk_events(pipeline: Any, model: str, question: str, hits: list[Hit]
                                mmrag={"answer": data["answer"], "generator": data["generator"],
                                       "notes": data["notes"]})
         else:
-            yield f"data: {json.dumps({'error': data}, ensure_ascii=False)}\n\n"
-    await worker
+            error = {"message": data["detail"], "type": "server_error", "code": data["error"],
+                     "status": data["status"]}
+            yield f"data: {json.dumps({'error': error}, ensure_ascii=False)}\n\n"
     yield "data: [DONE]\n\n"
 
 
