@@ -132,8 +132,9 @@ def chunk_sections(
     """Turn a loader's sections into chunks with stable ids and their spans."""
     chunks: list[Chunk] = []
     for section in sections:
-        # An image or a 3D model is one retrievable unit: its text describes it whole.
-        whole = section.modality in ("image", "mesh")
+        # An image or a 3D model is one retrievable unit: its text describes it whole; a
+        # table's rows come grouped by their loader, each group with its header.
+        whole = section.modality in ("image", "mesh") or "table" in section.meta
         texts = [section.text] if whole else windows(section.text, config)
         for text in texts:
             i = len(chunks)
