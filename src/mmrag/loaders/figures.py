@@ -57,10 +57,10 @@ class Figures:
         try:
             from PIL import Image
         except ImportError:
-            return self._disable("figures need Pillow: pip install 'mmrag[image]'")
-        data = image if isinstance(image, bytes) else None
+            self._disable("figures need Pillow: pip install 'mmrag[image]'")
+            return None
         try:
-            picture = Image.open(io.BytesIO(data)) if data is not None else image
+            picture: Any = Image.open(io.BytesIO(image)) if isinstance(image, bytes) else image
             width, height = picture.size
             if decorative(width, height, page_share):
                 return None
@@ -85,7 +85,8 @@ class Figures:
         try:
             [section] = list(ImageLoader().load(target, self.context))
         except MissingDependencyError as exc:
-            return self._disable(str(exc))
+            self._disable(str(exc))
+            return None
         except IngestError:
             return None
         self.kept += 1
@@ -97,4 +98,3 @@ class Figures:
     def _disable(self, why: str) -> None:
         self._off = True
         warnings.warn(f"{self.source}: figures not indexed ({why})", stacklevel=3)
-        return None

@@ -17,7 +17,8 @@ from ..types import Section, Span
 GROUP_CHARS = 1200
 MAX_CELL_CHARS = 300
 # The documented cap: rows past this many in one table (a 100,000-row sheet) are not
-# indexed; the last group's meta says how many were left out.
+# indexed and not read (a sheet is streamed, so the cap bounds time and memory too); the
+# last group's meta says ``"truncated": true``.
 MAX_ROWS = 10_000
 
 
@@ -40,16 +41,17 @@ def markdown(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 
 def table_sections(
-    rows: Iterable[Sequence[Any]], *, title: str, span: Span = Span(),
+    rows: Iterable[Sequence[Any]], *, title: str, span: Span | None = None,
     meta: dict[str, Any] | None = None, max_rows: int = MAX_ROWS,
 ) -> list[Section]:
     """The sections of one table whose first non-empty row is its header. ``rows`` is
-    read lazily and only up to ``max_rows`` (plus a count of the rest)."""
+    read lazily and only up to ``max_rows`` data rows."""
     header: list[str] | None = None
     sections: list[Section] = []
     group: list[list[str]] = []
     size = 0
-    first = seen = dropped = 0
+    first = seen = 0
+    truncated = False
 
     def close() -> None:
         nonlocal group, size
@@ -57,7 +59,7 @@ def table_sections(
             rows_label = f"rows {first}-{first + len(group) - 1}"
             text = f"{title}, {rows_label}\n\n{markdown(header, group)}"
             info = {"header": header, "rows": [first, first + len(group) - 1]}
-            sections.append(Section(text=text, span=span,
+            sections.append(Section(text=text, span=span or Span(),
                                     meta={**(meta or {}), "table": info}))
         group, size = [], 0
 
@@ -68,10 +70,10 @@ def table_sections(
         if header is None:
             header = [v or f"column {i + 1}" for i, v in enumerate(values)]
             continue
+        if seen == max_rows:
+            truncated = True
+            break
         seen += 1
-        if seen > max_rows:
-            dropped += 1
-            continue
         if not group:
             first = seen
         group.append(values)
@@ -80,9 +82,8 @@ def table_sections(
             close()
     close()
     if header is not None and not sections:  # a header alone is still worth finding
-        sections.append(Section(text=f"{title}\n\n{markdown(header, [])}", span=span,
+        sections.append(Section(text=f"{title}\n\n{markdown(header, [])}", span=span or Span(),
                                 meta={**(meta or {}), "table": {"header": header, "rows": []}}))
-    if dropped and sections:
-        last = sections[-1]
-        last.meta["table"]["rows_dropped"] = dropped
+    if truncated and sections:
+        sections[-1].meta["table"]["truncated"] = True
     return sections

@@ -76,10 +76,14 @@ def media_router(pipeline: Any) -> APIRouter:
                             content_disposition_type="inline")
 
     @router.get("/thumb", response_class=FileResponse)
-    def thumb(path: str) -> FileResponse:
-        """A small JPEG of an indexed image (the image itself when Pillow is missing)."""
+    def thumb(path: str, page: Annotated[int, Query(ge=1)] = 1) -> FileResponse:
+        """A small JPEG of an indexed image (the image itself when Pillow is missing), or
+        of a PDF's ``page``, rendered once."""
         found = media.indexed_file(pipeline, resolve_source(pipeline, path))
-        small = media.thumbnail(found, Path(pipeline.index_dir) / "thumbs")
+        if found.suffix.lower() == ".pdf":
+            small = media.pdf_page(pipeline, found, page)
+        else:
+            small = media.thumbnail(found, Path(pipeline.index_dir) / "thumbs")
         return FileResponse(small, media_type=media.media_type(small), headers=media.HEADERS)
 
     return router
