@@ -217,3 +217,23 @@ def test_api_thumb_renders_a_pdf_page_once(tmp_path: Path):
     assert client.get("/api/thumb", params={"path": str(pdf), "page": 0}).status_code == 422
     hit = client.post("/api/search", json={"query": "Gatsby Fitzgerald"}).json()
     assert hit["hits"][0]["meta"]["thumb"].endswith("/pages/p2.jpg")
+
+
+def test_sample_writes_a_multimodal_corpus_made_by_code(tmp_path: Path, capsys):
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    assert main(["sample", str(tmp_path / "s")]) == 0
+    names = {p.name for p in (tmp_path / "s").iterdir()}
+    assert {"field_report.pdf", "red_balloon.jpg", "survey_budget.docx",
+            "american_novels.pdf"} <= names and ".sample-work" not in names
+    doc = pdfium.PdfDocument(str(tmp_path / "s" / "field_report.pdf"))
+    texts = [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    images = [len(list(doc[i].get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE])))
+              for i in range(len(doc))]
+    assert "spring survey" in texts[0] and "Figure 1" in texts[1] and texts[2] == ""
+    assert images == [0, 1, 1]
+    [table] = tables(sections(tmp_path / "s" / "survey_budget.docx"))
+    assert "| Q3 | 2.7M | west |" in table.text
+    assert main(["sample", str(tmp_path / "t"), "--text-only"]) == 0
+    assert "field_report.pdf" not in {p.name for p in (tmp_path / "t").iterdir()}

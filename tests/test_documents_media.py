@@ -61,3 +61,21 @@ def test_office_pictures_are_image_items(tmp_path: Path, rag: Pipeline):
     assert "Figure 2: the team's red balloon" in images["report.docx"].text
     slide = images["deck.pptx"]
     assert slide.span.page == 3 and "The balloon launch" in slide.text
+
+
+def test_the_sample_report_answers_from_its_figure_scan_and_table(tmp_path: Path,
+                                                                   rag: Pipeline):
+    from mmrag.sample.build import write_multimodal
+
+    write_multimodal(tmp_path / "s")
+    files = [str(tmp_path / "s" / n) for n in ("field_report.pdf", "survey_budget.docx",
+                                              "red_balloon.jpg")]
+    assert rag.ingest(files).errors == []
+    [figure] = [h for h in rag.search("red weather balloon", k=10)
+                if h.modality == "image" and h.source.endswith(".pdf")]
+    assert figure.span.page == 2
+    stove = [h for h in rag.search("survey hut stove", k=5) if "stove" in h.text]
+    assert stove and stove[0].span.page == 3 and stove[0].meta["text_from"] == "ocr"
+    assert any("| Q3 | 2.7M | west |" in h.text for h in rag.search("Q3 revenue", k=5))
+    answer = rag.ask("What does the survey hut need?")
+    assert "stove" in answer.answer and answer.citations[0].span.page == 3
