@@ -36,7 +36,8 @@ def render(page: Any, side: int) -> Any:
     """The page as an RGB Pillow image ``side`` px on its long side."""
     width, height = page.get_size()
     scale = side / max(width, height, 1.0)
-    return page.render(scale=scale).to_pil().convert("RGB")
+    image = page.render(scale=scale).to_pil()
+    return image if image.mode == "RGB" else image.convert("RGB")
 
 
 def thumb_path(folder: Path, number: int) -> Path:
@@ -45,9 +46,10 @@ def thumb_path(folder: Path, number: int) -> Path:
 
 def save_thumb(image: Any, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
-    small = image.copy()
-    small.thumbnail((THUMB_SIDE, THUMB_SIDE))
-    small.save(target, "JPEG", quality=75)
+    if max(image.size) > THUMB_SIDE:  # an OCR render: shrink a copy
+        image = image.copy()
+        image.thumbnail((THUMB_SIDE, THUMB_SIDE))
+    image.save(target, "JPEG", quality=75)
     return target
 
 
