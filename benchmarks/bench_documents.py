@@ -50,17 +50,24 @@ def text_pdf(path: Path, pages: int, figure_every: int = 0) -> Path:
     return path
 
 
+def _hwm_mib() -> float:
+    """This process's peak RSS. Not ru_maxrss: Linux carries that over fork and exec from
+    the parent (which built a 2,000-page PDF in memory); VmHWM starts afresh at exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def child(args: argparse.Namespace) -> None:
     """One measurement: load (and chunk) one PDF as ingest does, print JSON."""
-    import resource
-
     from mmrag.loaders import LoadContext, loader_for
     from mmrag.text.chunker import chunk_sections
 
     path = Path(args.pdf)
     loader = loader_for(path)
     assert loader is not None
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base = _hwm_mib()
     media = Path(tempfile.mkdtemp()) if args.media else None
     start = time.perf_counter()
     if getattr(loader, "accepts_context", False):
@@ -73,7 +80,7 @@ def child(args: argparse.Namespace) -> None:
         "seconds": seconds, "sections": len(sections), "chunks": len(chunks),
         "figures": sum(s.modality == "image" for s in sections),
         "ocr_pages": sum(s.meta.get("text_from") == "ocr" for s in sections),
-        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_mib": _hwm_mib(),
         "rss_after_imports_mib": base,
     }))
 

@@ -237,3 +237,22 @@ def test_sample_writes_a_multimodal_corpus_made_by_code(tmp_path: Path, capsys):
     assert "| Q3 | 2.7M | west |" in table.text
     assert main(["sample", str(tmp_path / "t"), "--text-only"]) == 0
     assert "field_report.pdf" not in {p.name for p in (tmp_path / "t").iterdir()}
+
+
+def test_a_cited_pdf_passage_is_located_on_its_page(tmp_path: Path):
+    import pypdfium2 as pdfium
+
+    long = "The first measurement was taken at dawn. " * 30
+    pdf = make_pdf(tmp_path / "notes.pdf", [long + "The glacier moved four metres in July."])
+    rag = Pipeline.open(tmp_path / "index", embedder="hash", create=True)
+    rag.ingest([str(pdf)])
+    hits = rag.search("glacier moved four metres July", k=10)
+    hit = next(h for h in hits if "four metres" in h.text)
+    assert hit.span.page == 1 and len({h.id for h in hits}) > 1  # the page is in windows
+    start, end = hit.meta["chars"]
+    page = pdfium.PdfDocument(str(pdf))[0].get_textpage()
+    assert "four metres in July" in page.get_text_range(start, end - start)
+    assert hit.meta["page_size"] == [595.3, 841.9]
+    boxes = hit.meta["boxes"]
+    assert boxes and all(0 <= left < right <= 595.3 and 0 <= bottom < top <= 841.9
+                         for left, bottom, right, top in boxes)

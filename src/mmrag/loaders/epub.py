@@ -1,8 +1,10 @@
-"""E-books (.epub, ebooklib): one section per chapter in spine order, its text through
-the HTML loader's reader, its tables as tables, its pictures as image items."""
+"""E-books (.epub, ebooklib, an extra of its own: it is AGPL-3.0): one section per
+chapter in spine order, its text through the HTML loader's reader, its tables as tables,
+its pictures as image items."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from .._lazy import require
@@ -21,8 +23,8 @@ class EpubLoader:
 
     def load(self, path: Path, context: LoadContext | None = None) -> list[Section]:
         check_package(path, ".epub")
-        ebooklib = require("ebooklib", "documents", purpose="reading .epub files")
-        epub = require("ebooklib.epub", "documents")
+        ebooklib = require("ebooklib", "epub", purpose="reading .epub files")
+        epub = require("ebooklib.epub", "epub")
         try:
             book = epub.read_epub(str(path), options={"ignore_ncx": True})
         except Exception as exc:  # a broken package: KeyError, EpubException, lxml errors
@@ -37,8 +39,7 @@ class EpubLoader:
             found = html_sections(markup, title=f"chapter {chapter + 1}")
             if found:
                 chapter += 1
-                sections += [Section(text=s.text, span=s.span,
-                                     meta={**s.meta, "chapter": chapter}) for s in found]
+                sections += [replace(s, meta={**s.meta, "chapter": chapter}) for s in found]
         figures = Figures(path, context or LoadContext())
         for item in book.get_items_of_type(ebooklib.ITEM_IMAGE):
             figure = figures.add(item.get_content(), span=Span(),

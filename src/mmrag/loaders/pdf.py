@@ -5,7 +5,8 @@ whole): its text layer when it has one; else, for a scanned page (fewer than
 ``MIN_TEXT_CHARS`` letters in its text layer), the page rendered and OCR'd by the OCR
 images get (RapidOCR, zh + en). The figures on a page become image items of their own
 (:mod:`.figures`), and every page gets a thumbnail in the file's media folder
-(:mod:`.pdf_pages`) that hits carry as ``meta["thumb"]``.
+(:mod:`.pdf_pages`) that hits carry as ``meta["thumb"]``; a text-layer passage also
+carries where it lies on its page (:mod:`.pdf_text`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..types import Section, Span
 from . import LoadContext, loaders
 from .figures import Figures
 from .pdf_pages import OCR_SIDE, THUMB_SIDE, open_pdf, render, save_thumb, thumb_path
+from .pdf_text import located, page_text
 
 MIN_TEXT_CHARS = 16
 # a page image covering this much of a page without a text layer is the scan itself
@@ -28,8 +30,7 @@ SCAN_SHARE = 0.8
 
 def _text_layer(page: Any) -> tuple[str, Any]:
     textpage = page.get_textpage()
-    text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
-    return text, textpage
+    return page_text(textpage), textpage
 
 
 class PdfLoader:
@@ -65,8 +66,16 @@ class PdfLoader:
                         meta = self._thumb(page, image, number, context)
                         if text.strip():
                             found += 1
-                            yield Section(text=text, span=Span(page=number),
-                                          meta={**meta, "text_from": "ocr"} if scan else meta)
+                            span = Span(page=number)
+                            if scan:
+                                yield Section(text=text, span=span,
+                                              meta={**meta, "text_from": "ocr"})
+                            else:
+                                size = [round(v, 1) for v in page.get_size()]
+                                for piece, where in located(text, textpage,
+                                                            context.config.chunker):
+                                    yield Section(text=piece, span=span, chunked=True,
+                                                  meta={**meta, **where, "page_size": size})
                         yield from self._figures(page, textpage, number, scan, meta, figures)
                     finally:
                         textpage.close()

@@ -2,8 +2,8 @@
 repeated, so a question about one row ("what was the Q3 revenue") meets that row with
 its column names, and a hit shows as a table.
 
-A table section is one chunk (the chunker does not re-split it, see
-``text.chunker``): the rows of a group add up to about ``GROUP_CHARS`` characters, close
+A table section is one chunk (``Section.chunked``: the chunker does not re-split it):
+the rows of a group add up to about ``GROUP_CHARS`` characters, close
 to the chunker's 200-token windows, and a cell longer than ``MAX_CELL_CHARS`` is cut.
 """
 
@@ -60,7 +60,7 @@ def table_sections(
             text = f"{title}, {rows_label}\n\n{markdown(header, group)}"
             info = {"header": header, "rows": [first, first + len(group) - 1]}
             sections.append(Section(text=text, span=span or Span(),
-                                    meta={**(meta or {}), "table": info}))
+                                    meta={**(meta or {}), "table": info}, chunked=True))
         group, size = [], 0
 
     for raw in rows:
@@ -83,7 +83,8 @@ def table_sections(
     close()
     if header is not None and not sections:  # a header alone is still worth finding
         sections.append(Section(text=f"{title}\n\n{markdown(header, [])}", span=span or Span(),
-                                meta={**(meta or {}), "table": {"header": header, "rows": []}}))
+                                meta={**(meta or {}), "table": {"header": header, "rows": []}},
+                                chunked=True))
     if truncated and sections:
         sections[-1].meta["table"]["truncated"] = True
     return sections

@@ -1,13 +1,14 @@
 """The multimodal part of the sample corpus, made by code when it is written (no binary
 that no one wrote): a field report PDF with a text page, a figure and a scanned page, a
 .docx with a table, a photo-like picture, and a short spoken recording. Each part needs
-its library (Pillow for pictures and the scan, python-docx, espeak-ng for speech); a part
-whose library is missing is skipped and named.
+its library (Pillow for pictures and the scan, python-docx, espeak-ng to speak and
+mmrag[audio] to hear); a part whose library is missing is skipped and named.
 """
 
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import shutil
 import subprocess
 from pathlib import Path
@@ -128,7 +129,9 @@ def write_multimodal(target: Path) -> tuple[list[Path], dict[str, str]]:
         except ImportError:
             skipped["survey_budget.docx"] = "needs python-docx: mmrag[documents]"
         speaker = shutil.which("espeak-ng") or shutil.which("espeak")
-        if speaker:
+        if importlib.util.find_spec("faster_whisper") is None:
+            skipped["survey_note.wav"] = "only read with mmrag[audio]"
+        elif speaker:
             wav = target / "survey_note.wav"
             subprocess.run([speaker, "-v", "en", "-s", "150", "-w", str(wav), SPOKEN],
                            check=True, capture_output=True, timeout=60)

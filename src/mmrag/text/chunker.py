@@ -133,8 +133,8 @@ def chunk_sections(
     chunks: list[Chunk] = []
     for section in sections:
         # An image or a 3D model is one retrievable unit: its text describes it whole; a
-        # table's rows come grouped by their loader, each group with its header.
-        whole = section.modality in ("image", "mesh") or "table" in section.meta
+        # loader may have cut its sections already (a table's rows with their header).
+        whole = section.modality in ("image", "mesh") or section.chunked
         texts = [section.text] if whole else windows(section.text, config)
         for text in texts:
             i = len(chunks)
