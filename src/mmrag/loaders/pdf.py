@@ -76,7 +76,9 @@ class PdfLoader:
                                                             context.config.chunker):
                                     yield Section(text=piece, span=span, chunked=True,
                                                   meta={**meta, **where, "page_size": size})
-                        yield from self._figures(page, textpage, number, scan, meta, figures)
+                        if context.media_dir is not None:  # where figures are kept
+                            yield from self._figures(page, textpage, number, scan, meta,
+                                                     figures)
                     finally:
                         textpage.close()
                 finally:
