@@ -83,8 +83,6 @@ class PdfLoader:
                         textpage.close()
                 finally:
                     page.close()
-                if context.on_progress is not None:
-                    context.on_progress(number, total)
         finally:
             doc.close()
         if ocr_missing is not None and scanned:
