@@ -28,7 +28,7 @@ class _Pipeline:
         self.step = threading.Semaphore(0)
         self.seen = threading.Semaphore(0)
 
-    def ingest(self, paths, on_progress=None, on_file_progress=None):
+    def ingest(self, paths, on_progress=None, on_file_progress=None, **options):
         from mmrag.ingest.report import IngestReport
 
         def wait():

@@ -74,6 +74,9 @@ class Section:
     # An image's (or a 3D model's views') image-model output, computed by the loader for
     # its labels and handed to the embedder; never stored.
     encoded: Any = field(default=None, compare=False, repr=False)
+    # The loader cut it into one retrievable unit already (a table's row group with its
+    # header, a PDF window located on its page): the chunker keeps it whole.
+    chunked: bool = False
 
 
 @dataclass(frozen=True)

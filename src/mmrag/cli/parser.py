@@ -255,8 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(sub, _common, _stages)
 
-    p = sub.add_parser("sample", help="write mmrag's small sample corpus (en + zh) to DIR")
+    p = sub.add_parser("sample", help="write mmrag's small sample corpus (en + zh) to DIR: "
+                       "texts, and a PDF with a figure and a scanned page, a .docx with a "
+                       "table, a picture and a spoken note, made on the spot")
     p.add_argument("dir", type=Path)
+    p.add_argument("--text-only", action="store_true", help="only the shipped text files")
     return parser
 
 

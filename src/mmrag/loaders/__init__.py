@@ -92,4 +92,5 @@ def loader_for(path: Path) -> Loader | None:
 
 
 # Importing the built-in backends registers them; their heavy imports are lazy.
-from . import audio, html, image, mesh, pdf, text, video  # noqa: E402,F401
+from . import audio, epub, html, image, mail, mesh, odt, pdf, text, video  # noqa: E402,F401,I001
+from . import sheets, slides, word  # noqa: E402,F401

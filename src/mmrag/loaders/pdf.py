@@ -1,48 +1,145 @@
-"""PDF text, one section per page (pypdfium2: Apache-2.0/BSD, unlike AGPL PyMuPDF)."""
+"""PDFs page by page (pypdfium2: Apache-2.0/BSD, unlike AGPL PyMuPDF).
+
+Each page is read, cited and let go before the next (a 2,000-page PDF is never held
+whole): its text layer when it has one; else, for a scanned page (fewer than
+``MIN_TEXT_CHARS`` letters in its text layer), the page rendered and OCR'd by the OCR
+images get (RapidOCR, zh + en). The figures on a page become image items of their own
+(:mod:`.figures`), and every page gets a thumbnail in the file's media folder
+(:mod:`.pdf_pages`) that hits carry as ``meta["thumb"]``; a text-layer passage also
+carries where it lies on its page (:mod:`.pdf_text`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from .._lazy import require
-from ..errors import IngestError
+from ..errors import IngestError, MissingDependencyError
 from ..types import Section, Span
-from . import loaders
+from . import LoadContext, loaders
+from .figures import Figures
+from .pdf_pages import OCR_SIDE, THUMB_SIDE, open_pdf, render, save_thumb, thumb_path
+from .pdf_text import located, page_text
+
+MIN_TEXT_CHARS = 16
+# a page image covering this much of a page without a text layer is the scan itself
+SCAN_SHARE = 0.8
+
+
+def _text_layer(page: Any) -> tuple[str, Any]:
+    textpage = page.get_textpage()
+    return page_text(textpage), textpage
 
 
 class PdfLoader:
     name = "pdf"
     extensions: tuple[str, ...] = (".pdf",)
+    accepts_context = True
 
-    def load(self, path: Path) -> Iterable[Section]:
-        pdfium = require("pypdfium2", purpose="reading PDF files")
+    def load(self, path: Path, context: LoadContext | None = None) -> Iterator[Section]:
+        doc = open_pdf(path)  # raises before the first page, naming the problem
+        return self._pages(path, doc, context or LoadContext())
+
+    def _pages(self, path: Path, doc: Any, context: LoadContext) -> Iterator[Section]:
+        figures = Figures(path, context)
+        ocr_missing: MissingDependencyError | None = None
+        found = scanned = 0
         try:
-            if path.stat().st_size == 0:
-                raise IngestError(str(path), "file is empty")
-            doc = pdfium.PdfDocument(str(path))
-        except pdfium.PdfiumError as exc:
-            reason = str(exc)
-            if "password" in reason.lower():
-                raise IngestError(str(path), "PDF is encrypted (password required)") from None
-            raise IngestError(str(path), f"not a readable PDF ({reason})") from None
-        except OSError as exc:
-            raise IngestError(str(path), f"cannot read file ({exc.strerror or exc})") from None
-        sections = []
-        try:
-            for number in range(len(doc)):
-                page = doc[number]
-                textpage = page.get_textpage()
-                text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
-                textpage.close()
-                page.close()
-                if text.strip():
-                    sections.append(Section(text=text, span=Span(page=number + 1)))
+            total = len(doc)
+            for number in range(1, total + 1):
+                page = doc[number - 1]
+                try:
+                    text, textpage = _text_layer(page)
+                    try:
+                        scan = len("".join(text.split())) < MIN_TEXT_CHARS
+                        image = None
+                        if scan:
+                            scanned += 1
+                            image = render(page, OCR_SIDE)
+                            if ocr_missing is None and context.config.image.ocr:
+                                try:
+                                    text = _ocr(image)
+                                except MissingDependencyError as exc:
+                                    ocr_missing = exc
+                        meta = self._thumb(page, image, number, context)
+                        if text.strip():
+                            found += 1
+                            span = Span(page=number)
+                            if scan:
+                                yield Section(text=text, span=span,
+                                              meta={**meta, "text_from": "ocr"})
+                            else:
+                                size = [round(v, 1) for v in page.get_size()]
+                                for piece, where in located(text, textpage,
+                                                            context.config.chunker):
+                                    yield Section(text=piece, span=span, chunked=True,
+                                                  meta={**meta, **where, "page_size": size})
+                        if context.media_dir is not None:  # where figures are kept
+                            yield from self._figures(page, textpage, number, scan, meta,
+                                                     figures)
+                    finally:
+                        textpage.close()
+                finally:
+                    page.close()
         finally:
             doc.close()
-        if not sections:
-            raise IngestError(str(path), "PDF has no extractable text (scanned pages need OCR)")
-        return sections
+        if ocr_missing is not None and scanned:
+            if not found:
+                raise ocr_missing
+            warnings.warn(f"{path}: {scanned} scanned pages not read ({ocr_missing})",
+                          stacklevel=2)
+        if not found and not figures.kept:
+            why = ("OCR is off for this index" if not context.config.image.ocr
+                   else f"OCR found no text on its {scanned} scanned pages")
+            raise IngestError(str(path), f"PDF has no text layer and {why}")
+
+    @staticmethod
+    def _thumb(page: Any, image: Any, number: int, context: LoadContext) -> dict[str, Any]:
+        if context.media_dir is None:
+            return {}
+        target = thumb_path(context.media_dir, number)
+        save_thumb(image if image is not None else render(page, THUMB_SIDE), target)
+        return {"thumb": str(target)}
+
+    @staticmethod
+    def _figures(page: Any, textpage: Any, number: int, scan: bool, meta: dict[str, Any],
+                 figures: Figures) -> Iterator[Section]:
+        import pypdfium2.raw as raw
+
+        width, height = page.get_size()
+        area = max(1.0, width * height)
+        for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+            left, bottom, right, top = obj.get_bounds()
+            share = (right - left) * (top - bottom) / area
+            if scan and share >= SCAN_SHARE:
+                continue  # the scanned page itself, read by OCR above
+            try:
+                picture = obj.get_bitmap(render=False).to_pil()
+            except Exception:  # an image pdfium can not decode: leave it
+                continue
+            # its caption and the lines just above: the text in a band around the image
+            around = "" if scan else textpage.get_text_bounded(
+                left=max(0.0, left - 36), bottom=max(0.0, bottom - 72),
+                right=min(width, right + 36), top=min(height, top + 24))
+            section = figures.add(picture, span=Span(page=number), where=f"p.{number}",
+                                  around=around, page_share=share)
+            if section is not None:
+                yield Section(text=section.text, span=section.span, modality="image",
+                              meta={**section.meta, **meta}, encoded=section.encoded)
+
+
+_reader: Any = None
+
+
+def _ocr(image: Any) -> str:
+    global _reader
+    if _reader is None:
+        from ..vision.ocr import Ocr
+
+        _reader = Ocr(max_side=OCR_SIDE)
+    return str(_reader.read(image))
 
 
 loaders.register("pdf")(PdfLoader)

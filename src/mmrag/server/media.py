@@ -74,3 +74,18 @@ def thumbnail(path: Path, cache: Path, size: int = 320) -> Path | None:
         except Exception:  # not an image Pillow reads: send the file itself
             return path
     return target
+
+
+def pdf_page(pipeline: Any, pdf: Path, page: int) -> Path:
+    """The thumbnail of a PDF page: the one ingest rendered into the file's media folder,
+    else rendered there now, once (an index built before thumbnails existed)."""
+    from ..errors import IngestError
+    from ..loaders.pdf_pages import page_thumbnail
+
+    record = pipeline.store.source(str(pdf))
+    digest = record.hash if record is not None else hashlib.blake2b(
+        str(pdf).encode(), digest_size=16).hexdigest()
+    try:
+        return page_thumbnail(pdf, page, Path(pipeline.index_dir) / "media" / digest)
+    except IngestError as exc:
+        raise NotFoundError(f"{pdf}: {exc.reason}") from None

@@ -146,8 +146,9 @@ def iter_chunks(
     file's chunks are written in parts and never all held)."""
     i = 0
     for section in sections:
-        # An image or a 3D model is one retrievable unit: its text describes it whole.
-        whole = section.modality in ("image", "mesh")
+        # An image or a 3D model is one retrievable unit: its text describes it whole; a
+        # loader may have cut its sections already (a table's rows with their header).
+        whole = section.modality in ("image", "mesh") or section.chunked
         texts = [section.text] if whole else windows(section.text, config)
         for text in texts:
             yield Chunk(

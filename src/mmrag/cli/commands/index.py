@@ -85,5 +85,12 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from ...sample import write_sample
 
     written = write_sample(args.dir)
+    if not args.text_only:
+        from ...sample.build import write_multimodal
+
+        made, skipped = write_multimodal(args.dir)
+        written += made
+        for name, why in skipped.items():
+            print(f"skipped {name}: {why}")
     print(f"wrote {len(written)} sample files to {args.dir}")
     return 0

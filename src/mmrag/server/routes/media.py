@@ -78,13 +78,14 @@ def media_router(pipeline: Any) -> APIRouter:
                             content_disposition_type="inline")
 
     @router.get("/thumb", response_class=FileResponse)
-    def thumb(path: str) -> FileResponse:
-        """A small JPEG of an indexed image (the image itself when Pillow is missing); 404
-        for a file that is not an image."""
+    def thumb(path: str, page: Annotated[int, Query(ge=1)] = 1) -> FileResponse:
+        """A small JPEG of an indexed image (the image itself when Pillow is missing), or
+        of a PDF's ``page``, rendered once; 404 for any other file."""
         found = media.indexed_file(pipeline, resolve_source(pipeline, path))
-        small = media.thumbnail(found, Path(pipeline.index_dir) / "thumbs")
+        small = (media.pdf_page(pipeline, found, page) if found.suffix.lower() == ".pdf"
+                 else media.thumbnail(found, Path(pipeline.index_dir) / "thumbs"))
         if small is None:
-            raise NotFoundError(f"{path}: no thumbnail (not an image)")
+            raise NotFoundError(f"{path}: no thumbnail (not an image or a PDF)")
         kind = media.media_type(small)
         return FileResponse(small, media_type=kind, headers=media.headers(kind))
 

@@ -1,0 +1,72 @@
+"""Rendering PDF pages: for OCR, and as the page thumbnails that citations show.
+
+A thumbnail is a JPEG of ``THUMB_SIDE`` px on its long side, rendered once: at ingest into
+the file's media folder (``pages/p<N>.jpg``), or by the server on first request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .._lazy import require
+from ..errors import IngestError
+
+THUMB_SIDE = 640
+OCR_SIDE = 960  # what mmrag.vision.ocr.Ocr reads (its max_side): rendering more is waste
+
+
+def open_pdf(path: Path) -> Any:
+    """A pypdfium2 document, or IngestError naming the file and what is wrong with it."""
+    pdfium = require("pypdfium2", purpose="reading PDF files")
+    try:
+        if path.stat().st_size == 0:
+            raise IngestError(str(path), "file is empty")
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        reason = str(exc)
+        if "password" in reason.lower():
+            raise IngestError(str(path), "PDF is encrypted (password required)") from None
+        raise IngestError(str(path), f"not a readable PDF ({reason})") from None
+    except OSError as exc:
+        raise IngestError(str(path), f"cannot read file ({exc.strerror or exc})") from None
+
+
+def render(page: Any, side: int) -> Any:
+    """The page as an RGB Pillow image ``side`` px on its long side."""
+    width, height = page.get_size()
+    scale = side / max(width, height, 1.0)
+    image = page.render(scale=scale).to_pil()
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def thumb_path(folder: Path, number: int) -> Path:
+    return folder / "pages" / f"p{number}.jpg"
+
+
+def save_thumb(image: Any, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if max(image.size) > THUMB_SIDE:  # an OCR render: shrink a copy
+        image = image.copy()
+        image.thumbnail((THUMB_SIDE, THUMB_SIDE))
+    image.save(target, "JPEG", quality=75)
+    return target
+
+
+def page_thumbnail(pdf: Path, number: int, folder: Path) -> Path:
+    """The thumbnail of page ``number`` (1-based) of ``pdf`` under ``folder``, rendered now
+    if it is not there yet; IngestError if the PDF has no such page."""
+    target = thumb_path(folder, number)
+    if target.exists():
+        return target
+    doc = open_pdf(pdf)
+    try:
+        if not 1 <= number <= len(doc):
+            raise IngestError(str(pdf), f"no page {number} (the PDF has {len(doc)})")
+        page = doc[number - 1]
+        try:
+            return save_thumb(render(page, THUMB_SIDE), target)
+        finally:
+            page.close()
+    finally:
+        doc.close()
