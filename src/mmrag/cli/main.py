@@ -10,12 +10,14 @@ from collections.abc import Sequence
 
 from ..errors import MmragError, explain
 from .commands import COMMANDS
+from .environment import thread_defaults
 from .parser import build_parser
 
 __all__ = ["build_parser", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    thread_defaults(os.environ)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
