@@ -41,6 +41,12 @@ def test_deferred_package_still_gives_its_attributes():
             "import lancedb\n"
             "import lance_namespace_urllib3_client as client\n"
             "assert 'lance_namespace_urllib3_client.api' not in sys.modules\n"
-            "assert client.ApiClient.__name__ == 'ApiClient' and client.__version__\n")
+            "import threading\n"
+            "got = []\n"
+            "asks = [threading.Thread(target=lambda: got.append(client.ApiClient))\n"
+            "        for _ in range(4)]\n"
+            "[t.start() for t in asks]; [t.join() for t in asks]\n"
+            "assert len(got) == 4 and {c.__name__ for c in got} == {'ApiClient'}\n"
+            "assert client.__version__\n")
     loaded = _modules_after(code, "lance_namespace_urllib3_client.api")
     assert loaded == {"lance_namespace_urllib3_client.api": True}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import threading
 from types import ModuleType
 
 from .errors import MissingDependencyError
@@ -39,10 +40,21 @@ def defer_package_init(package: str) -> None:
         return
     module = importlib.util.module_from_spec(spec)
     loader = spec.loader
+    once = threading.RLock()  # another thread asking meanwhile waits for the real __init__
+    loading: list[bool] = []
 
     def __getattr__(name: str) -> object:
-        del module.__dict__["__getattr__"]  # once: the real __init__ defines the rest
-        loader.exec_module(module)
+        with once:
+            if loading:  # the real __init__, running, asks for a name it has not made yet
+                raise AttributeError(f"partially initialised module {package!r} has no {name!r}")
+            if module.__dict__.get("__getattr__") is __getattr__:
+                loading.append(True)
+                try:
+                    loader.exec_module(module)
+                finally:
+                    loading.clear()
+                    if module.__dict__.get("__getattr__") is __getattr__:
+                        del module.__dict__["__getattr__"]
         return getattr(module, name)
 
     module.__dict__["__getattr__"] = __getattr__
