@@ -50,3 +50,15 @@ def test_deferred_package_still_gives_its_attributes():
             "assert client.__version__\n")
     loaded = _modules_after(code, "lance_namespace_urllib3_client.api")
     assert loaded == {"lance_namespace_urllib3_client.api": True}
+
+
+def test_a_command_sets_passive_openmp_waits_before_models_load(tmp_path: Path):
+    import os
+
+    probe = ("import os\nfrom mmrag.cli.main import main\n"
+             f"main(['sources', '--index', {str(tmp_path / 'none')!r}])\n"
+             "print(os.environ.get('OMP_WAIT_POLICY'))\n")
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         env=env, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "PASSIVE"

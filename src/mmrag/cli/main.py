@@ -10,19 +10,20 @@ from collections.abc import Sequence
 
 from ..errors import MmragError, explain
 from .commands import COMMANDS
-from .environment import thread_defaults
 from .parser import build_parser
 
 __all__ = ["build_parser", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    thread_defaults(os.environ)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
         return 2
+    from .environment import thread_defaults  # (its config import is not for --help)
+
+    thread_defaults(os.environ)  # before any command loads a model
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
