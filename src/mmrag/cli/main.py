@@ -21,6 +21,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    from .environment import thread_defaults  # (its config import is not for --help)
+
+    thread_defaults(os.environ)  # before any command loads a model
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from typing import TYPE_CHECKING
 
-from ..ingest import IngestReport
 from ..types import Answer, Hit
+
+if TYPE_CHECKING:  # the ingest package imports every loader: a search needs none of them
+    from ..ingest import IngestReport
 
 _STAGES = ("dense", "bm25", "image", "shape")
 

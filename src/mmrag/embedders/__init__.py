@@ -17,6 +17,7 @@ import numpy as np
 
 from ..registry import Registry
 from ..types import Content
+from .together import embed_together
 
 Role = Literal["query", "document"]
 
@@ -114,7 +115,8 @@ def embed_query(embedder: Embedder, text: str) -> np.ndarray:
         if cache is not None and text in cache:
             cache.move_to_end(text)
             return cache[text]
-    vector = embed_texts(embedder, [text], "query")[0]
+    # concurrent searches (a server's) share one model call instead of fighting for cores
+    vector = embed_together(embedder, text, lambda texts: embed_texts(embedder, texts, "query"))
     vector.flags.writeable = False
     if cache is not None:
         with _query_lock:
@@ -122,6 +124,42 @@ def embed_query(embedder: Embedder, text: str) -> np.ndarray:
             while len(cache) > QUERY_CACHE_SIZE:
                 cache.popitem(last=False)
     return vector
+
+
+PASSAGE_CACHE_SIZE = 8192
+_passage_cache: weakref.WeakKeyDictionary[Any, OrderedDict[str, np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def embed_passages(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """The document vectors of ``texts``, remembered for the embedder's last 8,192 texts.
+
+    The extractive refiner and answerer embed each sentence of an answer's hits; the same
+    hits come back for the same and for related questions, and their sentences were 20
+    model inputs of each ask (most of its time, and what slowed a server's searches
+    beside it). Only the texts not remembered are embedded, in one call. Read-only rows.
+    """
+    with _query_lock:
+        try:
+            cache = _passage_cache.setdefault(embedder, OrderedDict())
+        except TypeError:  # an embedder that cannot be weakly referenced: no cache
+            return embed_texts(embedder, texts, "document")
+        known = {t: cache[t] for t in texts if t in cache}
+        for t in known:
+            cache.move_to_end(t)
+    missing = list(dict.fromkeys(t for t in texts if t not in known))
+    if missing:
+        made = embed_texts(embedder, missing, "document")
+        made.flags.writeable = False
+        known.update(zip(missing, made, strict=True))
+        with _query_lock:
+            cache.update(zip(missing, made, strict=True))
+            while len(cache) > PASSAGE_CACHE_SIZE:
+                cache.popitem(last=False)
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.stack([known[t] for t in texts])
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:

@@ -31,9 +31,9 @@ def lexical_support(terms: Sequence[str], sentences: Sequence[frozenset[str]]) -
 
 def dense_support(embedder: Embedder, question: str, sentences: Sequence[str]) -> np.ndarray:
     """Query-sentence cosine, min-max scaled to 0..1 across the candidates."""
-    from ..embedders import embed_query, embed_texts
+    from ..embedders import embed_passages, embed_query
 
-    vectors = embed_texts(embedder, sentences, "document")
+    vectors = embed_passages(embedder, sentences)
     cosine = vectors @ embed_query(embedder, question)
     spread = float(cosine.max() - cosine.min())
     return (cosine - cosine.min()) / spread if spread > 1e-6 else np.ones(len(sentences))

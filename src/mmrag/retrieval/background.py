@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ..embedders import ImageBackground, embed_texts, normalise
+from ..cache import cached_array
+from ..embedders import ImageBackground, describe, embed_texts, normalise
 from ..stores.capabilities import Capabilities
 from ..stores.filters import Filter
 from ..types import MODALITIES
@@ -38,14 +39,23 @@ def reference_sentences() -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
+def reference_texts(embedder: Any) -> np.ndarray:
+    """The reference sentences' vectors, made once per embedder and kept in the cache:
+    every redraw of a small index's calibration wanted them, 120 sentences through the
+    text model (a CLI ingest of 40 photos spent as long on them as on the photos' own text)."""
+    sentences = reference_sentences()
+    key = {"embedder": describe(embedder), "sentences": sentences, "role": "document"}
+    return cached_array(f"references-{embedder.name}", key,
+                        lambda: embed_texts(embedder, sentences, "document"))
+
+
 def references(embedder: Any, wanted: Iterable[str]) -> dict[str, np.ndarray]:
     """Vectors of unrelated content per space: everyday sentences for spaces the text
     model embeds, random image-class mixtures where the embedder can make them (ConSE),
     the mean of the two for images' "average" vectors."""
     wanted = set(wanted)
     out: dict[str, np.ndarray] = {}
-    text = (embed_texts(embedder, reference_sentences(), "document")
-            if wanted & {*TEXT_LIKE, "alt:average"} else None)
+    text = (reference_texts(embedder) if wanted & {*TEXT_LIKE, "alt:average"} else None)
     images = (embedder.background_images(REFERENCE_IMAGES)
               if isinstance(embedder, ImageBackground) and wanted & {"image", "mesh",
                                                                        "alt:average"}

@@ -35,7 +35,7 @@ class PhoneticRetriever:
         return cls(Capabilities.of(store).phonetic)
 
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
-        if self.store is None:
+        if self.store is None or not self.store.has_phonetic_keys():
             return []
         try:
             keys = query_keys(query)

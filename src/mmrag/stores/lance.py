@@ -8,7 +8,6 @@ items' other vectors and per-item features live in side tables (``lance_tables``
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -17,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from .._lazy import require
 from ..types import Chunk, Hit
 from . import SideRows, SourceRecord, lance_journal, stores
 from . import lance_indexes as indexes
@@ -42,11 +40,7 @@ class LanceStore:
         ef: int = 400,
         refine_factor: int = 50,
     ):
-        # Lance logs warnings (k-means on small or duplicate data) to stderr; the library
-        # must not print, so only errors unless the user asks for more.
-        os.environ.setdefault("LANCEDB_LOG", "error")
-        self._lancedb = require("lancedb", purpose="the embedded store")
-        self._pa = require("pyarrow", purpose="the embedded store")
+        self._lancedb, self._pa = indexes.modules()
         self.path = Path(path)
         self.dim = dim
         self.ann_threshold = ann_threshold
@@ -286,6 +280,9 @@ class LanceStore:
         query = self._chunks.search(terms, query_type="fts", fts_columns="tokens")
         rows = self._run(query, where, k, "_score")
         return [_hit(r, "bm25", float(r["_score"])) for r in rows]
+
+    def has_phonetic_keys(self) -> bool:
+        return self._phonetic.table() is not None
 
     def phonetic(self, keys: Sequence[str], k: int, where: Filter | None = None) -> list[Hit]:
         return self._phonetic.search(self._chunks, keys, k, where)

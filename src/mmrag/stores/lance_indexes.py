@@ -13,10 +13,24 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .._lazy import defer_package_init, require
+
+
+def modules() -> tuple[Any, Any]:
+    """lancedb and pyarrow, imported on first use (a CLI search pays for them)."""
+    # Lance logs warnings (k-means on small or duplicate data) to stderr; the library
+    # must not print, so only errors unless the user asks for more.
+    os.environ.setdefault("LANCEDB_LOG", "error")
+    # its REST namespace client, 366 pydantic-wrapped calls an embedded store never makes
+    defer_package_init("lance_namespace_urllib3_client")
+    return require("lancedb", purpose="the embedded store"), \
+        require("pyarrow", purpose="the embedded store")
 
 
 def chunk_schema(pa: Any, dim: int) -> Any:
