@@ -208,7 +208,7 @@ An answer counts when it contains the gold answer; "gold cited" also needs the g
 """
     print(body)
     if not args.no_write:
-        update_section("answers", body)
+        update_section("answers-local-llm", body)
 
 
 if __name__ == "__main__":

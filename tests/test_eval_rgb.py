@@ -107,3 +107,12 @@ def test_a_broken_rgb_row_is_named(tmp_path):
     path.write_text(json.dumps(ROWS[0], ensure_ascii=False) + "\n{\"query\": 3}\n")
     with pytest.raises(Exception, match=r"bad\.json:2: not an RGB row"):
         read_rgb(path)
+
+
+def test_a_generator_name_can_pick_the_local_model():
+    from mmrag.evaluation.runner import generator_choice
+
+    assert generator_choice("llm:gemma-3-270m", {"llm": "llamacpp"}) == (
+        "llm", {"llm": "llamacpp", "model": "gemma-3-270m"})
+    assert generator_choice("hybrid", {"llm": "openai"}) == ("hybrid", {"llm": "openai"})
+    assert generator_choice("extractive", {"llm": "openai"}) == ("extractive", {})

@@ -133,3 +133,12 @@ def test_chat_prompt_ends_with_the_question_after_its_worked_turns():
     assert [m.role for m in messages[1:-1]] == ["user", "assistant"] * 3
     assert messages[-1].content.endswith("[2] William Faulkner wrote it in 1929.\n\n"
                                          "Question: Who wrote the 1929 novel?")
+
+
+def test_local_models_are_chosen_by_name():
+    from mmrag.errors import ConfigError
+
+    assert llms.create("llamacpp").mode == "chat"  # the instruct default: its chat template
+    assert llms.create("llamacpp", model="gemma-3-270m").mode == "completion"
+    with pytest.raises(ConfigError, match=r"unknown local model 'gpt-9'; available: \["):
+        llms.create("llamacpp", model="gpt-9")
