@@ -142,3 +142,15 @@ def test_local_models_are_chosen_by_name():
     assert llms.create("llamacpp", model="gemma-3-270m").mode == "completion"
     with pytest.raises(ConfigError, match=r"unknown local model 'gpt-9'; available: \["):
         llms.create("llamacpp", model="gpt-9")
+
+
+def test_an_answer_with_a_number_no_passage_holds_is_an_abstention(server):
+    Script.pieces = ["Faulkner wrote it in 1898 [2]"]
+    answer = generators.create("llm", llm="openai", base_url=server).generate(
+        "When did Faulkner write the novel?", HITS)
+    assert answer.answer == NOT_FOUND["en"] and answer.citations == []
+    assert "1898, which no passage holds" in answer.notes[0]
+    Script.pieces = ["Faulkner wrote it in 1929 [2]"]  # the passage's own number stands
+    answer = generators.create("llm", llm="openai", base_url=server).generate(
+        "When did Faulkner write the novel?", HITS)
+    assert answer.answer == "Faulkner wrote it in 1929 [1]" and answer.citations == [HITS[1]]

@@ -26,6 +26,7 @@ from .prompting import (
     echoes,
     first_line,
     grounding,
+    invented_numbers,
     prompt_overhead,
     renumber,
     says_unknown,
@@ -108,6 +109,12 @@ class LLMAnswerer:
         if says_unknown(text):
             answer = abstention(question, self.name)
             answer.notes[0] = f"the LLM found no answer in the passages ({text!r})"
+            return answer
+        invented = invented_numbers(text, question, hits)
+        if invented:
+            answer = abstention(question, self.name)
+            answer.notes[0] = (f"the LLM found no answer in the passages: its {text!r} has "
+                               f"{', '.join(invented)}, which no passage holds")
             return answer
         if echoes(text, question):
             return self._fall_back(question, hits, "the LLM only repeated the question")

@@ -60,6 +60,17 @@ def says_unknown(answer: str) -> bool:
     return bool(UNKNOWN.search(answer))
 
 
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+
+
+def invented_numbers(answer: str, question: str, hits: Sequence[Hit]) -> list[str]:
+    """Numbers in the answer that neither the question nor any passage holds: a small
+    model that finds no answer fills the gap with one (a year from its worked example)."""
+    text = _CITE.sub("", answer)
+    seen = question + " ".join(h.text for h in hits)
+    return [n for n in _NUMBER.findall(text) if n not in seen]
+
+
 def first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
