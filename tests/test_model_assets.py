@@ -127,3 +127,19 @@ def test_the_qwen_parts_are_pinned_to_the_published_size():
     qwen = assets.QWEN_CODER_05B
     assert sum(p.size for p in qwen.parts) == qwen.size == 491_400_064
     assert qwen.sha256 == "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+
+
+def test_an_answer_without_its_model_part_falls_back_and_says_why(asset, tmp_path, monkeypatch):
+    from mmrag.generators import generators
+    from mmrag.llms import llamacpp
+    from mmrag.types import Hit
+
+    missing = ModelAsset(**{**asset.__dict__, "parts": (
+        *asset.parts[:2], Part("no_such_model_part", "data/x.bin", 1, "0" * 64))})
+    monkeypatch.delenv("MMRAG_LLM_MODEL_PATH", raising=False)
+    monkeypatch.setitem(llamacpp.LOCAL_MODELS, llamacpp.DEFAULT_MODEL,
+                        (lambda: assemble(missing, tmp_path / "cache"), "chat"))
+    hits = [Hit(id="a", score=1, source="tea.md", text="Tea reached England in the 1660s.")]
+    answer = generators.create("llm").generate("When did tea reach England?", hits)
+    assert answer.generator == "llm->extractive" and "1660s" in answer.answer
+    assert "no_such_model_part' is not installed" in answer.notes[0]
