@@ -1,21 +1,37 @@
-"""The local LLM for real: Gemma-3-270M in llama.cpp's own OpenAI-compatible server."""
+"""The local LLMs for real in llama.cpp's own OpenAI-compatible server: Qwen2.5-Coder-0.5B-Instruct
+(the default, assembled from its PyPI parts) and Gemma-3-270M (a choice)."""
 
 import json
 import urllib.request
 
 import pytest
 
+from mmrag.cache import cache_dir
 from mmrag.generators import generators
 from mmrag.llms import Message, complete, llms
+from mmrag.llms.assets import QWEN_CODER_05B, assemble
 from mmrag.types import Hit
 
 pytestmark = pytest.mark.model
 pytest.importorskip("xllamacpp", reason="install mmrag[llm]")
 
+HITS = [
+    Hit(id="a", score=1, source="memo.txt",
+        text="My favourite harpist is Joanna Newsom, who plays a concert harp."),
+    Hit(id="b", score=0.5, source="tea.md", text="Tea reached England in the 1660s."),
+    Hit(id="c", score=0.4, source="家人.txt", text="我的表妹小雨在杭州的一家茶馆工作。"),
+]
+
 
 @pytest.fixture(scope="module")
 def local():
     return llms.create("llamacpp")
+
+
+def test_the_default_model_is_the_verified_qwen_file(local):
+    path = assemble(QWEN_CODER_05B, cache_dir() / "models")
+    assert path.stat().st_size == QWEN_CODER_05B.size
+    assert local.mode == "chat" and local._path() == path
 
 
 def test_local_server_speaks_openai_on_loopback(local):
@@ -26,15 +42,24 @@ def test_local_server_speaks_openai_on_loopback(local):
     assert models["data"]
 
 
-def test_llm_generator_answers_from_context(local):
-    hits = [
-        Hit(id="a", score=1, source="memo.txt",
-            text="My favourite harpist is Joanna Newsom, who plays a concert harp."),
-        Hit(id="b", score=0.5, source="tea.md", text="Tea reached England in the 1660s."),
-    ]
+@pytest.mark.parametrize("question,expected,source", [
+    ("Who is my favourite harpist?", "Newsom", "memo.txt"),
+    ("小雨在哪个城市工作？", "杭州", "家人.txt"),
+])
+def test_llm_generator_answers_from_context_in_the_questions_language(
+    local, question, expected, source
+):
     gen = generators.create("llm")
     gen.backend = local
-    answer = gen.generate("Who is my favourite harpist?", hits)
-    assert answer.generator in ("llm", "llm->extractive")
-    assert "Newsom" in answer.answer
-    assert answer.citations[0].source == "memo.txt"
+    answer = gen.generate(question, HITS)
+    assert answer.generator == "llm"
+    assert expected in answer.answer and answer.citations[0].source == source
+
+
+def test_gemma_stays_a_choice():
+    gemma = llms.create("llamacpp", model="gemma-3-270m")
+    assert gemma.mode == "completion"
+    gen = generators.create("llm", model="gemma-3-270m")
+    gen.backend = gemma
+    answer = gen.generate("Who is my favourite harpist?", HITS)
+    assert "Newsom" in answer.answer and answer.citations[0].source == "memo.txt"

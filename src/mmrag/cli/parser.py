@@ -94,7 +94,9 @@ def _stages(parser: argparse.ArgumentParser, answers: bool) -> None:
     parser.add_argument("--llm-url", default=None,
                         help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1 "
                         "(default $MMRAG_LLM_URL)")
-    parser.add_argument("--llm-model", default=None, help="model name to ask the server for")
+    parser.add_argument("--llm-model", default=None,
+                        help="llamacpp: the local model, qwen2.5-coder-0.5b (default) or "
+                        "gemma-3-270m; openai: the model name to ask the server for")
 
 
 def _audio(parser: argparse.ArgumentParser) -> None:
@@ -215,8 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "hybrid,hybrid-rrf,dense,bm25 for BEIR; shared,text,average,fusion for "
                    "captions)")
     p.add_argument("--generators", default="extractive",
-                   help="QA: comma-separated answerers to compare, e.g. extractive,llm,hybrid")
+                   help="QA, RGB: comma-separated answerers to compare, e.g. "
+                   "extractive,llm,hybrid,llm:gemma-3-270m (llm on that local model)")
     p.add_argument("--limit", type=int, default=None, help="evaluate only N queries")
+    p.add_argument("--noise-rates", default="0,0.4,0.8,1",
+                   help="RGB: shares of negative passages among the 5 (default 0,0.4,0.8,1)")
     p.add_argument("--corpus-limit", type=int, default=None,
                    help="BEIR: ingest the relevant documents plus others up to N in all "
                    "(faster, and easier than the full corpus)")

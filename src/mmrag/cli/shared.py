@@ -28,6 +28,8 @@ def open_pipeline(args: argparse.Namespace, create: bool = False) -> Pipeline:
         options = {"llm": args.llm}
         if args.llm == "openai":
             options.update(base_url=args.llm_url, model=args.llm_model)
+        elif args.llm_model:  # a local model by name: qwen2.5-coder-0.5b, gemma-3-270m
+            options.update(model=args.llm_model)
     return Pipeline.open(
         args.index,
         embedder=args.embedder,

@@ -142,7 +142,9 @@ def detect(
     if path.is_file() and path.suffix == ".jsonl":
         return read_qa(path, corpus)
     if path.is_file() and path.suffix == ".json":
-        return read_coco(path)
+        from .rgb import is_rgb, read_rgb
+
+        return read_rgb(path) if is_rgb(path) else read_coco(path)
     if path.is_dir() and (path / "images").is_dir() and (
         list(path.glob("*.caption.txt")) or (path / "flickr8kcn").is_dir()
     ):

@@ -31,8 +31,8 @@ def _mixed_rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
 def _rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     if results["kind"] == "mixed":
         return _mixed_rows(results)
-    if results["kind"] in ("captions", "classes"):
-        parts = results["strategies"]
+    if results["kind"] in ("captions", "classes", "rgb"):
+        parts = results["generators" if results["kind"] == "rgb" else "strategies"]
         first: dict[str, Any] = next(iter(parts.values()), {})
         columns = tuple(k for k, v in first.items() if isinstance(v, float))
         header = ["run", *columns, "p50 ms", "p95 ms"]

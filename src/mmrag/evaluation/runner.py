@@ -37,6 +37,8 @@ class EvalConfig:
     align_pairs: Sequence[tuple[str, str]] = ()
     # captions with spoken recordings: the speech model for speech->image ("none": skip)
     transcriber: str = "whisper"
+    # RGB: the shares of negative passages among the 5 to measure at
+    noise_rates: Sequence[float] = (0.0, 0.4, 0.8, 1.0)
 
 
 def _doc_file(doc_id: str) -> str:
@@ -114,6 +116,15 @@ def run_beir(
     return results
 
 
+def generator_choice(name: str, options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``llm:gemma-3-270m`` is the ``llm`` generator on that local model; the LLM options
+    go only to the generators that use an LLM."""
+    generator, _, model = name.partition(":")
+    if generator not in ("llm", "hybrid"):
+        return generator, {}
+    return generator, {**options, **({"model": model} if model else {})}
+
+
 def _cited_sources(answer: Any) -> set[str]:
     return {Path(c.source).name for c in answer.citations}
 
@@ -133,10 +144,8 @@ def run_qa(
         "ingest_errors": report.errors, "generators": {},
     }
     for name in config.generators:
-        answerer = Pipeline.open(
-            index_dir, generator=name,
-            generator_options=config.generator_options if name in ("llm", "hybrid") else {},
-        )
+        generator, options = generator_choice(name, config.generator_options)
+        answerer = Pipeline.open(index_dir, generator=generator, generator_options=options)
         scores: dict[str, list[float]] = {
             k: [] for k in ("exact_match", "f1", "contains", "citation_precision",
                             "citation_recall", "retrieved@5")
@@ -160,7 +169,9 @@ def run_qa(
                 scores["retrieved@5"].append(float(Path(str(gold)).name in top))
             rows.append({"question": question, "answer": answer.answer, "gold": answers,
                          "generator": answer.generator, "notes": answer.notes,
-                         "contains": scores["contains"][-1]})
+                         "contains": scores["contains"][-1],
+                         "gold_cited": bool(gold) and Path(str(gold)).name
+                         in _cited_sources(answer)})
             if progress:
                 progress(name, n, len(items))
         results["generators"][name] = {

@@ -15,6 +15,7 @@ from ..errors import MmragError
 from ..llms import LLM, llms
 from ..types import Answer, Hit
 from . import generators
+from .abstain import abstention
 from .extractive import ExtractiveAnswerer
 from .prompting import (
     STOP,
@@ -25,9 +26,16 @@ from .prompting import (
     echoes,
     first_line,
     grounding,
+    invented_numbers,
+    prompt_overhead,
     renumber,
+    says_unknown,
     strip_citations,
 )
+
+
+class ContextOverflow(MmragError):
+    """The prompt cannot fit the model's context window."""
 
 
 class LLMAnswerer:
@@ -55,11 +63,24 @@ class LLMAnswerer:
             self.backend = llms.create(self.llm_name, **self.llm_options)
         return self.backend
 
+    def budget(self, question: str) -> int:
+        """Tokens left for the passages once the prompt's fixed part and the reply are
+        counted against the model's context window."""
+        context = int(getattr(self._llm(), "context", 4096))
+        return context - self.max_tokens - prompt_overhead(question)
+
     def messages(self, question: str, hits: Sequence[Hit]) -> list:
         mode = getattr(self._llm(), "mode", "chat")
+        budget = self.budget(question)
+        if budget < 32:
+            context = int(getattr(self._llm(), "context", 4096))
+            raise ContextOverflow(
+                f"context overflow: the LLM's {context}-token context cannot hold the "
+                f"question, the instructions and a {self.max_tokens}-token reply"
+            )
         if mode == "completion":
-            return completion_prompt(question, hits)
-        return chat_prompt(question, hits)
+            return completion_prompt(question, hits, budget)
+        return chat_prompt(question, hits, budget=budget)
 
     def generate(self, question: str, hits: Sequence[Hit]) -> Answer:
         return self.stream(question, hits, None)
@@ -79,10 +100,22 @@ class LLMAnswerer:
                 stop=STOP, timeout=self.timeout,
             )
             text = first_line("".join(_first_line_pieces(pieces, on_token)))
+        except ContextOverflow as exc:
+            return self._fall_back(question, hits, str(exc))
         except MmragError as exc:
             return self._fall_back(question, hits, f"LLM unavailable ({exc})")
         if not text:
             return self._fall_back(question, hits, "the LLM returned nothing")
+        if says_unknown(text):
+            answer = abstention(question, self.name)
+            answer.notes[0] = f"the LLM found no answer in the passages ({text!r})"
+            return answer
+        invented = invented_numbers(text, question, hits)
+        if invented:
+            answer = abstention(question, self.name)
+            answer.notes[0] = (f"the LLM found no answer in the passages: its {text!r} has "
+                               f"{', '.join(invented)}, which no passage holds")
+            return answer
         if echoes(text, question):
             return self._fall_back(question, hits, "the LLM only repeated the question")
         return self.cite(question, text, hits)

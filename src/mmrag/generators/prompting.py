@@ -14,6 +14,32 @@ INSTRUCTION = (
     "Answer each question from its numbered context passages, briefly, in the language of "
     "the question, citing the passages you used as [n]."
 )
+# An instruct model reads this as its system message; the worked turns teach the short,
+# cited answer and the refusal. Their facts are unlike a user's corpus, so that the model
+# cannot answer by copying them.
+CHAT_INSTRUCTION = (
+    "Answer the question from the numbered context passages only. Reply with one short "
+    "sentence in the language of the question and cite the passage you used as [n]. If the "
+    "passages do not contain the answer, reply only: I don't know. (to a Chinese question: "
+    "我不知道。)"
+)
+_EN = ("[1] The violin has four strings tuned in perfect fifths.\n"
+       "[2] Marie Curie discovered polonium in 1898 and named it after Poland.")
+_ZH = "[1] 小提琴有四根弦，按纯五度定弦。\n[2] 居里夫人于1898年发现了钋。"
+CHAT_EXAMPLES = (
+    ("Who discovered polonium?", _EN, "Marie Curie discovered polonium [2]."),
+    ("Where was Marie Curie born?", _EN, "I don't know."),
+    ("钋是谁发现的？", _ZH, "居里夫人 [2]"),
+)
+# What an instruct model says when the passages hold no answer (asked for in
+# CHAT_INSTRUCTION, matched leniently: small models paraphrase their refusals).
+UNKNOWN = re.compile(
+    r"i don'?t know|i do not know|(do|does) not (contain|say|mention|provide)|no information"
+    r"|not (mentioned|provided|specified|stated)|cannot (be )?(answer|determine)"
+    r"|insufficient information|不知道|没有提到|未提及|没有提及|无法回答|无法确定|信息不足"
+    r"|没有相关信息",
+    re.IGNORECASE,
+)
 # A base model has no chat template: one worked example teaches it the format.
 # The example's facts are chosen to be unlike a user's corpus, so that the model cannot
 # answer by copying them.
@@ -27,6 +53,22 @@ EXAMPLE = (
 # A base model that goes on writes new questions of its own; the answer is the first
 # non-empty line before a blank line (see :func:`first_line`).
 STOP = ("\n\n", "Question:", "Context:")
+
+
+def says_unknown(answer: str) -> bool:
+    """True when the model's answer is a refusal ("I don't know", "我不知道")."""
+    return bool(UNKNOWN.search(answer))
+
+
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+
+
+def invented_numbers(answer: str, question: str, hits: Sequence[Hit]) -> list[str]:
+    """Numbers in the answer that neither the question nor any passage holds: a small
+    model that finds no answer fills the gap with one (a year from its worked example)."""
+    text = _CITE.sub("", answer)
+    seen = question + " ".join(h.text for h in hits)
+    return [n for n in _NUMBER.findall(text) if n not in seen]
 
 
 def first_line(text: str) -> str:
@@ -44,24 +86,70 @@ def passage(hit: Hit, limit: int = 1200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def context_block(hits: Sequence[Hit]) -> str:
-    return "\n".join(f"[{n}] {passage(h)}" for n, h in enumerate(hits, 1))
+def estimate_tokens(text: str) -> int:
+    """A generous token count for a BPE vocabulary: a CJK character may be a token of its
+    own, other text averages over three characters a token."""
+    cjk = sum(1 for c in text if "\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef")
+    return cjk + (len(text) - cjk + 2) // 3
 
 
-def completion_prompt(question: str, hits: Sequence[Hit]) -> list[Message]:
+def context_block(hits: Sequence[Hit], budget: int | None = None) -> str:
+    """The passages numbered [1]..[n], cut so that together they take about ``budget``
+    tokens: each gets an equal share, and what a short passage leaves goes to the longer."""
+    texts = [passage(h) for h in hits]
+    if budget is not None:
+        texts = _fit(texts, budget)
+    return "\n".join(f"[{n}] {t}" for n, t in enumerate(texts, 1))
+
+
+def _fit(texts: list[str], budget: int) -> list[str]:
+    sizes = [estimate_tokens(t) for t in texts]
+    if sum(sizes) <= budget:
+        return texts
+    left, share = budget, budget
+    order = sorted(range(len(texts)), key=lambda i: sizes[i])
+    out = list(texts)
+    for rank, i in enumerate(order):
+        share = max(0, left // (len(order) - rank))
+        if sizes[i] > share:
+            keep = int(len(texts[i]) * share / sizes[i])
+            out[i] = texts[i][:keep] + "…" if keep else ""
+        left -= min(sizes[i], share)
+    return out
+
+
+def completion_prompt(
+    question: str, hits: Sequence[Hit], budget: int | None = None
+) -> list[Message]:
     body = (
         f"{INSTRUCTION}\n\n{EXAMPLE}"
-        f"Context:\n{context_block(hits)}\nQuestion: {question}\nAnswer:"
+        f"Context:\n{context_block(hits, budget)}\nQuestion: {question}\nAnswer:"
     )
     return [Message("user", body)]
 
 
-def chat_prompt(question: str, hits: Sequence[Hit], images: Sequence[str] = ()) -> list[Message]:
+def _turn(question: str, context: str) -> str:
+    return f"Context:\n{context}\n\nQuestion: {question}"
+
+
+def chat_prompt(
+    question: str, hits: Sequence[Hit], images: Sequence[str] = (), budget: int | None = None
+) -> list[Message]:
     pictures = tuple(images) + tuple(
         h.meta["path"] for h in hits if h.modality == "image" and h.meta.get("path")
     )
-    user = f"Context:\n{context_block(hits)}\n\nQuestion: {question}"
-    return [Message("system", INSTRUCTION), Message("user", user, images=pictures)]
+    messages = [Message("system", CHAT_INSTRUCTION)]
+    for q, context, reply in CHAT_EXAMPLES:
+        messages += [Message("user", _turn(q, context)), Message("assistant", reply)]
+    user = _turn(question, context_block(hits, budget))
+    return [*messages, Message("user", user, images=pictures)]
+
+
+def prompt_overhead(question: str) -> int:
+    """Tokens a prompt spends besides its passages (instructions, examples, the question,
+    the chat template's markers)."""
+    fixed = CHAT_INSTRUCTION + "".join(q + c + r for q, c, r in CHAT_EXAMPLES)
+    return estimate_tokens(fixed + INSTRUCTION + EXAMPLE + question) + 64
 
 
 _CITE = re.compile(r"\[(\d+)\]")

@@ -7,6 +7,7 @@ data URLs in the chat ``image_url`` content parts.
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import mimetypes
 import os
@@ -35,6 +36,7 @@ class OpenAIHTTP:
         mode: str = "chat",
         temperature: float = 0.0,
         timeout: float = 60.0,
+        context: int = 4096,
     ):
         base_url = base_url or os.environ.get("MMRAG_LLM_URL") or os.environ.get("OPENAI_BASE_URL")
         if not base_url:
@@ -52,6 +54,8 @@ class OpenAIHTTP:
         self.mode = mode
         self.temperature = temperature
         self.timeout = timeout
+        # the server's context window in tokens: what prompts are cut to fit
+        self.context = context
 
     def _request(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str]) -> Any:
         body: dict[str, Any] = {
@@ -91,6 +95,7 @@ class OpenAIHTTP:
             raise LLMError(f"LLM server {self.base_url} answered {exc.code}: {detail}") from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             raise LLMError(f"LLM server {self.base_url} unreachable: {exc}") from None
+        finished = False
         with response:
             try:
                 for raw in response:
@@ -99,12 +104,23 @@ class OpenAIHTTP:
                         continue
                     data = line[5:].strip()
                     if data == "[DONE]":
+                        finished = True
                         break
-                    piece = _delta(json.loads(data))
+                    event = json.loads(data)
+                    if "error" in event:
+                        raise LLMError(f"LLM server {self.base_url} failed: {event['error']}")
+                    piece = _delta(event)
                     if piece:
                         yield piece
             except TimeoutError as exc:
                 raise LLMError(f"LLM server {self.base_url} timed out: {exc}") from None
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                raise LLMError(
+                    f"LLM server {self.base_url} broke off mid-answer: {exc!r}"
+                ) from None
+        if not finished:
+            # a server that dies closes the stream without its final event
+            raise LLMError(f"LLM server {self.base_url} closed the stream before the answer ended")
 
 
 def _delta(event: dict[str, Any]) -> str:

@@ -28,6 +28,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         embedder=args.embedder, store=args.store,
         align_pairs=_eval_pairs(args) if args.align else (),
         transcriber=args.transcriber,
+        noise_rates=[float(r) for r in args.noise_rates.split(",") if r],
     )
     bars = StageBars()
     progress = None if args.no_progress else bars
@@ -44,6 +45,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 results = run_mixed(data, index, config, progress)
             elif data.kind == "qa":
                 results = run_qa(data, index, config, progress)
+            elif data.kind == "rgb":
+                from ...evaluation.rgb import run_rgb
+
+                results = run_rgb(data, index, config, progress)
             elif data.kind == "captions":
                 results = run_captions(data, index, workdir, config, progress)
             else:
