@@ -549,3 +549,29 @@ def test_a_word_the_transcriber_was_unsure_of_is_marked_as_a_guess(chromium, tmp
         expect(page.locator("#citations li mark.guess").first).to_have_text("low-carol",
                                                                           timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "page-guess.png"), full_page=True)
+
+
+def test_a_pdf_preview_marks_the_passage_on_its_page(chromium, tmp_path, files):
+    """The preview of a PDF hit shows the cited page's picture (issue 18's thumbnails) with
+    the passage's rectangles drawn over it, inside the page."""
+    rag = index(tmp_path, files["pdf"])
+    hit = next(h for h in rag.search("Who wrote the 1929 novel?", k=3) if h.span.page == 3)
+    assert hit.meta["boxes"] and hit.meta["page_size"]
+    with opened(chromium, rag) as page:
+        page.fill("#q", "Who wrote the 1929 novel?")
+        page.click("#search-btn")
+        card = page.locator("#grid .card", has_text="Faulkner")
+        card.get_by_role("button", name="Preview").click()
+        frame = page.locator("#preview .page-frame")
+        expect(frame.locator("img.big")).to_be_visible()
+        page.wait_for_function("() => document.querySelector('#preview .page-frame img')"
+                               ".naturalWidth > 0")
+        marks = frame.locator(".page-mark")
+        assert marks.count() == len(hit.meta["boxes"])
+        outer = frame.bounding_box()
+        for i in range(marks.count()):
+            box = marks.nth(i).bounding_box()
+            assert box["width"] > 2 and box["height"] > 2
+            for x, w in (("x", "width"), ("y", "height")):
+                assert outer[x] - 1 <= box[x] <= box[x] + box[w] <= outer[x] + outer[w] + 1
+        page.screenshot(path=str(ARTIFACTS / "page-pdf-mark.png"), full_page=True)

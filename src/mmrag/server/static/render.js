@@ -218,7 +218,23 @@ function player(hit, start) {
 
 function visual(hit, start, big = false) {
   if (hit.modality === "audio" || hit.modality === "video") return player(hit, start);
-  return thumbnail(hit, big);
+  return big && isPdf(hit) ? onPage(hit, thumbnail(hit, big)) : thumbnail(hit, big);
+}
+
+// A PDF passage's rectangles (meta.boxes: PDF points from the page's bottom-left, with
+// meta.page_size) drawn over the page's picture, in shares of the page so that they follow
+// the picture at any size. Scanned pages have no boxes: the picture alone.
+function onPage(hit, img) {
+  const meta = hit.meta || {};
+  const [w, h] = meta.page_size || [];
+  if (!img || !w || !h || !(meta.boxes || []).length) return img;
+  const pct = (v) => (100 * v).toFixed(2) + "%";
+  const marks = meta.boxes.map(([l, b, r, t]) => el("span", { class: "page-mark",
+    "aria-hidden": "true", style: `left:${pct(l / w)};top:${pct((h - t) / h)};` +
+    `width:${pct((r - l) / w)};height:${pct((t - b) / h)}` }));
+  const frame = el("div", { class: "page-frame", title: "the passage on its page" }, img, ...marks);
+  img.addEventListener("error", () => frame.replaceWith(icon(hit)), { once: true });
+  return frame;
 }
 
 function chips(hit) {
