@@ -20,6 +20,7 @@ LOW_CONFIDENCE = 0.5
 # A word under this makes a recording heard again with the vocabulary as hints (see
 # hinted_where_named): whisper-base writes a name it mishears at 0.02-0.3.
 UNSURE_NAME = 0.3
+TIMED_WORDS = 6  # a segment's opening words that find it in its chunk's text
 
 
 def transcript_sections(
@@ -40,6 +41,10 @@ def transcript_sections(
         meta: dict[str, Any] = {"language": run[0].language} if run[0].language else {}
         if key:
             meta["heard_with"] = key
+        # where each segment (about a sentence) starts, by its opening words: the page
+        # seeks a player to the very sentence an answer cites
+        meta["times"] = [[round(seg.start, 2), " ".join(seg.text.split()[:TIMED_WORDS])]
+                         for seg in run if seg.text.strip()]
         guesses = uncertain(run, context.hints)
         if guesses:
             meta["uncertain"] = guesses

@@ -91,6 +91,14 @@ function citedSecond(hit, quote) {
   const span = hit.span || {};
   const found = locate(hit.text || "", quote);
   if (span.start == null || !found) return span.start;
+  // the transcript's segments say where each starts (meta.times: [second, opening words]):
+  // the last one to open at or before the quote
+  let best = null;
+  for (const [second, opening] of (hit.meta && hit.meta.times) || []) {
+    const at = found.flat.indexOf(squash(opening));
+    if (at >= 0 && at <= found.at + 1 && (best == null || at >= best.at)) best = { at, second };
+  }
+  if (best) return best.second;
   const end = span.end != null ? span.end : span.start;
   return Math.round(10 * (span.start + (end - span.start) * found.at / found.flat.length)) / 10;
 }
