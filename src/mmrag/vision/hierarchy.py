@@ -70,26 +70,14 @@ def resolve(concepts: Sequence[str], text: Any | None = None) -> list[frozenset[
 def _name_vectors(text: Any, names: list[str]) -> np.ndarray:
     """The names as "a photo of a ..." (as the class vectors are built), embedded once per
     text embedder and kept in the cache."""
-    import hashlib
     import json
-    import os
-    import tempfile
 
-    from ..cache import cache_dir
+    from ..cache import cached_array
     from ..embedders import describe, embed_texts
 
-    key = json.dumps([describe(text), names], ensure_ascii=False, sort_keys=True, default=str)
-    digest = hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
-    path = cache_dir() / f"concepts-{text.name}-{digest}.npy"
-    if path.exists():
-        return np.load(path)
-    vectors = embed_texts(text, [f"a photo of a {n}" for n in names], "document")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".npy", dir=path.parent)
-    with os.fdopen(fd, "wb") as fh:
-        np.save(fh, vectors)
-    os.replace(tmp, path)
-    return vectors
+    key = {"embedder": json.dumps(describe(text), sort_keys=True, default=str), "names": names}
+    return cached_array(f"concepts-{text.name}", key, lambda: embed_texts(
+        text, [f"a photo of a {n}" for n in names], "document"))
 
 
 def concept_probs(probs: np.ndarray, members: Sequence[frozenset[int]]) -> np.ndarray:
