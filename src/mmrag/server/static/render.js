@@ -202,7 +202,9 @@ function thumbnail(hit, big = false) {
     src = thumbUrl(hit.meta.frames[0].path || hit.meta.frames[0]);
   }
   if (!src) return null;
-  const img = el("img", { class: big ? "big" : "thumb", loading: "lazy",
+  // a page's top, where its text starts, not its blank middle
+  const kind = (big ? "big" : "thumb") + (isPdf(hit) ? " page" : "");
+  const img = el("img", { class: kind, loading: "lazy",
                           alt: fileName(hit.source) + (span.page != null ? ", page " + span.page : ""), src });
   // a server without page pictures (or a file it cannot draw) answers 404: the preview shows
   // an icon, a card drops the picture (its badge already says what the file is)
