@@ -7,11 +7,5 @@ set -euo pipefail
 if command -v npm >/dev/null 2>&1; then
     exit 0
 fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    SUDO="sudo"
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
-$SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-echo "installed: nodejs npm"
+source "$(dirname "$0")/apt-install.sh"
+apt_install --no-install-recommends nodejs npm

@@ -9,8 +9,5 @@ need=()
 fc-list 2>/dev/null | grep -qiE "wenquanyi|wqy|noto sans cjk" || need+=(fonts-wqy-microhei)
 [ ${#need[@]} -eq 0 ] && exit 0
 
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
-$SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+source "$(dirname "$0")/apt-install.sh"
+apt_install "${need[@]}"

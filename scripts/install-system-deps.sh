@@ -14,11 +14,5 @@ done
 if [ "${#missing[@]}" -eq 0 ]; then
     exit 0
 fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    SUDO="sudo"
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "installed: ${missing[*]}"
+source "$(dirname "$0")/apt-install.sh"
+apt_install --no-install-recommends "${missing[@]}"
