@@ -19,7 +19,6 @@ non-maximum suppression per class, at most 10 kept (upstream's settings).
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -86,17 +85,9 @@ def build(tarball: Path | None = None, size: int = SIZE) -> Path:
         nodes, weights = read_model(folder, "centernet")
         model = to_onnx(nodes, weights, "tower_0/images", ["tower_0/keypoints", "tower_0/wh"],
                         size)
-        onnx = require("onnx", "image", purpose="saving the object detector")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, part = tempfile.mkstemp(prefix=target.name, suffix=".tmp", dir=target.parent)
-        os.close(fd)
-        try:
-            onnx.save(model, part)
-            os.chmod(part, 0o644)
-            os.replace(part, target)
-        finally:
-            if os.path.exists(part):
-                os.unlink(part)
+        from .export import save_model
+
+        save_model(model, target, purpose="saving the object detector")
     return target
 
 

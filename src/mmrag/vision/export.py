@@ -50,19 +50,25 @@ def build(variant: str) -> Path:
     from .onnx_graph import build_model
     from .state_dict import load_state_dict
 
-    onnx = require("onnx", "image", purpose="writing the image model's ONNX graph")
     model = build_model(load_state_dict(weights_file(variant)), RESOLUTION[variant])
+    save_model(model, target, purpose="writing the image model's ONNX graph")
+    return target
+
+
+def save_model(model: object, target: Path, purpose: str) -> None:
+    """Write an ONNX model to ``target`` atomically: a concurrent reader (another ingest
+    exporting the same model) sees no file or a whole one."""
+    onnx = require("onnx", "image", purpose=purpose)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
         onnx.save(model, tmp)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, target)  # atomic: a concurrent reader sees no file or a whole one
+        os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return target
 
 
 if __name__ == "__main__":
