@@ -38,6 +38,7 @@ from .speech import DEFAULT_TRANSCRIBER
 from .stores import SourceRecord, Store
 from .stores.capabilities import Capabilities
 from .stores.filters import Filter
+from .stores.inner import outer_of
 from .types import Answer, Hit
 
 
@@ -185,7 +186,13 @@ class Pipeline:
             if not taken:
                 raise busy(self.index_dir)
             self.store.refresh()
-            gone = self.store.delete(safe_str(Path(path).expanduser().resolve()))
+            target = safe_str(Path(path).expanduser().resolve())
+            outer = outer_of(target)
+            if outer is not None and self.store.source(target) is not None:
+                # it would come back only when its mail changes: the two go together
+                raise ConfigError(f"{path} is an attachment of {outer}: delete the mail "
+                                  "(its attachments go with it)")
+            gone = self.store.delete(target)
             drop_media(self.index_dir / "media", [r.hash for r in gone], self.store)
             self.calibration.refresh()
             return gone

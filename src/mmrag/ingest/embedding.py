@@ -46,7 +46,7 @@ def embed_batch(embedder: Embedder, pending: list[Pending], extras: Collection[s
         vectors = pool_views(embedder.embed(contents, role="document"), owner, len(chunks))
     else:  # only files with nothing to index, e.g. silent recordings
         vectors = np.zeros((0, embedder.dim), dtype=np.float32)
-    path_of = {p.record.source: p.record.path for p in pending}
+    path_of = {r.source: r.path for p in pending for r in p.records()}
     done = Embedded(pending, vectors)
     if "shapes" in extras:
         done.shapes = shapes

@@ -9,14 +9,15 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import IngestError, MissingDependencyError, NoContentError
-from ..loaders import LoadContext, Loader, load
+from ..loaders import INNER, LoadContext, Loader, load
 from ..stores import SourceRecord
+from ..stores.inner import inner_path
 from ..text.chunker import ChunkerConfig, iter_chunks
-from ..types import Chunk
+from ..types import Chunk, Section
 from .discovery import safe_str
 from .report import IngestReport
 
@@ -32,6 +33,12 @@ class Pending:
     # A file of more chunks than a part: ``chunks`` is its first part, these the rest,
     # read (and so loaded) only as the parts are written (never picklable)
     rest: Iterator[Chunk] | None = None
+    # the files inside this one (a mail's attachments), sources of their own whose
+    # chunks are among ``chunks``; written with it, in the same crash-safe write
+    inner: list[SourceRecord] = field(default_factory=list)
+
+    def records(self) -> list[SourceRecord]:
+        return [self.record, *self.inner]
 
 
 def read_file(
@@ -44,15 +51,18 @@ def read_file(
     ``part`` chunks read and the others in ``Pending.rest``."""
     silent = False
     rest = None
+    inner: dict[str, list[Section]] = {}
     try:
         stream = tagged(iter_chunks(
-            load(loader, path, context), source=shown, source_key=safe_str(path),
-            content_hash=digest, config=chunker,
+            outer_sections(load(loader, path, context), inner), source=shown,
+            source_key=safe_str(path), content_hash=digest, config=chunker,
         ), tags)
         chunks = list(itertools.islice(stream, part) if part else stream)
         if part and len(chunks) == part:
             more = next(stream, None)
             rest = None if more is None else itertools.chain([more], stream)
+        if inner and rest is not None:  # a mailbox is read whole (its loader holds it)
+            chunks, rest = chunks + list(rest), None
     except Exception as exc:
         if isinstance(exc, NoContentError):
             report.notes.append((shown, exc.reason))
@@ -67,8 +77,35 @@ def read_file(
         path=safe_str(path), source=shown, hash=digest, size=size, mtime=mtime,
         chunks=len(chunks), loader=loader.name, ingested_at=time.time(),
     )
+    inner_records = []
+    for sections in inner.values():
+        about = sections[0].meta[INNER]
+        found = list(tagged(iter_chunks(
+            (replace(s, meta={k: v for k, v in s.meta.items() if k != INNER})
+             for s in sections),
+            source=inner_path(shown, about["key"]),
+            source_key=inner_path(record.path, about["key"]),
+            content_hash=about["hash"], config=chunker), tags))
+        inner_records.append(replace(
+            record, path=inner_path(record.path, about["key"]),
+            source=inner_path(shown, about["key"]), hash=about["hash"],
+            size=about["size"], chunks=len(found), loader=about["loader"]))
+        chunks += found
     replaced = previous.hash if previous is not None else None
-    return Pending(record, chunks, new=previous is None, replaced_hash=replaced, rest=rest)
+    return Pending(record, chunks, new=previous is None, replaced_hash=replaced, rest=rest,
+                   inner=inner_records)
+
+
+def outer_sections(sections: Iterable[Section], inner: dict[str, list[Section]]
+                   ) -> Iterator[Section]:
+    """``sections`` of the file itself, as they come; those of a file inside it
+    (``meta[INNER]``) are put aside in ``inner``, by their name inside it."""
+    for section in sections:
+        about = section.meta.get(INNER)
+        if about is None:
+            yield section
+        else:
+            inner.setdefault(about["key"], []).append(section)
 
 
 def tagged(chunks: Iterable[Chunk], tags: Sequence[str]) -> Iterator[Chunk]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .._lazy import require
+from ..stores.inner import outer_of
 from .discovery import discover, safe_str
 from .report import IngestReport
 
@@ -49,7 +50,9 @@ def sync(pipeline: Any, roots: Sequence[Path]) -> SyncReport:
     under = tuple(safe_str(r).rstrip("/") + "/" for r in roots)
     removed = []
     for record in pipeline.sources():
-        if record.path.startswith(under) and record.path not in present:
+        # a mail's attachment stays while its mail does (and goes with it)
+        if record.path.startswith(under) and (outer_of(record.path) or record.path) \
+                not in present:
             removed += [r.source for r in pipeline.delete(record.path)]
     return SyncReport(report, removed, time.perf_counter() - started)
 

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..stores import SideRows, Store
+from ..stores import SideRows, SourceRecord, Store
 from ..stores.capabilities import Capabilities
+from ..stores.inner import outer_of
 from .embedding import Embedded
+from .prepare import Pending
 from .report import IngestReport
 
 
@@ -23,7 +25,7 @@ def write_batch(
     """``replace``/``commit`` as in :meth:`mmrag.stores.Store.write`: a big file is
     written in parts, and only its last part is reported."""
     chunks = [c for p in done.pending for c in p.chunks]
-    path_of = {p.record.source: p.record.path for p in done.pending}
+    path_of = {r.source: r.path for p in done.pending for r in p.records()}
     side = SideRows()
     if done.features is not None and capabilities.images is not None:
         side = dataclasses.replace(side, image_features=done.features)
@@ -38,7 +40,10 @@ def write_batch(
             side, alt={"text": (ids, paths, texts), "average": (ids, paths, averages)})
     # the side rows go inside the store's crash-safe write: a kill between the chunks and
     # them must not leave a file recorded as done without its image features
-    records = [p.record for p in done.pending]
+    records = [r for p in done.pending for r in p.records()]
+    # attachments a changed mail no longer has: each removed in its own journaled delete
+    # first, so a kill leaves the mail's old record (read again next run), never them
+    stale = stale_inner(store, done.pending) if replace else []
     if side:
         store.write(records, chunks, done.vectors, side, replace=replace, commit=commit)
     else:
@@ -49,8 +54,23 @@ def write_batch(
     for p in done.pending:
         (report.added if p.new else report.updated).append(p.record.source)
     replaced = [p.replaced_hash for p in done.pending if p.replaced_hash]
+    replaced += [r.hash for r in stale]
     if media_dir is not None and replaced:
         drop_media(media_dir, replaced, store)
+
+
+def stale_inner(store: Store, pending: Sequence[Pending]) -> list[SourceRecord]:
+    """Remove the files inside changed files (attachments) that their new versions lack;
+    the records removed."""
+    changed = {p.record.path: {r.path for r in p.inner} for p in pending if p.replaced_hash}
+    if not changed:
+        return []
+    gone = []
+    for record in store.sources():
+        outer = outer_of(record.path)
+        if outer in changed and record.path not in changed[outer]:
+            gone += store.delete(record.path)
+    return gone
 
 
 def drop_media(media_dir: Path, hashes: Sequence[str], store: Store) -> None:

@@ -72,6 +72,12 @@ class LoadContext:
     prefetched: Any = None
 
 
+# A section of a file inside the one read (a mail's attachment) says so in its meta under
+# this key: {"key": its name inside the file, "hash", "size", "loader"}. Ingest makes each
+# such file a source of its own (see mmrag.stores.inner), written with the outer one.
+INNER = "inner"
+
+
 def load(loader: Loader, path: Path, context: LoadContext) -> Iterable[Section]:
     if isinstance(loader, ContextLoader) and loader.accepts_context:
         return loader.load(path, context)

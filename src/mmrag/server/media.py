@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NotFoundError
+from ..stores.inner import key_of, outer_of
 
 HEADERS = {
     "Content-Security-Policy": "sandbox",
@@ -30,15 +31,39 @@ AS_TEXT = {".html", ".htm", ".md", ".markdown", ".txt", ".csv", ".json", ".rst",
 def indexed_file(pipeline: Any, path: str) -> Path:
     """The file at ``path`` if the index holds it (a source, or a file under the index
     folder such as a video's key frames), else NotFoundError."""
+    attached = attachment(pipeline, path)
+    if attached is not None:
+        return attached
     try:
         resolved = Path(path).expanduser().resolve()
     except (OSError, RuntimeError, ValueError):
         raise NotFoundError(f"{path}: not in the index") from None
     known = pipeline.store.source(str(resolved)) is not None
-    made = resolved.is_relative_to(Path(pipeline.index_dir).resolve() / "media")
+    made = resolved.is_relative_to(media_root(pipeline))
     if not (known or made) or not resolved.is_file():
         raise NotFoundError(f"{path}: not in the index")
     return resolved
+
+
+def media_root(pipeline: Any) -> Path:
+    return Path(pipeline.index_dir).resolve() / "media"
+
+
+def attachment(pipeline: Any, path: str) -> Path | None:
+    """The copy ingest kept of a mail's attachment (a source ``inbox.eml#attachment/x``,
+    see :mod:`mmrag.stores.inner`): in the media folder of its content hash."""
+    if outer_of(path) is None:
+        return None
+    record = pipeline.store.source(path)
+    if record is None and not Path(path).is_absolute():
+        record = pipeline.store.source(str(Path(path).expanduser().resolve()))
+    if record is None:
+        raise NotFoundError(f"{path}: not in the index")
+    copy = media_root(pipeline) / record.hash / "attached" / Path(key_of(path)).name
+    if not copy.is_file():
+        raise NotFoundError(f"{path}: its copy in the index's media folder is gone "
+                            "(ingest the mail again)")
+    return copy
 
 
 def headers(media: str) -> dict[str, str]:
@@ -85,6 +110,8 @@ def pdf_page(pipeline: Any, pdf: Path, page: int) -> Path:
     record = pipeline.store.source(str(pdf))
     digest = record.hash if record is not None else hashlib.blake2b(
         str(pdf).encode(), digest_size=16).hexdigest()
+    if pdf.parent.name == "attached" and pdf.is_relative_to(media_root(pipeline)):
+        digest = pdf.parent.parent.name  # an attachment: its thumbnails lie beside it
     try:
         return page_thumbnail(pdf, page, Path(pipeline.index_dir) / "media" / digest)
     except IngestError as exc:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..types import Chunk, Hit
-from . import SideRows, SourceRecord, lance_journal, stores
+from . import SideRows, SourceRecord, inner, lance_journal, stores
 from . import lance_indexes as indexes
 from .filters import Filter, quote
 from .lance_items import Items, sample_space
@@ -172,7 +172,9 @@ class LanceStore:
     def delete(self, path: str) -> list[SourceRecord]:
         folder = path.rstrip("/") + "/"
         like = quote(folder.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-        where = f"path = {quote(path)} OR path LIKE {like} ESCAPE '\\'"
+        # a mail's attachments (sources of their own, see .inner) go with it
+        where = (f"path = {quote(path)} OR path LIKE {like} ESCAPE '\\' "
+                 f"OR path LIKE {quote(inner.like_inner(path))} ESCAPE '\\'")
         gone = [record(row) for row in self._sources.search().where(where).to_list()]
         # Records go first: a crash in between leaves rows without a record, which the
         # journal makes recover() remove, never a record whose chunks are gone.

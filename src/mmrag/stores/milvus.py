@@ -25,6 +25,7 @@ from . import SideRows, SourceRecord, stores
 from . import milvus_schema as schema
 from .bm25_local import K1, B, LiveBM25
 from .filters import Filter, glob_regex
+from .inner import inner_path
 from .milvus_schema import resolve_uri, sample
 from .rows import HIT_COLUMNS, MISSING, SOURCE_FIELDS, chunk_columns, none_if_missing
 from .rows import hit as _row_hit
@@ -121,7 +122,8 @@ class MilvusStore:
 
     def delete(self, path: str) -> list[SourceRecord]:
         folder = path.rstrip("/") + "/"
-        gone = [r for r in self.sources() if r.path == path or r.path.startswith(folder)]
+        within = (folder, inner_path(path, ""))  # and its attachments (see .inner)
+        gone = [r for r in self.sources() if r.path == path or r.path.startswith(within)]
         for batch in _batches([r.path for r in gone]):
             # records first: a crash in between leaves chunks without a record, which
             # recover() removes, never a record whose chunks are gone
