@@ -30,6 +30,12 @@ def test_a_scanned_pdf_is_searchable_and_cited_to_its_page(tmp_path: Path, rag: 
     [hit] = [h for h in rag.search("lighthouse lamps", k=3) if "lighthouse" in h.text.lower()]
     assert hit.span.page == 2 and hit.meta["text_from"] == "ocr"
     assert Path(hit.meta["thumb"]).name == "p2.jpg"
+    # the lighthouse line, drawn at x=110, y=250..294 of a 1240 px wide scan, in points
+    width, height = hit.meta["page_size"]
+    pt = width / 1240
+    assert any(abs(left - 110 * pt) < 8 and abs(top - (height - 250 * pt)) < 8
+               and abs(bottom - (height - 294 * pt)) < 8 and right > 500 * pt
+               for left, bottom, right, top in hit.meta["boxes"])
     assert not [h for h in rag.search("lighthouse", k=10) if h.modality == "image"]
     if zh:
         assert "竹子" in hit.text

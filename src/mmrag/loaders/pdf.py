@@ -21,7 +21,7 @@ from ..types import Section, Span
 from . import LoadContext, loaders
 from .figures import Figures
 from .pdf_pages import OCR_SIDE, THUMB_SIDE, open_pdf, render, save_thumb, thumb_path
-from .pdf_text import located, page_text
+from .pdf_text import Box, located, ocr_located, page_text
 
 MIN_TEXT_CHARS = 16
 # a page image covering this much of a page without a text layer is the scan itself
@@ -54,28 +54,29 @@ class PdfLoader:
                     text, textpage = _text_layer(page)
                     try:
                         scan = len("".join(text.split())) < MIN_TEXT_CHARS
-                        image = None
+                        image: Any = None
+                        lines: list[tuple[str, Box]] = []
                         if scan:
                             scanned += 1
                             image = render(page, OCR_SIDE)
                             if ocr_missing is None and context.config.image.ocr:
                                 try:
-                                    text = _ocr(image)
+                                    lines = _ocr(image)
                                 except MissingDependencyError as exc:
                                     ocr_missing = exc
+                            text = "\n".join(line for line, _ in lines)
                         meta = self._thumb(page, image, number, context)
                         if text.strip():
                             found += 1
                             span = Span(page=number)
-                            if scan:
-                                yield Section(text=text, span=span,
-                                              meta={**meta, "text_from": "ocr"})
-                            else:
-                                size = [round(v, 1) for v in page.get_size()]
-                                for piece, where in located(text, textpage,
-                                                            context.config.chunker):
-                                    yield Section(text=piece, span=span, chunked=True,
-                                                  meta={**meta, **where, "page_size": size})
+                            size = [round(v, 1) for v in page.get_size()]
+                            pieces = (ocr_located(lines, image.size, page.get_size(),
+                                                  context.config.chunker) if scan
+                                      else located(text, textpage, context.config.chunker))
+                            for piece, where in pieces:
+                                yield Section(text=piece, span=span, chunked=True, meta={
+                                    **meta, **where, "page_size": size,
+                                    **({"text_from": "ocr"} if scan else {})})
                         if context.media_dir is not None:  # where figures are kept
                             yield from self._figures(page, textpage, number, scan, meta,
                                                      figures)
@@ -133,13 +134,14 @@ class PdfLoader:
 _reader: Any = None
 
 
-def _ocr(image: Any) -> str:
+def _ocr(image: Any) -> list[tuple[str, Box]]:
+    """The page image's text lines, each with its box in the image's pixels."""
     global _reader
     if _reader is None:
         from ..vision.ocr import Ocr
 
         _reader = Ocr(max_side=OCR_SIDE)
-    return str(_reader.read(image))
+    return list(_reader.read_lines(image))
 
 
 loaders.register("pdf")(PdfLoader)

@@ -36,16 +36,27 @@ class Ocr:
 
     def read(self, image: Any) -> str:
         """The text lines found in an RGB Pillow image, top to bottom, joined by newlines."""
+        return "\n".join(text for text, _box in self.read_lines(image))
+
+    def read_lines(self, image: Any) -> list[tuple[str, tuple[float, float, float, float]]]:
+        """Each text line found, top to bottom, with the rectangle it covers in ``image``'s
+        pixels (left, top, right, bottom; RapidOCR's four corners bounded)."""
         w, h = image.size
+        scale = 1.0
         if max(w, h) > self.max_side:
             scale = self.max_side / max(w, h)
             image = image.resize((max(1, round(w * scale)), max(1, round(h * scale))))
         bgr = np.ascontiguousarray(np.asarray(image)[:, :, ::-1])
         result, _ = self.engine(bgr)
-        lines = [text for _box, text, score in (result or []) if float(score) >= self.min_score]
-        # The recogniser often drops spaces ("OPEN24HOURS"); letter/digit seams are safe cuts.
-        lines = [_SEAMS.sub(" ", line.strip()) for line in lines]
-        return "\n".join(line for line in lines if line)
+        lines = []
+        for box, text, score in result or []:
+            # The recogniser often drops spaces ("OPEN24HOURS"); letter/digit seams are safe cuts.
+            text = _SEAMS.sub(" ", str(text).strip())
+            if float(score) < self.min_score or not text:
+                continue
+            xs, ys = [float(x) / scale for x, _ in box], [float(y) / scale for _, y in box]
+            lines.append((text, (min(xs), min(ys), max(xs), max(ys))))
+        return lines
 
 
 _SEAMS = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")

@@ -233,7 +233,7 @@ function visual(hit, start, big = false) {
 
 // A PDF passage's rectangles (meta.boxes: PDF points from the page's bottom-left, with
 // meta.page_size) drawn over the page's picture, in shares of the page so that they follow
-// the picture at any size. Scanned pages have no boxes: the picture alone.
+// the picture at any size. OCR'd pages carry them too (from the OCR line boxes).
 function onPage(hit, img) {
   const meta = hit.meta || {};
   const [w, h] = meta.page_size || [];
