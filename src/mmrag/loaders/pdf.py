@@ -21,7 +21,9 @@ from ..types import Section, Span
 from . import LoadContext, loaders
 from .figures import Figures
 from .pdf_pages import OCR_SIDE, THUMB_SIDE, open_pdf, render, save_thumb, thumb_path
+from .pdf_tables import PdfTables, blank
 from .pdf_text import Box, located, ocr_located, page_text
+from .tables import table_sections
 
 MIN_TEXT_CHARS = 16
 # a page image covering this much of a page without a text layer is the scan itself
@@ -44,6 +46,7 @@ class PdfLoader:
 
     def _pages(self, path: Path, doc: Any, context: LoadContext) -> Iterator[Section]:
         figures = Figures(path, context)
+        tables = PdfTables(path)
         ocr_missing: MissingDependencyError | None = None
         found = scanned = 0
         try:
@@ -66,17 +69,19 @@ class PdfLoader:
                                     ocr_missing = exc
                             text = "\n".join(line for line, _ in lines)
                         meta = self._thumb(page, image, number, context)
-                        if text.strip():
+                        found_tables = [] if scan else tables.on(page, number)
+                        if found_tables:
+                            text = blank(text, textpage, [b for b, _ in found_tables])
+                        if text.strip() or found_tables:
                             found += 1
-                            span = Span(page=number)
-                            size = [round(v, 1) for v in page.get_size()]
-                            pieces = (ocr_located(lines, image.size, page.get_size(),
-                                                  context.config.chunker) if scan
-                                      else located(text, textpage, context.config.chunker))
-                            for piece, where in pieces:
-                                yield Section(text=piece, span=span, chunked=True, meta={
-                                    **meta, **where, "page_size": size,
-                                    **({"text_from": "ocr"} if scan else {})})
+                            yield from self._passages(page, textpage, number, text, lines,
+                                                      image, meta, context)
+                            for k, (bounds, rows) in enumerate(found_tables, 1):
+                                yield from table_sections(
+                                    rows, title=f"table {k} on p.{number}",
+                                    span=Span(page=number),
+                                    meta={**meta, "boxes": [[round(v, 1) for v in bounds]],
+                                          "page_size": [round(v, 1) for v in page.get_size()]})
                         if context.media_dir is not None:  # where figures are kept
                             yield from self._figures(page, textpage, number, scan, meta,
                                                      figures)
@@ -85,6 +90,7 @@ class PdfLoader:
                 finally:
                     page.close()
         finally:
+            tables.close()
             doc.close()
         if ocr_missing is not None and scanned:
             if not found:
@@ -95,6 +101,20 @@ class PdfLoader:
             why = ("OCR is off for this index" if not context.config.image.ocr
                    else f"OCR found no text on its {scanned} scanned pages")
             raise IngestError(str(path), f"PDF has no text layer and {why}")
+
+    @staticmethod
+    def _passages(page: Any, textpage: Any, number: int, text: str, lines: list[Any],
+                  image: Any, meta: dict[str, Any], context: LoadContext
+                  ) -> Iterator[Section]:
+        """A page's text in the chunker's windows, each located on the page: from the text
+        layer, or (``lines``, a scan) from the OCR's lines."""
+        size = [round(v, 1) for v in page.get_size()]
+        chunker = context.config.chunker
+        pieces = (ocr_located(lines, image.size, page.get_size(), chunker) if lines
+                  else located(text, textpage, chunker))
+        for piece, where in pieces:
+            yield Section(text=piece, span=Span(page=number), chunked=True, meta={
+                **meta, **where, "page_size": size, **({"text_from": "ocr"} if lines else {})})
 
     @staticmethod
     def _thumb(page: Any, image: Any, number: int, context: LoadContext) -> dict[str, Any]:
