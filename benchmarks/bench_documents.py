@@ -50,6 +50,26 @@ def text_pdf(path: Path, pages: int, figure_every: int = 0) -> Path:
     return path
 
 
+def table_pdf(path: Path, pages: int) -> Path:
+    """A paragraph and a ruled 12-row table (fpdf2's) on every page."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=10)
+    for n in range(1, pages + 1):
+        pdf.add_page()
+        pdf.multi_cell(0, 6, PARAGRAPH.format(n=n)[:240])
+        with pdf.table() as grid:
+            for r in range(12):
+                cells = ("Station", "Snow (cm)", "Wind") if r == 0 else (
+                    f"S{n}-{r}", str((n * r) % 300), f"{(7 * r) % 60} km/h")
+                row = grid.row()
+                for value in cells:
+                    row.cell(value)
+    pdf.output(str(path))
+    return path
+
+
 def _hwm_mib() -> float:
     """This process's peak RSS. Not ru_maxrss: Linux carries that over fork and exec from
     the parent (which built a 2,000-page PDF in memory); VmHWM starts afresh at exec."""
@@ -80,6 +100,7 @@ def child(args: argparse.Namespace) -> None:
         "seconds": seconds, "sections": len(sections), "chunks": len(chunks),
         "figures": sum(s.modality == "image" for s in sections),
         "ocr_pages": sum(s.meta.get("text_from") == "ocr" for s in sections),
+        "table_groups": sum("table" in s.meta for s in sections),
         "rss_mib": _hwm_mib(),
         "rss_after_imports_mib": base,
     }))
@@ -101,6 +122,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=2000, help="the long PDF's pages")
     parser.add_argument("--scanned", type=int, default=10, help="scanned pages to OCR")
     parser.add_argument("--figures", type=int, default=20, help="pages with a figure")
+    parser.add_argument("--tables", type=int, default=100, help="pages with a ruled table")
     parser.add_argument("--before", type=Path, default=Path("/work/main/src"))
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -120,32 +142,38 @@ def main() -> None:
                                             "Wind from the north at forty km/h."]
                                            for n in range(1, args.scanned + 1)])
     figures = text_pdf(work / "figures.pdf", args.figures, figure_every=1)
+    tables = table_pdf(work / "tables.pdf", args.tables)
     rows = []
 
     def row(name: str, pdf: Path, pages: int, media: bool, src: Path = ROOT / "src") -> dict:
         got = measure(pdf, media, src)
         rows.append([name, pages, f"{pages / got['seconds']:.1f}", got["figures"],
-                     got["ocr_pages"], f"{got['rss_after_imports_mib']:.0f}",
+                     got["ocr_pages"], got.get("table_groups", 0),
+                     f"{got['rss_after_imports_mib']:.0f}",
                      f"{got['rss_mib']:.0f}"])
         print(rows[-1], flush=True)
         return got
 
     if args.before.is_dir():
         row(f"text layer, before ({args.before})", long, args.pages, False, args.before)
-    row("text layer, no media folder (no thumbnails, no figures)", long, args.pages, False)
-    row("text layer + page thumbnails", short, args.pages // 10, True)
-    row("text layer + page thumbnails", long, args.pages, True)
+        row(f"text layer + media folder, before ({args.before})", long, args.pages, True,
+            args.before)
+    row("text layer, no media folder (no figures)", long, args.pages, False)
+    row("text layer + media folder (thumbnails when cited)", short, args.pages // 10, True)
+    row("text layer + media folder (thumbnails when cited)", long, args.pages, True)
     row("scanned: render + OCR + thumbnails", scan, args.scanned, True)
     row("a figure on every page: extracted, labelled, OCR'd", figures, args.figures, True)
+    row("a ruled table on every page (pdfplumber)", tables, args.tables, True)
     body = "\n".join([
         "## Documents (PDF pages, OCR, figures)",
         "",
         f"`PYTHONPATH=$PWD/src nice -n 10 python3 benchmarks/bench_documents.py "
-        f"--pages {args.pages} --scanned {args.scanned} --figures {args.figures}` at "
+        f"--pages {args.pages} --scanned {args.scanned} --figures {args.figures} "
+        f"--tables {args.tables}` at "
         f"{git_rev()}; {machine()}. Each row is a fresh process loading and chunking one "
         "PDF as ingest does (no embedding, no store); peak RSS is the process's.",
         "",
-        table(["PDF", "pages", "pages/s", "figures", "OCR'd pages",
+        table(["PDF", "pages", "pages/s", "figures", "OCR'd pages", "table groups",
                "RSS after imports (MiB)", "peak RSS (MiB)"], rows),
     ])
     if not args.no_write:

@@ -168,9 +168,13 @@ def test_pdf_pages_get_thumbnails_in_hits(tmp_path: Path, capsys):
                  "hash", "--no-progress"]) == 0
     capsys.readouterr()
     assert main(["search", "Faulkner 1929", "--index", str(index), "--json"]) == 0
-    hit = json.loads(capsys.readouterr().out)[0]
+    hits = json.loads(capsys.readouterr().out)
+    hit = hits[0]
     thumb = Path(hit["meta"]["thumb"])
     assert hit["span"]["page"] == 3 and thumb.name == "p3.jpg"
+    # the pages the search cited, and only those, were rendered (once, when first cited)
+    assert {p.name for p in (index / "media").glob("*/pages/*.jpg")} == {
+        f"p{h['span']['page']}.jpg" for h in hits}
     assert thumb.is_relative_to(index / "media") and thumb.read_bytes()[:2] == b"\xff\xd8"
     from PIL import Image
 
@@ -204,10 +208,15 @@ def test_api_thumb_renders_a_pdf_page_once(tmp_path: Path):
     rag = Pipeline.open(tmp_path / "index", embedder="hash", create=True)
     rag.ingest([str(pdf)])
     client = TestClient(create_app(rag), base_url="http://127.0.0.1")
+    # ingest renders no text page: the first request does, once, into the media folder
+    assert not list((tmp_path / "index" / "media").glob("*/pages/*.jpg"))
     r = client.get("/api/thumb", params={"path": str(pdf), "page": 2})
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
     made = next((tmp_path / "index" / "media").glob("*/pages/p2.jpg"))
     assert r.content == made.read_bytes()
+    kept = made.stat().st_mtime_ns
+    assert client.get("/api/thumb", params={"path": str(pdf), "page": 2}).content == r.content
+    assert made.stat().st_mtime_ns == kept
     made.unlink()  # an index from before thumbnails: rendered on request, then kept
     again = client.get("/api/thumb", params={"path": str(pdf), "page": 2})
     assert again.status_code == 200 and made.exists() and again.content == made.read_bytes()

@@ -12,6 +12,7 @@ import pytest
 from fixtures import NOVEL_PAGES, make_pdf
 from mmrag.errors import ConfigError
 from mmrag.ingest.watch import sync
+from mmrag.loaders.pdf_pages import with_thumbs
 from mmrag.pipeline import Pipeline
 
 pytest.importorskip("fpdf")
@@ -65,7 +66,10 @@ def test_each_attachment_is_a_source_cited_with_its_mail(tmp_path: Path, rag: Pi
     assert hit.meta["attachment"] == "novels.pdf" and hit.meta["subject"] == "Reading list"
     assert "attachment novels.pdf of message 'Reading list'" in hit.text
     thumb = Path(hit.meta["thumb"])  # the attachment's pages in its own media folder
-    assert thumb.is_file() and thumb.is_relative_to(tmp_path / "index" / "media" / attached.hash)
+    assert thumb.is_relative_to(tmp_path / "index" / "media" / attached.hash)
+    assert not thumb.exists()  # rendered when first wanted, from the attachment's copy
+    [shown_hit] = with_thumbs([hit])
+    assert shown_hit.meta["thumb"] == str(thumb) and thumb.read_bytes()[:2] == b"\xff\xd8"
     row = next(h for h in rag.search("Q3 revenue", k=5) if h.source.endswith("q.csv"))
     assert "| Q3 | 2.7M |" in row.text
     assert rag.ingest([str(inbox)]).unchanged == [shown]

@@ -20,7 +20,7 @@ from ..errors import IngestError, MissingDependencyError
 from ..types import Section, Span
 from . import LoadContext, loaders
 from .figures import Figures
-from .pdf_pages import OCR_SIDE, THUMB_SIDE, open_pdf, render, save_thumb, thumb_path
+from .pdf_pages import OCR_SIDE, note_source, open_pdf, render, save_thumb, thumb_path
 from .pdf_tables import PdfTables, blank
 from .pdf_text import Box, located, ocr_located, page_text
 from .tables import table_sections
@@ -46,6 +46,8 @@ class PdfLoader:
 
     def _pages(self, path: Path, doc: Any, context: LoadContext) -> Iterator[Section]:
         figures = Figures(path, context)
+        if context.media_dir is not None:
+            note_source(context.media_dir, path)
         tables = PdfTables(path)
         ocr_missing: MissingDependencyError | None = None
         found = scanned = 0
@@ -68,7 +70,7 @@ class PdfLoader:
                                 except MissingDependencyError as exc:
                                     ocr_missing = exc
                             text = "\n".join(line for line, _ in lines)
-                        meta = self._thumb(page, image, number, context)
+                        meta = self._thumb(image, number, context)
                         found_tables = [] if scan else tables.on(page, number)
                         if found_tables:
                             text = blank(text, textpage, [b for b, _ in found_tables])
@@ -117,11 +119,14 @@ class PdfLoader:
                 **meta, **where, "page_size": size, **({"text_from": "ocr"} if lines else {})})
 
     @staticmethod
-    def _thumb(page: Any, image: Any, number: int, context: LoadContext) -> dict[str, Any]:
+    def _thumb(image: Any, number: int, context: LoadContext) -> dict[str, Any]:
+        """Where the page's thumbnail is kept: made now from a scan's render, else the
+        first time it is wanted (see :mod:`.pdf_pages`)."""
         if context.media_dir is None:
             return {}
         target = thumb_path(context.media_dir, number)
-        save_thumb(image if image is not None else render(page, THUMB_SIDE), target)
+        if image is not None:
+            save_thumb(image, target)
         return {"thumb": str(target)}
 
     @staticmethod

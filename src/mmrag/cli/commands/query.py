@@ -51,6 +51,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         query = spoken(args, args.query)
         found = rag.search(query, args.k or 10, where=filters, strategy=args.strategy,
                            min_relevance=args.min_relevance)
+    from ...loaders.pdf_pages import with_thumbs
+
+    found = with_thumbs(found)  # the cited pages' pictures, rendered once when first cited
     emit(args, [h.to_dict() for h in found], render.hits(found))
     return 0
 
@@ -62,6 +65,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     rag = open_pipeline(args)
     result = rag.ask(question, args.k or 5, where=where(args), strategy=args.strategy,
                      min_relevance=args.min_relevance)
+    from ...loaders.pdf_pages import with_thumbs
+
+    result.citations = with_thumbs(result.citations)
     emit(args, result.to_dict(), render.answer(result))
     return 0
 
