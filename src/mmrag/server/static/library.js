@@ -114,9 +114,12 @@ async function poll(id) {
 function sourceItem(s) {
   const remove = el("button", { type: "button", textContent: "✕", title: "Remove from the index",
                                 "aria-label": "Remove " + fileName(s.source) });
-  const item = el("li", {},
-    el("a", { href: mediaUrl(s.source), target: "_blank", textContent: fileName(s.source), title: s.source }),
-    el("span", { class: "muted", textContent: s.chunks }), remove);
+  const link = el("a", { href: mediaUrl(s.source), target: "_blank", textContent: fileName(s.source), title: s.source });
+  const mail = s.source.split("#attachment/")[0];
+  if (mail !== s.source) {  // a mail's attachment goes with its mail: no button of its own
+    return el("li", {}, link, el("span", { class: "muted", textContent: s.chunks + " · in " + fileName(mail) }));
+  }
+  const item = el("li", {}, link, el("span", { class: "muted", textContent: s.chunks }), remove);
   remove.onclick = () => {
     const yes = el("button", { type: "button", class: "danger", textContent: "Remove",
                                "aria-label": "Confirm removing " + fileName(s.source), onclick: () => removeSource(s.source) });
