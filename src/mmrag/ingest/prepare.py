@@ -53,16 +53,17 @@ def read_file(
     rest = None
     inner: dict[str, list[Section]] = {}
     try:
+        sections = load(loader, path, context)
+        if isinstance(sections, list) and any(INNER in s.meta for s in sections):
+            part = None  # files inside (a mailbox's attachments): read whole, as it is held
         stream = tagged(iter_chunks(
-            outer_sections(load(loader, path, context), inner), source=shown,
+            outer_sections(sections, inner), source=shown,
             source_key=safe_str(path), content_hash=digest, config=chunker,
         ), tags)
         chunks = list(itertools.islice(stream, part) if part else stream)
         if part and len(chunks) == part:
             more = next(stream, None)
             rest = None if more is None else itertools.chain([more], stream)
-        if inner and rest is not None:  # a mailbox is read whole (its loader holds it)
-            chunks, rest = chunks + list(rest), None
     except Exception as exc:
         if isinstance(exc, NoContentError):
             report.notes.append((shown, exc.reason))

@@ -74,7 +74,8 @@ class LoadContext:
 
 # A section of a file inside the one read (a mail's attachment) says so in its meta under
 # this key: {"key": its name inside the file, "hash", "size", "loader"}. Ingest makes each
-# such file a source of its own (see mmrag.stores.inner), written with the outer one.
+# such file a source of its own (see mmrag.stores.inner), written with the outer one; a
+# loader that gives such sections returns a list (the file is then chunked whole).
 INNER = "inner"
 
 
