@@ -107,6 +107,20 @@ def test_delete_a_file_and_a_folder(filled):
     assert store.count() == 3
 
 
+def test_deleting_a_mail_deletes_its_attachments(backend, uri, tmp_path):
+    store = open_store(backend, tmp_path, DIM, uri)
+    files = {"/data/inbox.eml": ["the message"], "/data/inbox.eml#attachment/q.csv": ["Q3"],
+             "/data/inbox.eml2": ["another mail"]}  # a name the mail's is a prefix of
+    records = [_record(path, len(texts)) for path, texts in files.items()]
+    chunks = [Chunk(id=f"c{n}", source=record.source, text=text) for n, (record, texts)
+              in enumerate(zip(records, files.values(), strict=True)) for text in texts]
+    store.write(records, chunks, _vectors(len(chunks), 3))
+    gone = store.delete("/data/inbox.eml")
+    assert sorted(r.path for r in gone) == ["/data/inbox.eml", "/data/inbox.eml#attachment/q.csv"]
+    assert [r.path for r in store.sources()] == ["/data/inbox.eml2"] and store.count() == 1
+    close(store)
+
+
 def test_filters_count_and_restrict(filled):
     store, _, vectors = filled
     assert store.count(Filter(modalities=("image",))) == 1
