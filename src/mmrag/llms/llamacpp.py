@@ -20,12 +20,16 @@ from .._lazy import require
 from ..cache import cache_dir, cache_override
 from ..errors import ConfigError
 from . import Message, llms
-from .assets import QWEN_CODER_05B, assemble
+from .assets import QWEN_CODER_05B, QWEN_CODER_15B, assemble
 from .openai_http import OpenAIHTTP
 
 
 def _qwen_path() -> Path:
     return assemble(QWEN_CODER_05B, cache_dir() / "models")
+
+
+def _qwen_large_path() -> Path:
+    return assemble(QWEN_CODER_15B, cache_dir() / "models")
 
 
 def _gemma_path() -> Path:
@@ -39,6 +43,7 @@ def _gemma_path() -> Path:
 # a base model reads one completion prompt with a worked example.
 LOCAL_MODELS: dict[str, tuple[Callable[[], Path], str]] = {
     QWEN_CODER_05B.name: (_qwen_path, "chat"),
+    QWEN_CODER_15B.name: (_qwen_large_path, "chat"),
     "gemma-3-270m": (_gemma_path, "completion"),
 }
 DEFAULT_MODEL = QWEN_CODER_05B.name
