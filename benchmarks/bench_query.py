@@ -35,6 +35,9 @@ from mmrag.query.search import understood_search  # noqa: E402
 # name: Pipeline.open options (beyond the index) and query options of Pipeline.ask
 VARIANTS: dict[str, dict[str, Any]] = {
     "base": {"generator": "llm"},
+    "ctx-full": {"generator": "llm", "generator_options": {"context_tokens": None}},
+    "ctx120": {"generator": "llm", "generator_options": {"context_tokens": 120}},
+    "large": {"generator": "llm", "generator_options": {"model": "qwen2.5-coder-1.5b"}},
     "top3": {"generator": "llm", "generator_options": {"top_hits": 3}},
     "rerank": {"generator": "llm", "reranker": "llm"},
     "hyde": {"generator": "llm", "query": {"use_hyde": True}},
@@ -49,7 +52,7 @@ def corpus(name: str, root: Path) -> list[tuple[str, list[str], str]]:
         for file, text in _hard_answers.PASSAGES.items():
             (root / file).write_text(text, encoding="utf-8")
         return list(_hard_answers.QUESTIONS)
-    raise SystemExit(f"unknown set {name!r}; available: hard, followup")
+    raise SystemExit(f"unknown set {name!r}; available: hard, followup, rgb")
 
 
 def _first_token(first: list[float], started: float) -> Any:
@@ -83,6 +86,42 @@ def run_variant(index: Path, name: str, items: list, k: int) -> dict[str, Any]:
         print(f"{name:10} {'ok ' if right else 'MISS'} {question} -> {answer.answer[:80]!r}",
               flush=True)
     return {"rows": rows, "ttft": ttft, "total": total}
+
+
+def run_rgb(index: Path, names: list[str], limit: int, noise: float) -> str:
+    """RGB zh_refine's long passages (5 a question, ``noise`` of them negative) given to
+    each variant as they are, without retrieval: RGB's matching rule for correctness."""
+    import random
+
+    from _report import SHARED_DATA
+
+    from mmrag.evaluation.rgb import correct, passages, read_rgb
+    from mmrag.types import Hit
+
+    data = read_rgb(SHARED_DATA / "rgb" / "zh_refine.json")
+    items = sorted(random.Random(0).sample(data.items, limit), key=lambda r: r["id"])
+    draw = random.Random(f"0-{noise}")
+    asked = [(item, [Hit(id=f"{item['id']}-{i}", score=1.0 - i / 10, source=f"passage{i}",
+                         text=t) for i, t in enumerate(passages(item, noise, draw), 1)])
+             for item in items]
+    rows = []
+    for name in names:
+        spec = dict(VARIANTS[name])
+        spec.pop("query", None)
+        rag = Pipeline.open(index, **spec)
+        right, ttft, total = 0, [], []
+        for item, hits in asked:
+            first: list[float] = []
+            started = time.perf_counter()
+            answer = rag.answer(item["query"], hits, on_token=_first_token(first, started))
+            total.append(time.perf_counter() - started)
+            ttft += first[:1]
+            right += correct(answer.answer, item["answer"])
+            print(f"{name:10} {item['query']} -> {answer.answer[:60]!r}", flush=True)
+        rows.append([name, f"{right}/{len(asked)}", _p50(ttft), _p50(total)])
+    return (f"### RGB zh_refine, {limit} questions at noise {noise:g} (`--limit {limit}`)\n\n"
+            + table(["variant", "correct (RGB rule)", "first token p50 ms", "answer p50 ms"],
+                    rows))
 
 
 def run_followups(index: Path, k: int) -> str:
@@ -123,6 +162,8 @@ def main() -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--sets", default="hard")
     parser.add_argument("-k", type=int, default=5)
+    parser.add_argument("--limit", type=int, default=10, help="RGB questions")
+    parser.add_argument("--noise", type=float, default=0.4, help="RGB noise rate")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--json", type=Path, help="also write every answer here")
     args = parser.parse_args()
@@ -130,11 +171,16 @@ def main() -> None:
     sections, dump = [], {}
     try:
         for set_name in args.sets.split(","):
-            items = corpus("hard", tmp / set_name / "corpus")
+            items = corpus("hard", tmp / set_name / "corpus")  # rgb: only its index
             index = tmp / set_name / "index"
             Pipeline.open(index, create=True).ingest([tmp / set_name / "corpus"])
             if set_name == "followup":
                 sections.append(run_followups(index, args.k))
+                continue
+            if set_name == "rgb":
+                run_variant(index, "base", items[:1], args.k)
+                sections.append(run_rgb(index, args.variants.split(","), args.limit,
+                                        args.noise))
                 continue
             # one unmeasured question starts the local server and loads the model
             run_variant(index, "base", items[:1], args.k)

@@ -125,3 +125,26 @@ def test_conversation_rewrites_a_follow_up_with_the_llm_and_falls_back_to_the_ru
 def test_conversation_refuses_an_unknown_rewrite_mode(rag):
     with pytest.raises(ConfigError, match="rule' or 'llm'"):
         Conversation(rag, rewrite="magic")
+
+
+def test_the_llm_reads_the_passages_cut_to_its_context_budget():
+    from mmrag.generators import generators
+    from mmrag.text.tokenize import count_tokens
+    from mmrag.types import Hit
+
+    filler = " ".join(f"Sentence {i} is about the weather in spring." for i in range(30))
+    hits = [Hit(id="a", score=1, source="a.txt", text=f"{filler} The kettle boils at noon."),
+            Hit(id="b", score=1, source="b.txt", text=filler)]
+    sizes = {}
+    for budget in (60, None):
+        QueueLLM.replies, QueueLLM.prompts = ["At noon [1]."], []
+        gen = generators.create("llm", llm="queue", context_tokens=budget)
+        answer = gen.generate("When does the kettle boil?", hits)
+        user = QueueLLM.prompts[0][-1].content
+        assert answer.answer == "At noon [1]."
+        sizes[budget] = (count_tokens(user), "The kettle boils at noon." in user)
+    # the frame ("Context:", "Question:", the question, [n]) adds a few tokens to the budget;
+    # the budget keeps the sentence that answers, where cutting each passage at its
+    # 1,200th character (the context window's rule) loses it
+    assert sizes[60][0] < 60 + 25 and sizes[60][1]
+    assert sizes[None][0] > 300 and not sizes[None][1]
