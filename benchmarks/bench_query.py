@@ -39,6 +39,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "ctx120": {"generator": "llm", "generator_options": {"context_tokens": 120}},
     "large": {"generator": "llm", "generator_options": {"model": "qwen2.5-coder-1.5b"}},
     "top3": {"generator": "llm", "generator_options": {"top_hits": 3}},
+    "completion": {"generator": "llm", "generator_options": {"mode": "completion"}},
     "rerank": {"generator": "llm", "reranker": "llm"},
     "hyde": {"generator": "llm", "query": {"use_hyde": True}},
     "decompose": {"generator": "llm", "query": {"use_decompose": True}},
