@@ -148,3 +148,17 @@ def test_the_llm_reads_the_passages_cut_to_its_context_budget():
     # 1,200th character (the context window's rule) loses it
     assert sizes[60][0] < 60 + 25 and sizes[60][1]
     assert sizes[None][0] > 300 and not sizes[None][1]
+
+
+def test_an_answer_from_a_passage_without_the_question_s_year_is_an_abstention():
+    from mmrag.generators import generators
+    from mmrag.types import Hit
+
+    other_year = [Hit(id="a", score=1, source="a.txt", text="截至2021年12月，网民规模为10.32亿。")]
+    right_year = [Hit(id="b", score=1, source="b.txt", text="截至2022年6月，网民规模为10.51亿。")]
+    gen = generators.create("llm", llm="queue")
+    QueueLLM.replies = ["10.32亿 [1]", "10.51亿 [1]"]
+    refused = gen.generate("2022年6月我国网民规模有多少？", other_year)
+    assert refused.citations == [] and "2022" in refused.notes[0]
+    answered = gen.generate("2022年6月我国网民规模有多少？", right_year)
+    assert answered.answer == "10.51亿 [1]" and answered.citations == right_year

@@ -34,6 +34,7 @@ from .prompting import (
     renumber,
     says_unknown,
     strip_citations,
+    unanchored,
 )
 
 
@@ -129,7 +130,14 @@ class LLMAnswerer:
             return answer
         if echoes(text, question):
             return self._fall_back(question, hits, "the LLM only repeated the question")
-        return self.cite(question, text, hits)
+        answer = self.cite(question, text, hits)
+        unmatched = unanchored(question, answer.citations)
+        if answer.citations and unmatched:
+            refusal = abstention(question, self.name)
+            refusal.notes[0] = (f"the LLM found no answer in the passages: its {text!r} cites "
+                                f"a passage without the question's {', '.join(unmatched)}")
+            return refusal
+        return answer
 
     def cite(self, question: str, text: str, hits: list[Hit]) -> Answer:
         _, best = grounding(text, hits)

@@ -71,6 +71,14 @@ def invented_numbers(answer: str, question: str, hits: Sequence[Hit]) -> list[st
     return [n for n in _NUMBER.findall(text) if n not in seen]
 
 
+def unanchored(question: str, passages: Sequence[Hit]) -> list[str]:
+    """Numbers of the question (a year, a date, a flight number) that none of the passages
+    an answer cites holds: a passage about the same topic in another year answers another
+    question, and a small model takes its figure all the same."""
+    seen = " ".join(h.text for h in passages)
+    return [n for n in _NUMBER.findall(question) if n not in seen]
+
+
 def first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
