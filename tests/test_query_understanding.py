@@ -162,3 +162,21 @@ def test_an_answer_from_a_passage_without_the_question_s_year_is_an_abstention()
     assert refused.citations == [] and "2022" in refused.notes[0]
     answered = gen.generate("2022年6月我国网民规模有多少？", right_year)
     assert answered.answer == "10.51亿 [1]" and answered.citations == right_year
+
+
+def test_the_local_model_is_sent_no_pictures(monkeypatch):
+    from mmrag.llms.llamacpp import LlamaCpp
+
+    sent: list[Sequence[Message]] = []
+
+    class Client:
+        def stream(self, messages, **_):
+            sent.append(messages)
+            yield "ok"
+
+    local = LlamaCpp()
+    monkeypatch.setattr(local, "_start", lambda: Client())
+    picture = Message("user", "What does the sign say? [1] text: OPEN DAILY",
+                      images=("sign.png",))
+    assert "".join(local.stream([picture])) == "ok"
+    assert sent[0][0].images == () and sent[0][0].content == picture.content

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -127,7 +128,12 @@ class LlamaCpp:
         stop: Sequence[str] = (),
         timeout: float | None = None,
     ) -> Iterator[str]:
-        return self._start().stream(messages, max_tokens=max_tokens, stop=stop, timeout=timeout)
+        # The local GGUFs read text only (no vision projector): the server refuses a request
+        # with a picture (HTTP 500), which made every answer with an image among its passages
+        # extractive. An image's passage already holds its labels and OCR text.
+        text_only = [replace(m, images=()) for m in messages]
+        return self._start().stream(text_only, max_tokens=max_tokens, stop=stop,
+                                    timeout=timeout)
 
 
 llms.register("llamacpp")(LlamaCpp)
