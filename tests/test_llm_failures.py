@@ -12,7 +12,7 @@ import pytest
 
 from mmrag.generators import generators
 from mmrag.generators.abstain import NOT_FOUND
-from mmrag.generators.prompting import chat_prompt, estimate_tokens, says_unknown
+from mmrag.generators.prompting import chat_prompt, estimate_tokens, recite, says_unknown
 from mmrag.llms import Message, complete, llms
 from mmrag.llms.openai_http import LLMError
 from mmrag.types import Hit
@@ -154,3 +154,12 @@ def test_an_answer_with_a_number_no_passage_holds_is_an_abstention(server):
     answer = generators.create("llm", llm="openai", base_url=server).generate(
         "When did Faulkner write the novel?", HITS)
     assert answer.answer == "Faulkner wrote it in 1929 [1]" and answer.citations == [HITS[1]]
+
+
+def test_a_single_citation_moves_to_the_passage_that_holds_the_answer():
+    hits = [Hit(id="a", score=1, source="d1.txt", text="The library opens at 9 am."),
+            Hit(id="b", score=1, source="gold.txt", text="At weekends it shuts at 4 pm.")]
+    assert recite("It shuts at 4 pm [1].", hits) == "It shuts at 4 pm [2]."
+    assert recite("It opens at 9 am [1].", hits) == "It opens at 9 am [1]."
+    # several citations: the model may have taken words from each
+    assert recite("9 am [1], 4 pm [1] [2]", hits) == "9 am [1], 4 pm [1] [2]"

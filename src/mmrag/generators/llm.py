@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from ..embedders import Embedder
 from ..errors import MmragError
 from ..llms import LLM, llms
+from ..refiners.extractive import ExtractiveRefiner
+from ..text.tokenize import count_tokens
 from ..types import Answer, Hit
 from . import generators
 from .abstain import abstention
@@ -28,9 +30,11 @@ from .prompting import (
     grounding,
     invented_numbers,
     prompt_overhead,
+    recite,
     renumber,
     says_unknown,
     strip_citations,
+    unanchored,
 )
 
 
@@ -48,6 +52,7 @@ class LLMAnswerer:
         top_hits: int = 5,
         max_tokens: int = 128,
         timeout: float = 60.0,
+        context_tokens: int | None = 240,
         **llm_options: object,
     ):
         self.backend: LLM | None = None
@@ -56,6 +61,10 @@ class LLMAnswerer:
         self.top_hits = top_hits
         self.max_tokens = max_tokens
         self.timeout = timeout
+        # Every passage token is read before the first answer token (some 25-100 tokens/s
+        # on one shared core), so the passages are cut to the sentences that best support
+        # the question within this budget (None: only the context window bounds them).
+        self.context_tokens = context_tokens
         self.fallback = ExtractiveAnswerer(embedder)
 
     def _llm(self) -> LLM:
@@ -94,6 +103,9 @@ class LLMAnswerer:
         hits = list(hits[: self.top_hits])
         if not hits:
             return self.fallback.generate(question, hits)
+        budget = self.context_tokens
+        if budget is not None and sum(count_tokens(h.text) for h in hits) > budget:
+            hits = ExtractiveRefiner(budget=budget).refine(question, hits) or hits
         try:
             pieces = self._llm().stream(
                 self.messages(question, hits), max_tokens=self.max_tokens,
@@ -118,10 +130,18 @@ class LLMAnswerer:
             return answer
         if echoes(text, question):
             return self._fall_back(question, hits, "the LLM only repeated the question")
-        return self.cite(question, text, hits)
+        answer = self.cite(question, text, hits)
+        unmatched = unanchored(question, answer.citations)
+        if answer.citations and unmatched:
+            refusal = abstention(question, self.name)
+            refusal.notes[0] = (f"the LLM found no answer in the passages: its {text!r} cites "
+                                f"a passage without the question's {', '.join(unmatched)}")
+            return refusal
+        return answer
 
     def cite(self, question: str, text: str, hits: list[Hit]) -> Answer:
         _, best = grounding(text, hits)
+        text = recite(text, hits)
         order = cited_numbers(text, len(hits))
         if not order:
             # The model cited nothing: attribute the answer to the passage that holds

@@ -71,6 +71,14 @@ def invented_numbers(answer: str, question: str, hits: Sequence[Hit]) -> list[st
     return [n for n in _NUMBER.findall(text) if n not in seen]
 
 
+def unanchored(question: str, passages: Sequence[Hit]) -> list[str]:
+    """Numbers of the question (a year, a date, a flight number) that none of the passages
+    an answer cites holds: a passage about the same topic in another year answers another
+    question, and a small model takes its figure all the same."""
+    seen = " ".join(h.text for h in passages)
+    return [n for n in _NUMBER.findall(question) if n not in seen]
+
+
 def first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
@@ -184,11 +192,39 @@ def content_words(text: str) -> set[str]:
     return {t for t in tokenize(_CITE.sub("", text)) if t not in STOPWORDS}
 
 
+def shares(answer: str, hits: Sequence[Hit]) -> list[float]:
+    """For each passage, the share of the answer's content words it holds."""
+    words = {t for t in tokenize(_CITE.sub("", answer)) if t not in STOPWORDS}
+    if not words:
+        return [0.0] * len(hits)
+    return [len(words & set(tokenize(h.text))) / len(words) for h in hits]
+
+
 def grounding(answer: str, hits: Sequence[Hit]) -> tuple[float, int]:
     """Share of the answer's content words found in the best passage, and that passage."""
-    words = {t for t in tokenize(_CITE.sub("", answer)) if t not in STOPWORDS}
-    if not words or not hits:
+    if not hits:
         return 0.0, 0
-    shares = [len(words & set(tokenize(h.text))) / len(words) for h in hits]
-    best = max(range(len(hits)), key=lambda i: shares[i])
-    return shares[best], best
+    held = shares(answer, hits)
+    best = max(range(len(hits)), key=lambda i: held[i])
+    return held[best], best
+
+
+def recite(text: str, hits: Sequence[Hit]) -> str:
+    """``text`` citing, instead of the one passage it cites, the passage that holds most of
+    its words when the cited one holds fewer (a small model cites [1] by habit, whichever
+    passage it copied from). An answer citing several passages is left as it is: its words
+    may come from each."""
+    if len(cited_numbers(text, len(hits))) != 1:
+        return text
+    held = shares(text, hits)
+    best = max(range(len(hits)), key=lambda i: held[i])
+    if held[best] == 0:
+        return text
+
+    def swap(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if 1 <= n <= len(hits) and held[n - 1] < held[best]:
+            return f"[{best + 1}]"
+        return match.group(0)
+
+    return _CITE.sub(swap, text)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,12 +21,16 @@ from .._lazy import require
 from ..cache import cache_dir, cache_override
 from ..errors import ConfigError
 from . import Message, llms
-from .assets import QWEN_CODER_05B, assemble
+from .assets import QWEN_CODER_05B, QWEN_CODER_15B, assemble
 from .openai_http import OpenAIHTTP
 
 
 def _qwen_path() -> Path:
     return assemble(QWEN_CODER_05B, cache_dir() / "models")
+
+
+def _qwen_large_path() -> Path:
+    return assemble(QWEN_CODER_15B, cache_dir() / "models")
 
 
 def _gemma_path() -> Path:
@@ -39,6 +44,7 @@ def _gemma_path() -> Path:
 # a base model reads one completion prompt with a worked example.
 LOCAL_MODELS: dict[str, tuple[Callable[[], Path], str]] = {
     QWEN_CODER_05B.name: (_qwen_path, "chat"),
+    QWEN_CODER_15B.name: (_qwen_large_path, "chat"),
     "gemma-3-270m": (_gemma_path, "completion"),
 }
 DEFAULT_MODEL = QWEN_CODER_05B.name
@@ -122,7 +128,12 @@ class LlamaCpp:
         stop: Sequence[str] = (),
         timeout: float | None = None,
     ) -> Iterator[str]:
-        return self._start().stream(messages, max_tokens=max_tokens, stop=stop, timeout=timeout)
+        # The local GGUFs read text only (no vision projector): the server refuses a request
+        # with a picture (HTTP 500), which made every answer with an image among its passages
+        # extractive. An image's passage already holds its labels and OCR text.
+        text_only = [replace(m, images=()) for m in messages]
+        return self._start().stream(text_only, max_tokens=max_tokens, stop=stop,
+                                    timeout=timeout)
 
 
 llms.register("llamacpp")(LlamaCpp)

@@ -77,7 +77,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from .. import render
 
     conversation = Conversation(open_pipeline(args), k=args.k or 5, where=where(args),
-                                min_relevance=args.min_relevance)
+                                min_relevance=args.min_relevance, rewrite=args.rewrite)
     interactive = sys.stdin.isatty()
     if interactive:
         print("mmrag chat: ask a question; an empty line or Ctrl-D ends.", file=sys.stderr)
