@@ -119,3 +119,16 @@ def test_a_dead_server_is_not_asked(tmp_path):
     assert find(index) is None
     (index / RECORD).write_text(json.dumps({**record, "pid": os.getpid()}))
     assert find(index) == record | {"pid": os.getpid()}
+
+
+def test_mmrag_serve_announces_itself_until_it_stops(tmp_path, corpus, capsys, monkeypatch):
+    from servers import serve_cli
+
+    monkeypatch.delenv("MMRAG_SERVER", raising=False)
+    index = tmp_path / "index"
+    Pipeline.open(index, embedder="hash", create=True).ingest([corpus])
+    with serve_cli(index) as url:
+        record = find(index)
+        assert record is not None and record["api"] == f"{url}/api"
+        assert _search(index, capsys)[0]["source"].endswith("panda.txt")
+    assert not (index / RECORD).exists()  # SIGTERM went through the server's cleanup

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -47,11 +48,31 @@ def announced(pipelines: Mapping[str, Any], host: str, port: int, auth: bool) ->
         except OSError:
             tmp.unlink(missing_ok=True)
     try:
-        yield
+        with _terminate_as_exit():
+            yield
     finally:
         for path in written:
             if (find(path.parent) or {}).get("pid") == os.getpid():
                 path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """SIGTERM ends the process through ``finally`` blocks: uvicorn stops on it, then
+    raises it again with the handler it found, whose default kills the process before the
+    records are removed (a stale record is ignored, its process being gone, but tidy)."""
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = [signal.signal(signal.SIGTERM, leave)]
+    except ValueError:  # not the main thread, which alone may set handlers
+        previous = []
+    try:
+        yield
+    finally:
+        for handler in previous:
+            signal.signal(signal.SIGTERM, handler)
 
 
 def find(index_dir: Path) -> dict[str, Any] | None:
