@@ -132,3 +132,12 @@ def test_mmrag_serve_announces_itself_until_it_stops(tmp_path, corpus, capsys, m
         assert record is not None and record["api"] == f"{url}/api"
         assert _search(index, capsys)[0]["source"].endswith("panda.txt")
     assert not (index / RECORD).exists()  # SIGTERM went through the server's cleanup
+
+
+def test_the_record_names_an_address_the_cli_can_reach():
+    from mmrag.server.discovery import api_base
+
+    assert api_base("0.0.0.0", 8000, "default", True) == "http://127.0.0.1:8000/api"
+    assert api_base("::", 8000, "default", True) == "http://[::1]:8000/api"
+    assert api_base("::1", 8000, "work", False) == "http://[::1]:8000/c/work/api"
+    assert api_base("192.168.1.5", 80, "work", False) == "http://192.168.1.5:80/c/work/api"
