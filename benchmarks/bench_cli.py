@@ -3,6 +3,7 @@ index, each a fresh process, and what its imports cost (`python -X importtime`).
 
     python3 benchmarks/bench_cli.py                        # this tree, 7 runs each
     python3 benchmarks/bench_cli.py --vs /path/to/other/src    # A/B/A/B against another tree
+    python3 benchmarks/bench_cli.py --serve     # also: search answered by a running `mmrag serve`
 
 Runs alternate between the trees, so a machine's drift falls on both; the ratio of the
 medians is the figure to quote on a shared machine. Prints a table; writes nothing.
@@ -19,15 +20,17 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 QUERY = "熊猫吃什么"
 
 
-def timed(src: Path, args: list[str]) -> tuple[float, float]:
-    """(wall, CPU) seconds of one ``python -m mmrag ARGS`` run on the tree ``src``."""
-    env = {**os.environ, "PYTHONPATH": str(src)}
+def timed(src: Path, args: list[str], server: bool = False) -> tuple[float, float]:
+    """(wall, CPU) seconds of one ``python -m mmrag ARGS`` run on the tree ``src``; with
+    ``server`` False, a search never asks a running server (``MMRAG_SERVER=off``)."""
+    env = {**os.environ, "PYTHONPATH": str(src), "MMRAG_SERVER": "on" if server else "off"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "mmrag", *args], env=env, check=True,
@@ -54,6 +57,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--vs", type=Path, default=None, help="another tree's src folder")
+    parser.add_argument("--serve", action="store_true",
+                        help="also time this tree's search with `mmrag serve` up on the index")
     args = parser.parse_args()
     trees = {"this": SRC, **({"vs": args.vs} if args.vs else {})}
     with tempfile.TemporaryDirectory(prefix="mmrag-bench-cli-") as tmp:
@@ -65,10 +70,19 @@ def main() -> int:
                        env={**os.environ, "PYTHONPATH": str(SRC)}, stdout=subprocess.DEVNULL)
         commands = {"--help": ["--help"], "search": ["search", QUERY, "--index", str(index)]}
         times: dict[tuple[str, str], list[tuple[float, float]]] = {}
-        for _ in range(args.runs + 1):  # the first round warms the page cache, not counted
-            for name, argv in commands.items():
-                for tree, src in trees.items():
-                    times.setdefault((tree, name), []).append(timed(src, argv))
+        with ExitStack() as stack:
+            if args.serve:
+                sys.path.insert(0, str(SRC.parent / "tests"))
+                from servers import serve_cli
+
+                stack.enter_context(serve_cli(index, timeout=300))
+            for _ in range(args.runs + 1):  # the first round warms the caches, not counted
+                for name, argv in commands.items():
+                    for tree, src in trees.items():
+                        times.setdefault((tree, name), []).append(timed(src, argv))
+                    if args.serve and name == "search":
+                        times.setdefault(("this", "search, serve up"), []).append(
+                            timed(SRC, argv, server=True))
         print(f"1-minute load average {os.getloadavg()[0]:.1f}; {args.runs} runs, medians")
         print("| tree | command | wall s | CPU s |\n|---|---|---|---|")
         medians = {}
@@ -80,6 +94,10 @@ def main() -> int:
         if args.vs:
             for name in commands:
                 print(f"this/vs wall, {name}: {medians['this', name] / medians['vs', name]:.2f}")
+        if args.serve:
+            served = medians["this", "search, serve up"]
+            print(f"search with serve up / in-process, this tree: "
+                  f"{served / medians['this', 'search']:.2f}")
         for tree, src in trees.items():
             top = ", ".join(f"{p} {ms:.0f}" for p, ms in imports(src, commands["search"]))
             print(f"{tree}: search's own import ms by package: {top}")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import manifest_versions as versions
 from .config import IndexConfig
 from .errors import ConfigError, IndexMismatchError, MmragError
 
@@ -138,6 +139,7 @@ def write_manifest(index_dir: Path, manifest: dict[str, Any]) -> None:
     try:
         tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, index_dir / MANIFEST)
+        versions.note_written(index_dir / MANIFEST)
     finally:
         tmp.unlink(missing_ok=True)
 

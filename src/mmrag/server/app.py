@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException  # noqa: E402
 from .. import __version__  # noqa: E402
 from ..errors import ConfigError, MmragError, explain  # noqa: E402
 from . import docs  # noqa: E402
+from .discovery import announced  # noqa: E402
 from .guard import RequestGuard  # noqa: E402
 from .jobs import Jobs  # noqa: E402
 from .routes.info import health_router, info_router  # noqa: E402
@@ -136,5 +137,8 @@ def serve(pipeline: Any, settings: Settings, host: str = "127.0.0.1", port: int 
     uvicorn = require("uvicorn", extra="server", purpose="mmrag serve")
     # a bounded graceful shutdown: SIGTERM ends the server even while a request or an
     # ingest job is stuck (jobs run on daemon threads; their writes are crash-safe)
-    uvicorn.run(create_app(pipeline, settings, collections), host=host, port=port,
-                log_level="info", server_header=False, timeout_graceful_shutdown=5)
+    app = create_app(pipeline, settings, collections)
+    with announced(collections or {settings.collection: pipeline}, host, port,
+                   settings.auth_required):
+        uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
+                    timeout_graceful_shutdown=5)

@@ -35,8 +35,14 @@ def spoken(args: argparse.Namespace, typed: str | None) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from .. import render
+    import os
 
+    from .. import render, via_server
+
+    served = via_server.search(args, os.environ)
+    if served is not None:  # a running `mmrag serve` on this index answered
+        emit(args, served, render.hits([via_server.hit_of(h) for h in served]))
+        return 0
     rag = open_pipeline(args)
     filters = where(args)
     if args.mesh is not None:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Header, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -16,6 +16,7 @@ from ...errors import ConfigError
 from ...types import Hit
 from .. import capabilities, uploads
 from ..answers import answer_events
+from ..discovery import View
 from ..schemas import AskRequest, SearchRequest, SearchResponse
 from ..settings import Settings
 
@@ -40,9 +41,14 @@ def query_file(file: Any, settings: Settings, suffixes: set[str]) -> Iterator[Pa
 
 def query_router(pipeline: Any, settings: Settings) -> APIRouter:
     router = APIRouter(tags=["query"])
+    view = View(pipeline.index_dir)
 
     @router.post("/search", response_model=SearchResponse)
-    def search(body: SearchRequest) -> Any:
+    def search(body: SearchRequest, x_mmrag_manifest: Annotated[
+            str | None, Header(include_in_schema=False)] = None) -> Any:
+        if x_mmrag_manifest is not None:  # the CLI (.discovery): answer as it would itself
+            view.check(x_mmrag_manifest)
+            pipeline.store.refresh()  # another process's ingest a moment ago included
         hits = pipeline.search(body.query, body.k, where=body.where(), strategy=body.strategy,
                                min_relevance=body.min_relevance)
         return {"query": body.query, "hits": [h.to_dict() for h in hits]}
