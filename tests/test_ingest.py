@@ -1,10 +1,12 @@
 import os
 
+import numpy as np
 import pytest
 
 from fixtures import make_pdf
 from mmrag.errors import IndexMismatchError, MmragError
 from mmrag.pipeline import Pipeline
+from mmrag.stores import lance_indexes
 from mmrag.stores.filters import Filter
 
 
@@ -175,3 +177,19 @@ def test_an_older_ivf_pq_index_still_searches_with_refine(tmp_path, corpus):
     reopened = Pipeline.open(tmp_path / "idx")
     assert reopened.store._vector_index_is_pq()
     assert reopened.search("Faulkner 1929", k=1)[0].span.page == 3
+
+
+def test_a_large_vector_index_is_built_in_partitions_all_searched(tmp_path, corpus, monkeypatch):
+    # the partition size bounds the index build's memory; every partition is still probed,
+    # so each chunk's own vector finds it first
+    monkeypatch.setattr(lance_indexes, "PARTITION_ROWS", 4)
+    assert [lance_indexes.ann_partitions(n) for n in (1, 4, 5, 9)] == [1, 1, 2, 3]
+    rag = Pipeline.open(tmp_path / "idx", embedder="hash", create=True)
+    rag.store.ann_threshold = 3
+    rag.ingest([corpus])
+    table = rag.store._chunks
+    index = next(i for i in table.list_indices() if "vector" in i.columns)
+    assert table.index_stats(index.name).num_indexed_rows == table.count_rows() > 4
+    rows = table.search().select(["id", "vector"]).limit(100).to_list()
+    for row in rows:
+        assert rag.store.dense(np.asarray(row["vector"]), 1)[0].id == row["id"]
