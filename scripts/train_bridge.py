@@ -29,12 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from mmrag.embedders import embed_texts, embedders  # noqa: E402
-from mmrag.vision.adapter import TrainConfig, recall_at, train  # noqa: E402
+from mmrag.vision.adapter import MIXES, TrainConfig, recall_at, train  # noqa: E402
 from mmrag.vision.bridge import BRIDGE_FILE, save_bridge  # noqa: E402
 from mmrag.vision.encoder import ImageEncoder  # noqa: E402
 
 CAPTIONS = ("flickr8kenc", "flickr8kzhc")
-MIXES = (0.3, 0.4, 0.5, 0.6, 0.7, 1.0)
 
 
 def read_captions(folder: Path, names: set[str], per_language: int) -> dict[str, list[str]]:
