@@ -11,7 +11,7 @@ import pytest
 from mmrag.align import read_pairs
 from mmrag.errors import ConfigError
 from mmrag.stores.filters import Filter
-from mmrag.vision.adapter import Adapter, TrainConfig, _unit, recall_at, train
+from mmrag.vision.adapter import MIXES, Adapter, TrainConfig, _unit, recall_at, train
 
 
 def _toy(n=120, captions=3, seed=0):
@@ -130,8 +130,12 @@ def test_align_reembeds_the_index_and_remove_restores_it(cache, tmp_path, capsys
 
     assert main(["align", str(train_dir / "pairs.jsonl"), "--index", str(index), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["images"] == 20 and info["reembedded_images"] == 4 and info["mix"] == 0.3
+    assert info["images"] == 20 and info["reembedded_images"] == 4
+    # no --mix: the mix with the best recall on the held-out tenth, recorded
+    by_mix = info["mix_by_held_out_recall@10"]
+    assert info["mix"] == max(MIXES, key=lambda m: by_mix[str(m)])
     manifest = read_manifest(index)
+    assert manifest["align"]["mix"] == info["mix"]
     assert manifest["align"]["file"] == "adapter.npz" and (index / "adapter.npz").exists()
 
     reopened = Pipeline.open(index)

@@ -62,6 +62,38 @@ def test_decode_keeps_peaks_and_suppresses_overlaps():
     assert [d.label for d in decode(heat, sizes, 0.2, 0.4)] == ["person", "dog"]
 
 
+def _decode_by_full_max_pool(heat, sizes, threshold, iou, top=100):
+    """The decoding as upstream writes it: a 3x3 max pool over the whole heatmap."""
+    h, w, classes = heat.shape
+    padded = np.pad(heat, ((1, 1), (1, 1), (0, 0)), constant_values=-np.inf)
+    peak = np.max([padded[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3)], axis=0)
+    scores = np.where(heat == peak, heat, 0.0).reshape(-1)
+    order = np.argsort(-scores, kind="stable")[:top]
+    found = []
+    for index in order[scores[order] >= threshold]:
+        cell, cls = divmod(int(index), classes)
+        y, x = divmod(cell, w)
+        left, up, right, down = sizes[y, x]
+        box = np.clip(np.array([x * 4 - left, y * 4 - up, x * 4 + right, y * 4 + down])
+                      / (4 * h), 0.0, 1.0)
+        found.append(Detection(detector.COCO[cls][0], float(scores[index]),
+                               tuple(float(v) for v in box)))
+    return detector._nms(found, iou)
+
+
+def test_decode_matches_a_max_pool_over_the_whole_heatmap():
+    # blobs touching the borders, plateaus of equal values and 150 peaks over the threshold
+    # (more than the top 100): the candidates-only test gives the same detections
+    rng = np.random.default_rng(3)
+    heat = (rng.random((40, 40, 80)) ** 8).astype(np.float32)
+    heat[0, :3, 5] = heat[39, 39, 7] = 0.7
+    sizes = (rng.random((40, 40, 4)) * 30).astype(np.float32)
+    for threshold in (0.2, 0.5, 0.99):
+        assert decode(heat, sizes, threshold, 0.4) == _decode_by_full_max_pool(
+            heat, sizes, threshold, 0.4)
+    assert decode(np.zeros((8, 8, 80), np.float32), sizes[:8, :8], 0.2, 0.4) == []
+
+
 def _tiny_tfjs(folder: Path, op: str = "Relu6") -> None:
     """A TF.js graph: a 3x3 stride-2 SAME conv (+bias), ``op``, squeeze-excite style mean,
     an upsample and a concat, weights fp16-quantised like human's."""

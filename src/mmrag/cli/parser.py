@@ -199,7 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Flickr8k split lists to train on, '+'-joined (default train+val)")
     p.add_argument("--mix", type=float, default=None,
                    help="weight of the adapter against ConSE in an image's vector "
-                   "(default 0.3; 1.0: the adapter alone)")
+                   "(default: chosen by recall on a held-out tenth of the pairs; 1.0: the "
+                   "adapter alone)")
     p.add_argument("--remove", action="store_true",
                    help="drop the index's adapter and restore the ConSE vectors")
 

@@ -133,7 +133,11 @@ class ConSEEmbedder:
         texts = [(i, item.text) for i, item in enumerate(items) if item.text and item.text.strip()]
         if texts and self.ocr_weight > 0:
             rows = [i for i, _ in texts]
-            found = embed_texts(self.text, [t for _, t in texts], "document")
+            # most photos' texts are a few counted-object lines ("objects: 1 person ..."):
+            # each distinct one is embedded once
+            distinct = list(dict.fromkeys(t for _, t in texts))
+            where = {t: n for n, t in enumerate(distinct)}
+            found = embed_texts(self.text, distinct, "document")[[where[t] for _, t in texts]]
             vectors[rows] = normalise(vectors[rows] + self.ocr_weight * found)
         if self.adapter is not None:
             vectors = self.adapter.fuse(vectors, encoded.features)

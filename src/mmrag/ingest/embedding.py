@@ -74,10 +74,19 @@ def _alt_vectors(
     rows = [i for i, c in enumerate(contents) if c.modality == "image"]
     if not rows:
         return None
-    texts = embed_texts(embedder, [chunks[i].text for i in rows], "document")
+    texts = embed_texts(embedder, [_strategy_text(chunks[i]) for i in rows], "document")
     ids = [chunks[i].id for i in rows]
     paths = [path_of[chunks[i].source] for i in rows]  # as the store deletes by
     return ids, paths, texts, normalise(texts + vectors[rows])
+
+
+def _strategy_text(chunk: Chunk) -> str:
+    """A photo's short text of what is in it (the image loader's labels, objects, OCR), not
+    its whole description: half the tokens to embed at the same recall (see
+    docs/benchmarks.md); a video frame or another image has only its text."""
+    from ..loaders.image import vector_text
+
+    return vector_text(chunk.meta) if "labels" in chunk.meta else chunk.text
 
 
 def _image_features(

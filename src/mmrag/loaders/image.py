@@ -80,6 +80,32 @@ def describe(path: Path, labels: list[dict[str, Any]], ocr: str, facts: dict[str
     return "\n".join(lines)
 
 
+MAX_VECTOR_CHARS = 240
+
+
+def vector_text(meta: dict[str, Any]) -> str:
+    """What an image's "text" vector (and so its "average" one) embeds: the words that
+    say what is in it, those that matter most first, at most ``MAX_VECTOR_CHARS``.
+
+    :func:`describe`'s text (for BM25 and display) is about 120 tokens, most of them
+    the file name's digits ("1000268201 693b08cb0e"), the labels' WordNet parents and
+    EXIF facts; embedding it cost several times the photo's classification. This one
+    keeps a figure's caption, the file name's words, the counted objects, the labels
+    and broad kinds in English and Chinese, and the OCR text, in that order.
+    """
+    labels = meta.get("labels") or []
+    english, _, chinese = (meta.get("objects_text") or "").partition("\n")
+    words = " ".join(w for w in re.split(r"[\s_\-.]+", Path(str(meta.get("path", ""))).stem)
+                     if w and not any(c.isdigit() for c in w))
+    named = {lab["name"].lower() for lab in labels}
+    kinds = ", ".join(k["name"] for k in meta.get("kinds") or ()
+                      if k["name"].lower() not in named)
+    lines = [meta.get("context") or "", words, english,
+             ", ".join(lab["name"] for lab in labels), kinds,
+             chinese, "，".join(lab["zh"] for lab in labels), meta.get("ocr") or ""]
+    return "\n".join(line for line in lines if line)[:MAX_VECTOR_CHARS]
+
+
 _detector: Any = None
 
 

@@ -25,6 +25,8 @@ from ..errors import ConfigError
 
 # Flickr8k, 875 training images, 125 test: mix 0.3 beat 0.5 and 1.0 in both languages.
 DEFAULT_MIX = 0.3
+# the mixes ``train(mix=None)`` chooses from by held-out recall
+MIXES = (0.3, 0.4, 0.5, 0.6, 0.7, 1.0)
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -106,11 +108,12 @@ def recall_at(image_vectors: np.ndarray, caption_vectors: np.ndarray, owner: np.
 
 def train(features: np.ndarray, captions: np.ndarray, owner: np.ndarray,
           base: np.ndarray | None = None, config: TrainConfig | None = None,
-          variant: str = "lite0", mix: float = DEFAULT_MIX,
+          variant: str = "lite0", mix: float | None = DEFAULT_MIX,
           start: Adapter | None = None) -> Adapter:
     """Fit the adapter on images ``features`` (n, f) and caption vectors ``captions`` (m, d),
     caption ``j`` describing image ``owner[j]``. ``base`` (n, d), the images' ConSE vectors,
-    only serves to report the mix's held-out recall. ``start`` (the shipped bridge) is a
+    serves to report the mix's held-out recall, and with ``mix=None`` to choose the mix
+    (of ``MIXES``) by it. ``start`` (the shipped bridge) is a
     starting point beside the ridge solution: the InfoNCE steps fine-tune whichever of the
     two has the better held-out recall."""
     config = config or TrainConfig()
@@ -187,11 +190,20 @@ def train(features: np.ndarray, captions: np.ndarray, owner: np.ndarray,
         "epochs": len(losses), "final_loss": round(losses[-1], 4) if losses else None,
         "held_out_recall@10": {**starts, "adapter": round(best, 4)},
     }
-    adapter = Adapter(best_weight, mean.astype(np.float32), mix, variant, info)
+    adapter = Adapter(best_weight, mean.astype(np.float32),
+                      DEFAULT_MIX if mix is None else mix, variant, info)
     if base is not None and len(val):
         base = _unit(np.asarray(base, np.float32))
         held = info["held_out_recall@10"]
         held["conse"] = round(recall_at(base[val], captions[val_caps], val_owner), 4)
+        if mix is None:
+            by_mix = {}
+            for m in MIXES:
+                adapter.mix = m
+                by_mix[m] = recall_at(adapter.fuse(base[val], features[val]),
+                                      captions[val_caps], val_owner)
+            adapter.mix = max(by_mix, key=lambda m: by_mix[m])
+            info["mix_by_held_out_recall@10"] = {str(m): round(r, 4) for m, r in by_mix.items()}
         held["mix"] = round(recall_at(adapter.fuse(base[val], features[val]),
                                       captions[val_caps], val_owner), 4)
     return adapter

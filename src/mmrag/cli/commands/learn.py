@@ -53,7 +53,6 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 def cmd_align(args: argparse.Namespace) -> int:
     from ...align import align, read_pairs, remove_adapter
-    from ...vision.adapter import DEFAULT_MIX
     from ..progress import StageBars
 
     rag = open_pipeline(args)
@@ -67,8 +66,7 @@ def cmd_align(args: argparse.Namespace) -> int:
     pairs = [p for c in args.captions.split("+") for p in read_pairs(args.pairs, c, args.split)]
     if not pairs:
         raise ConfigError(f"{args.pairs}: no image-caption pairs found")
-    info = align(rag, pairs, mix=DEFAULT_MIX if args.mix is None else args.mix,
-                 progress=StageBars())
+    info = align(rag, pairs, mix=args.mix, progress=StageBars())
     held = info["held_out_recall@10"]
     shown = ", ".join(f"{k} {v:.3f}" for k, v in held.items())
     emit(args, info, f"adapter trained on {info['images']} images / {info['captions']} "
