@@ -15,7 +15,7 @@ from ..embedders import ImageBackground, describe, embed_texts, normalise
 from ..stores.capabilities import Capabilities
 from ..stores.filters import Filter
 from ..types import MODALITIES
-from .calibration import SAMPLE, Background, Calibration, default_floor
+from .calibration import SAMPLE, Background, Calibration
 
 
 def spaces(store: Any, capabilities: Any) -> dict[str, int]:
@@ -94,7 +94,7 @@ class CalibrationKeeper:
         self.embedder = embedder
         self.store = store
         self.capabilities = capabilities
-        self.current = Calibration.load(index_dir, entry, default_floor(embedder))
+        self.current = Calibration.load(index_dir, entry)
 
     def __call__(self) -> Calibration:
         return self.current
