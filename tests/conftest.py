@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -83,8 +84,11 @@ def cache(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("MMRAG_CACHE", str(path))
     # the object detector would be fetched from npm into this fresh cache: the image tests
-    # run as on a machine without npm (tests/test_detector.py tests the real path)
-    mp.setattr("mmrag.vision.detector.shutil.which", lambda name: None)
+    # run as on a machine without npm (tests/test_detector.py tests the real path). The
+    # attribute is the shutil module's own, so only npm goes missing: espeak-ng must not
+    which = shutil.which
+    mp.setattr("mmrag.vision.detector.shutil.which",
+               lambda name, *a, **kw: None if name == "npm" else which(name, *a, **kw))
     from mmrag.vision.export import build
 
     build("lite0")
