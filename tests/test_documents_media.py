@@ -85,3 +85,20 @@ def test_the_sample_report_answers_from_its_figure_scan_and_table(tmp_path: Path
     assert any("| Q3 | 2.7M | west |" in h.text for h in rag.search("Q3 revenue", k=5))
     answer = rag.ask("What does the survey hut need?")
     assert "stove" in answer.answer and answer.citations[0].span.page == 3
+
+
+def test_thumbnails_asked_for_at_once_are_rendered_one_at_a_time(tmp_path):
+    # pdfium is not thread-safe: the server's request threads rendering pages together
+    # crashed the process; each page is rendered once, whole, and every request gets it
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fixtures import make_pdf
+    from mmrag.loaders.pdf_pages import page_thumbnail
+
+    pdf = make_pdf(tmp_path / "many.pdf", [f"Page {n} of the many-page file." for n in range(12)])
+    asks = [(n % 12) + 1 for n in range(48)]
+    with ThreadPoolExecutor(8) as pool:
+        paths = list(pool.map(lambda n: page_thumbnail(pdf, n, tmp_path / "media"), asks))
+    assert sorted({p.name for p in paths}) == sorted(f"p{n}.jpg" for n in range(1, 13))
+    assert all(p.read_bytes()[:2] == b"\xff\xd8" for p in paths)  # whole JPEGs
+    assert not list((tmp_path / "media").rglob("*.part"))

@@ -10,6 +10,7 @@ pictures few pages are ever cited for. ``pages/of`` names the PDF they are of.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +81,16 @@ def save_thumb(image: Any, target: Path) -> Path:
     if max(image.size) > THUMB_SIDE:  # an OCR render: shrink a copy
         image = image.copy()
         image.thumbnail((THUMB_SIDE, THUMB_SIDE))
-    image.save(target, "JPEG", quality=75)
+    # written whole before it appears: a request that finds the file serves it as it is
+    partial = target.with_name(f".{target.name}.{threading.get_ident()}.part")
+    image.save(partial, "JPEG", quality=75)
+    partial.replace(target)
     return target
+
+
+# pdfium is not thread-safe: the server renders thumbnails in its request threads, and a
+# page of cards asks for several at once (two renders at a time crashed the process)
+RENDERING = threading.Lock()
 
 
 def page_thumbnail(pdf: Path, number: int, folder: Path) -> Path:
@@ -90,6 +99,13 @@ def page_thumbnail(pdf: Path, number: int, folder: Path) -> Path:
     target = thumb_path(folder, number)
     if target.exists():
         return target
+    with RENDERING:
+        if target.exists():  # rendered while this request waited
+            return target
+        return _render_thumbnail(pdf, number, target)
+
+
+def _render_thumbnail(pdf: Path, number: int, target: Path) -> Path:
     doc = open_pdf(pdf)
     try:
         if not 1 <= number <= len(doc):
