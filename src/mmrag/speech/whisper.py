@@ -3,6 +3,8 @@
 Audio is fed in blocks of ``block_s`` seconds from :mod:`.audio`, so memory stays bounded
 whatever the length; each block is transcribed with the voice activity filter (silence is
 skipped, not hallucinated over) and word timestamps, then shifted by its offset. The
+speech of a block is packed into 30 s windows decoded ``batch_size`` at a time
+(faster-whisper's batched pipeline: RTF 0.149 -> ~0.08 on 2 cores, WER unchanged). The
 language is detected on the first block with speech and kept for the rest of the file, so
 a long recording does not flip language between blocks.
 """
@@ -91,7 +93,6 @@ class WhisperTranscriber:
             if on_progress:
                 on_progress(offset + len(audio) / RATE, total)
 
-
     def _transcribe_block(
         self, model: Any, audio: Any, language: str | None, prompt: str | None
     ) -> tuple[Any, Any]:
@@ -103,8 +104,9 @@ class WhisperTranscriber:
             return model.transcribe(
                 audio, initial_prompt=prompt, condition_on_previous_text=False, **options
             )
-        # timestamps kept: they split a window into sentence-long segments, which the
-        # passages' "times" seek to; no prompt, it would bias every window of the batch
+        # without timestamp tokens: with them the batched decoder dropped whole sentences
+        # (63 of 583 words on the joined captions); _segments cuts sentences by word
+        # times instead. No prompt: it would bias every window of the batch alike
         return _batched(model).transcribe(
             audio, batch_size=self.batch_size, without_timestamps=True, **options
         )
