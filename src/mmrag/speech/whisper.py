@@ -100,7 +100,9 @@ class WhisperTranscriber:
             language=language, beam_size=self.beam_size, vad_filter=True,
             word_timestamps=True, hotwords=self.hotwords,
         )
-        if self.batch_size == 1:
+        # a block of one window has nothing to batch: the sequential decoder hears it as
+        # before (and a short clip is not padded and prompted differently)
+        if self.batch_size == 1 or len(audio) <= _WINDOW_S * RATE:
             return model.transcribe(
                 audio, initial_prompt=prompt, condition_on_previous_text=False, **options
             )
@@ -110,6 +112,9 @@ class WhisperTranscriber:
         return _batched(model).transcribe(
             audio, batch_size=self.batch_size, without_timestamps=True, **options
         )
+
+
+_WINDOW_S = 30  # whisper's input window
 
 
 def _batched(model: Any) -> Any:
