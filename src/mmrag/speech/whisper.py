@@ -4,9 +4,10 @@ Audio is fed in blocks of ``block_s`` seconds from :mod:`.audio`, so memory stay
 whatever the length; each block is transcribed with the voice activity filter (silence is
 skipped, not hallucinated over) and word timestamps, then shifted by its offset. The
 speech of a block is packed into 30 s windows decoded ``batch_size`` at a time
-(faster-whisper's batched pipeline: RTF 0.149 -> ~0.08 on 2 cores, WER unchanged). The
-language is detected on the first block with speech and kept for the rest of the file, so
-a long recording does not flip language between blocks.
+(faster-whisper's batched pipeline: an ingest's CPU time 0.81x the sequential decoder's
+on 2 cores, WER unchanged; docs/benchmarks.md). The language is detected on the first
+block with speech and kept for the rest of the file, so a long recording does not flip
+language between blocks.
 """
 
 from __future__ import annotations
