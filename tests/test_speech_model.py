@@ -110,3 +110,26 @@ def test_blocks_of_a_long_recording_keep_their_offsets(tmp_path):
     assert later, [s.text for s in segments]
     assert 13.5 <= later[0].start <= 14.6
     assert segments[0].start < 4.0
+
+
+def test_batched_windows_keep_sentence_times_and_match_the_sequential_decoder(tmp_path):
+    """Two sentences 31 s apart, which the VAD packs into one window: the batched decoder
+    (the default past 30 s) gives each its own segment and its start in the file, and
+    hears the words the sequential decoder hears."""
+    import numpy as np
+
+    from mmrag.speech import transcribers
+    from speech_media import read_wav, write_wav
+
+    first, rate = read_wav(speak(tmp_path / "a.wav", MEMO, lead_s=LEAD_S))
+    second, _ = read_wav(speak(tmp_path / "b.wav", "The garden gate is painted green."))
+    gap = np.zeros(int(34.0 * rate) - len(first), dtype=np.float32)
+    path = write_wav(tmp_path / "two.wav", np.concatenate([first, gap, second]), rate)
+    batched = list(transcribers.create("whisper").transcribe(path))
+    sequential = list(transcribers.create("whisper", batch_size=1).transcribe(path))
+    assert len(batched) == 2, [s.text for s in batched]
+    assert "newsom" in words(batched[0].text) and "garden" in words(batched[1].text)
+    assert LEAD_S - 0.6 <= batched[0].start <= LEAD_S + 0.5
+    assert 33.5 <= batched[1].start <= 34.6
+    heard = words(" ".join(s.text for s in sequential))
+    assert len(words(" ".join(s.text for s in batched)) ^ heard) <= 1, heard
