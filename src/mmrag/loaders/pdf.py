@@ -20,7 +20,15 @@ from ..errors import IngestError, MissingDependencyError
 from ..types import Section, Span
 from . import LoadContext, loaders
 from .figures import Figures
-from .pdf_pages import OCR_SIDE, note_source, open_pdf, render, save_thumb, thumb_path
+from .pdf_pages import (
+    OCR_SIDE,
+    RENDERING,
+    note_source,
+    open_pdf,
+    render,
+    save_thumb,
+    thumb_path,
+)
 from .pdf_tables import PdfTables, blank
 from .pdf_text import Box, located, ocr_located, page_text
 from .tables import table_sections
@@ -54,46 +62,53 @@ class PdfLoader:
         try:
             total = len(doc)
             for number in range(1, total + 1):
-                page = doc[number - 1]
-                try:
-                    text, textpage = _text_layer(page)
+                # pdfium is not thread-safe: a page is read under the lock the server's
+                # thumbnails take, and its sections are handed on after it is let go
+                sections: list[Section] = []
+                with RENDERING:
+                    page = doc[number - 1]
                     try:
-                        scan = len("".join(text.split())) < MIN_TEXT_CHARS
-                        image: Any = None
-                        lines: list[tuple[str, Box]] = []
-                        if scan:
-                            scanned += 1
-                            image = render(page, OCR_SIDE)
-                            if ocr_missing is None and context.config.image.ocr:
-                                try:
-                                    lines = _ocr(image)
-                                except MissingDependencyError as exc:
-                                    ocr_missing = exc
-                            text = "\n".join(line for line, _ in lines)
-                        meta = self._thumb(image, number, context)
-                        found_tables = [] if scan else tables.on(page, number)
-                        if found_tables:
-                            text = blank(text, textpage, [b for b, _ in found_tables])
-                        if text.strip() or found_tables:
-                            found += 1
-                            yield from self._passages(page, textpage, number, text, lines,
-                                                      image, meta, context)
-                            for k, (bounds, rows) in enumerate(found_tables, 1):
-                                yield from table_sections(
-                                    rows, title=f"table {k} on p.{number}",
-                                    span=Span(page=number),
-                                    meta={**meta, "boxes": [[round(v, 1) for v in bounds]],
-                                          "page_size": [round(v, 1) for v in page.get_size()]})
-                        if context.media_dir is not None:  # where figures are kept
-                            yield from self._figures(page, textpage, number, scan, meta,
-                                                     figures)
+                        text, textpage = _text_layer(page)
+                        try:
+                            scan = len("".join(text.split())) < MIN_TEXT_CHARS
+                            image: Any = None
+                            lines: list[tuple[str, Box]] = []
+                            if scan:
+                                scanned += 1
+                                image = render(page, OCR_SIDE)
+                                if ocr_missing is None and context.config.image.ocr:
+                                    try:
+                                        lines = _ocr(image)
+                                    except MissingDependencyError as exc:
+                                        ocr_missing = exc
+                                text = "\n".join(line for line, _ in lines)
+                            meta = self._thumb(image, number, context)
+                            found_tables = [] if scan else tables.on(page, number)
+                            if found_tables:
+                                text = blank(text, textpage, [b for b, _ in found_tables])
+                            if text.strip() or found_tables:
+                                found += 1
+                                sections.extend(self._passages(
+                                    page, textpage, number, text, lines, image, meta, context))
+                                for k, (bounds, rows) in enumerate(found_tables, 1):
+                                    box = [round(v, 1) for v in bounds]
+                                    size = [round(v, 1) for v in page.get_size()]
+                                    sections.extend(table_sections(
+                                        rows, title=f"table {k} on p.{number}",
+                                        span=Span(page=number),
+                                        meta={**meta, "boxes": [box], "page_size": size}))
+                            if context.media_dir is not None:  # where figures are kept
+                                sections.extend(self._figures(
+                                    page, textpage, number, scan, meta, figures))
+                        finally:
+                            textpage.close()
                     finally:
-                        textpage.close()
-                finally:
-                    page.close()
+                        page.close()
+                yield from sections
         finally:
             tables.close()
-            doc.close()
+            with RENDERING:
+                doc.close()
         if ocr_missing is not None and scanned:
             if not found:
                 raise ocr_missing

@@ -27,7 +27,8 @@ def open_pdf(path: Path) -> Any:
     try:
         if path.stat().st_size == 0:
             raise IngestError(str(path), "file is empty")
-        return pdfium.PdfDocument(str(path))
+        with RENDERING:
+            return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
         reason = str(exc)
         if "password" in reason.lower():
@@ -88,9 +89,10 @@ def save_thumb(image: Any, target: Path) -> Path:
     return target
 
 
-# pdfium is not thread-safe: the server renders thumbnails in its request threads, and a
-# page of cards asks for several at once (two renders at a time crashed the process)
-RENDERING = threading.Lock()
+# pdfium is not thread-safe: the server renders thumbnails in its request threads (a page
+# of cards asks for several at once: two renders at a time crashed the process) while a job
+# may be reading a PDF, so both take this lock (the loader for one page at a time)
+RENDERING = threading.RLock()
 
 
 def page_thumbnail(pdf: Path, number: int, folder: Path) -> Path:
