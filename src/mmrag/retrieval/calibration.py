@@ -146,13 +146,12 @@ class Calibration:
         }
 
     @classmethod
-    def load(cls, index_dir: Path, entry: Mapping[str, Any] | None,
-             floor: float = DEFAULT_FLOOR) -> Calibration:
-        """The calibration an index records (an empty one if it has none yet); ``floor``
-        unless the index records its own (``mmrag tune``)."""
+    def load(cls, index_dir: Path, entry: Mapping[str, Any] | None) -> Calibration:
+        """The calibration an index records (an empty one if it has none yet); the default
+        floor unless the index records its own (``mmrag tune``)."""
         tuned = bool(entry and "weights" in entry)
         weights = {**DEFAULT_WEIGHTS, **dict((entry or {}).get("weights") or {})}
-        floor = float((entry or {}).get("floor", floor))
+        floor = float((entry or {}).get("floor", DEFAULT_FLOOR))
         path = index_dir / FILE
         if not entry or not path.exists():
             return cls({}, weights, floor, tuned)
