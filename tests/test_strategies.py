@@ -54,6 +54,16 @@ def test_fusion_strategy_places_each_modality(mixed):
     assert "audio_rank" in top_audio.scores and "rrf" in top_audio.scores
 
 
+def test_fusion_is_the_default_and_sees_a_modality_written_a_moment_ago(rag, corpus):
+    rag.ingest([corpus])
+    assert rag.strategy == "fusion"
+    assert {h.modality for h in rag.search("harpist", k=10)} == {"text"}
+    _add_audio(rag)  # right after a search: the modalities held are counted again
+    hits = rag.search("harpist", k=10)
+    assert "audio" in {h.modality for h in hits}
+    assert hits == rag.search("harpist", k=10, strategy="fusion")
+
+
 def test_strategy_filters_and_unknown_names(mixed):
     only_audio = mixed.search("harp", k=3, strategy="fusion", where=Filter(modalities=["audio"]))
     assert {h.modality for h in only_audio} == {"audio"}
@@ -120,7 +130,7 @@ def test_ingest_tag_flag_and_search_tag_flag(rag, corpus, capsys):
 
 
 def test_hybrid_fuses_by_weighted_scores_or_by_rank(mixed, tmp_path):
-    weighted = mixed.search("green tea", k=3)
+    weighted = mixed.search("green tea", k=3, strategy="hybrid")
     assert {"dense_norm", "bm25_norm", "weighted"} <= set(weighted[0].scores)
     ranked = mixed.search("green tea", k=3, strategy="hybrid-rrf")
     assert {"dense_rank", "bm25_rank", "rrf"} <= set(ranked[0].scores)
@@ -130,7 +140,7 @@ def test_hybrid_fuses_by_weighted_scores_or_by_rank(mixed, tmp_path):
         only = Pipeline(mixed.index_dir, mixed.embedder, mixed.store, mixed.generator,
                         mixed.config, hybrid={"dense_weight": weight})
         own = [h.id for h in only.search("green tea market", k=50, strategy=alone)]
-        fused = [h.id for h in only.search("green tea market", k=50)]
+        fused = [h.id for h in only.search("green tea market", k=50, strategy="hybrid")]
         assert len(own) >= 2 and fused[:len(own) - 1] == own[:-1]
     with pytest.raises(Exception, match=r"unknown hybrid option\(s\) \['weight'\]"):
         Pipeline(mixed.index_dir, mixed.embedder, mixed.store, mixed.generator,

@@ -28,7 +28,7 @@ from .ingest import (
 from .refiners import Refiner, refiners
 from .refiners.extractive import compression
 from .rerankers import Reranker, rerankers
-from .retrieval import Retriever, StrategyContext, strategies
+from .retrieval import DEFAULT_STRATEGY, Retriever, StrategyContext, strategies
 from .retrieval.background import CalibrationKeeper
 from .retrieval.calibration import above
 from .retrieval.hybrid import hybrid_options
@@ -54,7 +54,7 @@ class Pipeline:
         reranker: Reranker | None = None,
         refiner: Refiner | None = None,
         rerank_depth: int = 20,
-        strategy: str = "hybrid",
+        strategy: str = DEFAULT_STRATEGY,
         fusion: Mapping[str, Any] | None = None,
         hybrid: Mapping[str, Any] | None = None,
         min_relevance: float | None = None,
@@ -134,7 +134,7 @@ class Pipeline:
             generators.create(generator, embedder=emb, **(generator_options or {})),
             opened.config, reranker=rer,
             refiner=refiners.create(refiner, embedder=emb, **(refiner_options or {})),
-            strategy=strategy or manifest.get("strategy", "hybrid"),
+            strategy=strategy or manifest.get("strategy", DEFAULT_STRATEGY),
             fusion=manifest.get("fusion"), hybrid=manifest.get("hybrid"),
         )
 

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 MODALITIES = ("text", "image", "audio", "video", "mesh")
+# the modalities whose chunks are transcripts of speech (they alone have sound-alike keys)
+SPOKEN = ("audio", "video")
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,8 @@ def _stages(parser: argparse.ArgumentParser, answers: bool) -> None:
                         help="retrieval strategy: shared (= hybrid: dense + BM25, images by "
                         "their image vectors), text (images by their text), average (by the "
                         "mean of both), "
-                        "fusion (one retriever per modality, fused), hybrid-rrf (dense + BM25 "
+                        "fusion (one retriever per modality, ranked together: the default for "
+                        "an index that names none), hybrid-rrf (dense + BM25 "
                         "fused by reciprocal rank), dense or bm25 alone; "
                         "default: the index's")
     parser.add_argument("--reranker", default=None, help="rerank stage: mmr, llm, cross-encoder")
@@ -142,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="decode, chunk and embed in Ray Data tasks (mmrag[distributed]; a "
                    "cluster when RAY_ADDRESS is set; slower than the default on one machine)")
 
-    p = sub.add_parser("search", parents=[_common(True)], help="hybrid dense + BM25 search")
+    p = sub.add_parser("search", parents=[_common(True)], help="search: dense + BM25 in every modality, ranked by relevance")
     p.add_argument("query", nargs="?", help="the query (or give --audio, --image or --mesh)")
     _audio(p)
     p.add_argument("--image", metavar="FILE", type=Path, default=None,

@@ -55,5 +55,11 @@ class StrategyContext:
 
 strategies: Registry[Retriever] = Registry("strategy", group="mmrag.strategies", ordered=True)
 
+# One retriever per modality, ranked together by calibrated relevance: on a mixed index it
+# is the only strategy that gives every modality its own candidates (held-out mixed corpus:
+# macro MRR@10 0.534 against hybrid's 0.500, lowest set R@10 0.50 against 0.13), and on an
+# index of one modality it ranks exactly as hybrid does.
+DEFAULT_STRATEGY = "fusion"
+
 # Importing the built-in strategies registers them.
 from . import builtin  # noqa: E402,F401

@@ -16,7 +16,7 @@ from .single import BM25Retriever, DenseRetriever
 
 
 @strategies.register("shared")
-@strategies.register("hybrid")  # the default, listed first
+@strategies.register("hybrid")  # listed first: the baseline of every evaluation
 def hybrid(ctx: StrategyContext) -> Retriever:
     return HybridRetriever(ctx.store, ctx.embedder, **ctx.hybrid_options())
 

@@ -17,7 +17,7 @@ from ..errors import MissingDependencyError
 from ..stores.capabilities import Capabilities, PhoneticStore
 from ..stores.filters import Filter
 from ..text.phonetic import MIN_COVERAGE, query_keys, sounds
-from ..types import Hit
+from ..types import SPOKEN, Hit
 
 # Added to the hybrid weighted sum (dense + BM25 = 1) for a transcript that sounds the
 # query's name; a query without one leaves the other rankings as they were.
@@ -37,6 +37,8 @@ class PhoneticRetriever:
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
         if self.store is None or not self.store.has_phonetic_keys():
             return []
+        if where and where.modalities and not set(where.modalities) & set(SPOKEN):
+            return []  # only transcripts have keys (fusion asks once per modality)
         try:
             keys = query_keys(query)
         except MissingDependencyError:  # no mmrag[audio]: then no transcripts to match

@@ -13,12 +13,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from ..types import Chunk, Hit
+from ..types import SPOKEN, Chunk, Hit
 from .filters import Filter
 from .lance_items import hit as _hit
 from .rows import HIT_COLUMNS, in_list
-
-SPOKEN = ("audio", "video")
 
 
 def spoken_keys(texts: Sequence[str]) -> list[str]:
