@@ -143,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="decode, chunk and embed in Ray Data tasks (mmrag[distributed]; a "
                    "cluster when RAY_ADDRESS is set; slower than the default on one machine)")
 
-    p = sub.add_parser("search", parents=[_common(True)], help="search: dense + BM25 in every modality, ranked by relevance")
+    p = sub.add_parser("search", parents=[_common(True)],
+                       help="search: dense + BM25 in every modality, ranked by relevance")
     p.add_argument("query", nargs="?", help="the query (or give --audio, --image or --mesh)")
     _audio(p)
     p.add_argument("--image", metavar="FILE", type=Path, default=None,

@@ -61,7 +61,8 @@ class ModalityFusionRetriever:
     def modalities(self, where: Filter | None) -> list[str]:
         """The modalities to search: those asked for that the index holds. A modality
         that the rest of the filter leaves empty just gives no hits."""
-        wanted, held = where.modalities if where and where.modalities else MODALITIES, self._present()
+        wanted = where.modalities if where and where.modalities else MODALITIES
+        held = self._present()
         return [m for m in wanted if m in held]
 
     def _present(self) -> frozenset[str]:
