@@ -58,6 +58,8 @@ def test_fusion_is_the_default_and_sees_a_modality_written_a_moment_ago(rag, cor
     rag.ingest([corpus])
     assert rag.strategy == "fusion"
     assert {h.modality for h in rag.search("harpist", k=10)} == {"text"}
+    # one modality: exactly hybrid's ranking, scores and all
+    assert rag.search("green tea", k=10) == rag.search("green tea", k=10, strategy="hybrid")
     _add_audio(rag)  # right after a search: the modalities held are counted again
     hits = rag.search("harpist", k=10)
     assert "audio" in {h.modality for h in hits}

@@ -86,6 +86,9 @@ class ModalityFusionRetriever:
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
         # Each list goes deeper than k: score normalisation needs more than a few points.
         rankings = self.rankings(query, max(k, 10), where)
+        found = [hits for hits in rankings.values() if hits]
+        if len(found) == 1:  # one modality has hits: its own ranking, scores and all
+            return found[0][:k]
         if self.method == "calibrated" and self._calibrated(rankings):
             # each modality's hits carry a relevance on one scale: one ranking of them all
             fused = sorted((h for hits in rankings.values() for h in hits),
