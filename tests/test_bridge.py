@@ -80,6 +80,22 @@ def test_concepts_cover_every_class_under_them():
     assert np.allclose(scores, [[0.8, 0.2], [0.0, 0.9]])
 
 
+def test_a_concept_is_found_by_any_word_of_its_wordnet_synset():
+    # car.n.01 is "car, auto, automobile, machine, motorcar"; the classes list their parents
+    # by first words only, so "automobile" is found through WordNet's own senses
+    by_name = {c.index: c.name for c in imagenet_classes()}
+    autos = lookup("automobile")
+    assert autos is not None and autos == lookup("automobiles") == lookup("motorcar")
+    names = {by_name[i] for i in autos}
+    assert {"sports car", "convertible", "taxicab", "jeep"} <= names
+    # car.n.01 only: the name "car" also covers car.n.02, the railway car
+    assert "freight car" not in names
+    assert "freight car" in {by_name[i] for i in lookup("car") or ()}
+    # a word whose only sense covers no ImageNet-1k class (no cervid among them) stays
+    # unnamed: the nearest-name fallback decides, as before
+    assert lookup("deer") is None
+
+
 def test_unnamed_concepts_take_the_nearest_named_one():
     from mmrag.embedders import embedders
 
