@@ -6,8 +6,7 @@ not a tuning: it measures on the images what any rule reading the classifier cou
 Prints, on the first N images of each class (as ``mmrag eval --limit N`` takes them):
 - WordNet zero-shot top-1 (each class name's summed ImageNet probabilities,
   ``mmrag.vision.hierarchy.resolve``) with and without WordNet's other words of a synset
-  (``wordnet_senses.tsv``), per class, and what each name resolves to; the same divided by
-  each concept's ImageNet prior (its class count), reported only;
+  (``wordnet_senses.tsv``), per class, and what each name resolves to;
 - how often the photo's top ImageNet class lies under its class's concept at all;
 - two references that use these images' labels (so no zero-shot rule is expected to pass
   them; neither sets anything): every ImageNet top-1 class mapped to the CIFAR class it
@@ -74,14 +73,7 @@ def main() -> None:
         members = hierarchy.resolve(names, text)
         guess = np.argmax(hierarchy.concept_probs(probs, members), 1)
         top1 = np.argmax(probs, 1)
-        # Bayes' rule for a shift of label prior (Saerens et al., 2002): ImageNet's classes
-        # are balanced, so a concept of m classes has prior m/1000 there and 1/10 here;
-        # dividing by it removes the pull of broad concepts ("dog": 118 breeds). Reported,
-        # not adopted: the only labelled set to choose on here is this test split.
-        sizes = np.array([max(len(m), 1) for m in members], np.float32)
-        shifted = np.argmax(hierarchy.concept_probs(probs, members) / sizes, 1)
         out[tag] = {
-            "top1_prior_shifted": round(float(np.mean(shifted == y)), 3),
             "top1": round(float(np.mean(guess == y)), 3),
             "per_class": {c: round(float(np.mean(guess[y == j] == j)), 2)
                           for j, c in enumerate(classes)},
