@@ -28,6 +28,7 @@ from mmrag.retrieval.fit import fit, outcomes, rows  # noqa: E402
 def collect(rag, corpus: Path, strategy: str):
     """(query, candidate rows) for each text query, rows as `mmrag tune` builds them."""
     from mmrag.evaluation.mixed import _ranked, read_mixed
+    from mmrag.retrieval.calibration import query_language
 
     data = read_mixed(corpus)
     root = corpus.resolve()
@@ -36,7 +37,8 @@ def collect(rag, corpus: Path, strategy: str):
         if q.query:
             hits = rag.search(q.query, 50, strategy=strategy)
             out.append((q, rows(hits, [f in q.relevant for f in
-                                       (_ranked([h], root)[0] for h in hits)])))
+                                       (_ranked([h], root)[0] for h in hits)],
+                                query_language(q.query))))
     return out
 
 
@@ -54,7 +56,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", type=Path)
     parser.add_argument("index", type=Path)
-    parser.add_argument("--strategy", default="hybrid")
+    parser.add_argument("--strategy", default="fusion")
     args = parser.parse_args()
     from mmrag.index import write_lock
     from mmrag.pipeline import Pipeline

@@ -38,6 +38,37 @@ def test_each_modality_is_judged_against_its_own_background():
     assert img_mean + 0.001 > txt_mean + 0.5 and image_ev[0] < 0 < text_ev[0]
 
 
+def test_weights_may_differ_by_query_language_and_fit_learns_them():
+    from mmrag.retrieval.calibration import query_language
+    from mmrag.retrieval.fit import fit, relevance
+
+    assert (query_language("熊猫吃什么"), query_language("what pandas eat")) == ("zh", "en")
+    weights = {"bias": -4.0, "evidence": 2.0, "bias:image": -3.0, "evidence:image": 1.0,
+               "bm25": 0.5, "bias:image:zh": -6.0}
+    cal = Calibration(weights=weights)
+    ev, bm = np.array([2.0]), np.array([0.0])
+    # only a Chinese query's image hits take the Chinese bias; everything else as before
+    assert cal.relevance(ev, bm, "image", "zh")[0] < cal.relevance(ev, bm, "image", "en")[0]
+    assert cal.relevance(ev, bm, "text", "zh")[0] == cal.relevance(ev, bm, "text", "en")[0]
+    # candidates where a Chinese query's images need more evidence than an English one's
+    rng = np.random.default_rng(0)
+    rows = []
+    for zh in (0.0, 1.0):
+        for image in (0.0, 1.0):
+            e = rng.normal(0, 2, 2000)
+            p = 1 / (1 + np.exp(-(-3 + 2 * e - 3 * zh * image)))
+            rows.append(np.stack([np.full(2000, image), e, np.zeros(2000),
+                                  (rng.random(2000) < p).astype(float), np.full(2000, zh)], 1))
+    data = np.concatenate(rows)
+    w = fit(data)
+    assert w["bias:image:zh"] < w["bias:image"] - 2 and abs(w["bias:text:zh"] - w["bias"]) < 0.5
+    # the fit's own relevance and the calibration's agree
+    one = data[:1].copy()
+    one[0, :] = (1.0, 1.5, 0.0, 0.0, 1.0)
+    assert np.isclose(relevance(one, w)[0],
+                      Calibration(weights=w).relevance(np.array([1.5]), bm, "image", "zh")[0])
+
+
 def test_ingest_keeps_a_calibration_with_the_index_and_refreshes_it(rag, corpus, tmp_path):
     assert not rag.calibration()
     rag.ingest([corpus])

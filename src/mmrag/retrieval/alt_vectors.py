@@ -24,6 +24,7 @@ from ..stores.capabilities import AltVectorStore
 from ..stores.filters import Filter
 from ..text.stopwords import bm25_terms
 from ..types import MODALITIES, Hit
+from .calibration import query_language
 from .hybrid import HybridRetriever
 
 
@@ -66,4 +67,5 @@ class AltVectorRetriever:
         alt = {h.id for h in images} & {h.id for h in dense}
         space = f"alt:{self.kind}"
         return self._hybrid.fuse(dense, sparse, vector,
-                                 lambda h: space if h.id in alt else h.modality)[:k]
+                                 lambda h: space if h.id in alt else h.modality,
+                                 lang=query_language(query))[:k]

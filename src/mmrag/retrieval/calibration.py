@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ..text.tokenize import has_cjk
 from ..types import Hit
 
 SAMPLE = 512  # background vectors kept per space (a modality, or images' alt vectors)
@@ -60,6 +61,15 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
 # answers them. Weak hits are labelled as such instead (the page, `relevance`), and
 # `--min-relevance` or `mmrag tune` sets a floor for an index that wants one.
 DEFAULT_FLOOR = 0.0
+
+
+def weight_of(weights: Mapping[str, float], name: str, group: str, lang: str) -> float:
+    """One weight of the model for a space group and query language: the most specific
+    of ``name:group:lang``, ``name:group`` and ``name`` that ``weights`` has."""
+    for key in (f"{name}:{group}:{lang}", f"{name}:{group}"):
+        if key in weights:
+            return weights[key]
+    return weights[name]
 
 
 @dataclass(frozen=True)
@@ -112,16 +122,21 @@ class Calibration:
         mean, std = background.stats(np.asarray(query, dtype=np.float32))
         return gaussian_evidence(cosines, mean, std, count or background.count)
 
-    def relevance(self, evidence: np.ndarray, bm25: np.ndarray, space: str = "text"
-                  ) -> np.ndarray:
-        """The logistic model; image-like spaces (images, their alt vectors, 3D models'
-        views) may have a bias and evidence weight of their own (``bias:image``...),
-        since an image vector's closeness is weaker evidence than a text's."""
-        w, group = self.weights, GROUP.get(space, "text")
-        bias = w.get(f"bias:{group}", w["bias"])
-        scale = w.get(f"evidence:{group}", w["evidence"])
-        logit = (bias + scale * np.asarray(evidence, dtype=np.float64)
-                 + w["bm25"] * np.log1p(np.maximum(np.asarray(bm25, dtype=np.float64), 0.0)))
+    def relevance(self, evidence: np.ndarray, bm25: np.ndarray, space: str = "text",
+                  lang: str = "en") -> np.ndarray:
+        """The logistic model. Image-like spaces (images, their alt vectors, 3D models'
+        views) may have weights of their own (``bias:image``...), since an image vector's
+        closeness is weaker evidence than a text's, and so may a query language
+        (``bias:image:zh``...): a Chinese query's cosines stand out from a background
+        differently from an English one's."""
+        group = GROUP.get(space, "text")
+
+        def weight(name: str) -> float:
+            return weight_of(self.weights, name, group, lang)
+
+        logit = (weight("bias") + weight("evidence") * np.asarray(evidence, dtype=np.float64)
+                 + weight("bm25") * np.log1p(np.maximum(np.asarray(bm25, dtype=np.float64),
+                                                         0.0)))
         return 1.0 / (1.0 + np.exp(-logit))
 
     # -- keeping it with the index ------------------------------------------------------
@@ -201,11 +216,13 @@ def calibrate(
     vectors: Callable[[list[str]], np.ndarray],
     space_of: Callable[[Hit], str] = lambda hit: hit.modality,
     others: Sequence[Hit] = (),
+    lang: str = "en",
 ) -> list[Hit]:
     """One ranking by relevance from a dense and a BM25 ranking (of any modalities).
 
     A hit BM25 found alone gets its cosine from its stored vector, so every hit is judged
-    on both. Each keeps its stage scores: ``dense`` (cosine), ``dense_z``, ``evidence``,
+    on both; ``lang`` is the query's language (:func:`query_language`). Each keeps its
+    stage scores: ``dense`` (cosine), ``dense_z``, ``evidence``,
     ``bm25`` (when BM25 found it) and ``relevance``, which is also its ``score``."""
     merged: dict[str, Hit] = {}
     cosine: dict[str, float] = {}
@@ -229,7 +246,7 @@ def calibrate(
     for space, ids in groups.items():
         z, evidence = calibration.evidence(query, space, np.array([cosine[i] for i in ids]))
         relevance = calibration.relevance(
-            evidence, np.array([lexical.get(i, 0.0) for i in ids]), space)
+            evidence, np.array([lexical.get(i, 0.0) for i in ids]), space, lang)
         for n, i in enumerate(ids):
             scores = {**merged[i].scores, "dense": cosine[i], "dense_z": float(z[n]),
                       "evidence": float(evidence[n]), "relevance": float(relevance[n])}
@@ -238,6 +255,12 @@ def calibrate(
             out.append(replace(merged[i], score=float(relevance[n]), scores=scores))
     out.sort(key=lambda h: (-h.score, h.id))
     return out
+
+
+def query_language(query: str) -> str:
+    """The language whose weights judge a query's hits: "zh" for one written in Chinese
+    (or another CJK script), else "en"."""
+    return "zh" if has_cjk(query) else "en"
 
 
 def above(hits: Sequence[Hit], floor: float) -> list[Hit]:

@@ -2,9 +2,10 @@
 
 Used by ``mmrag tune`` on a user's dev set and by ``benchmarks/fit_calibration.py`` on the
 mixed dev corpus that gave the defaults. Each candidate a query retrieves is one row: is
-it image-like, its evidence, log1p(BM25), and whether it answers the query. The model is
-a logistic regression (a bias and evidence weight for text-like and image-like spaces, one
-BM25 weight) fitted by Newton's method with a small ridge.
+it image-like, its evidence, log1p(BM25), whether it answers the query and whether the
+query is Chinese. The model is a logistic regression (a bias, evidence and BM25 weight for
+text-like and image-like spaces, and offsets of the first two for Chinese queries) fitted
+by Newton's method with a small ridge.
 """
 
 from __future__ import annotations
@@ -14,22 +15,30 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..types import Hit
-from .calibration import GROUP
+from .calibration import GROUP, weight_of
 
 FLOORS = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 
 
-def rows(hits: Sequence[Hit], relevant: Sequence[bool]) -> np.ndarray:
+def rows(hits: Sequence[Hit], relevant: Sequence[bool], lang: str = "en") -> np.ndarray:
+    """One row per hit: image-like, evidence, log1p(BM25), relevant, asked in Chinese."""
+    zh = float(lang == "zh")
     return np.array([
         (float(GROUP.get(h.modality) == "image"), h.scores.get("evidence", 0.0),
-         float(np.log1p(max(h.scores.get("bm25", 0.0), 0.0))), float(r))
+         float(np.log1p(max(h.scores.get("bm25", 0.0), 0.0))), float(r), zh)
         for h, r in zip(hits, relevant, strict=True)
-    ]).reshape(-1, 4)
+    ]).reshape(-1, 5)
 
 
 def fit(data: np.ndarray, l2: float = 1.0) -> dict[str, float]:
-    image, ev, bm, y = data[:, 0], data[:, 1], data[:, 2], data[:, 3]
-    a = np.stack([np.ones_like(ev), ev, image, image * ev, bm], axis=1)
+    """Weights for text-like and image-like spaces (bias, evidence and BM25 each), with
+    offsets for Chinese queries when the data has enough of them to fit."""
+    image, ev, bm, y, zh = (data[:, i] for i in range(5))
+    columns = [np.ones_like(ev), ev, image, image * ev, bm, image * bm]
+    languages = zh.sum() >= 50 and (1 - zh).sum() >= 50
+    if languages:
+        columns += [zh, zh * ev, zh * image, zh * image * ev]
+    a = np.stack(columns, axis=1)
     w = np.zeros(a.shape[1])
     for _ in range(100):
         p = 1 / (1 + np.exp(-a @ w))
@@ -38,15 +47,25 @@ def fit(data: np.ndarray, l2: float = 1.0) -> dict[str, float]:
         w -= step
         if np.abs(step).max() < 1e-9:
             break
-    return {"bias": float(w[0]), "evidence": float(w[1]), "bias:image": float(w[0] + w[2]),
-            "evidence:image": float(w[1] + w[3]), "bm25": float(w[4])}
+    out = {"bias": w[0], "evidence": w[1], "bias:image": w[0] + w[2],
+           "evidence:image": w[1] + w[3], "bm25": w[4], "bm25:image": w[4] + w[5]}
+    if languages:
+        out |= {"bias:text:zh": w[0] + w[6], "evidence:text:zh": w[1] + w[7],
+                "bias:image:zh": w[0] + w[2] + w[6] + w[8],
+                "evidence:image:zh": w[1] + w[3] + w[7] + w[9]}
+    return {k: float(v) for k, v in out.items()}
 
 
 def relevance(data: np.ndarray, w: dict[str, float]) -> np.ndarray:
-    image = data[:, 0] > 0
-    bias = np.where(image, w["bias:image"], w["bias"])
-    scale = np.where(image, w["evidence:image"], w["evidence"])
-    return 1 / (1 + np.exp(-(bias + scale * data[:, 1] + w["bm25"] * data[:, 2])))
+    """The model of :class:`~.calibration.Calibration` on rows made by :func:`rows`."""
+    logit = np.zeros(len(data))
+    for image in (0.0, 1.0):
+        for zh in (0.0, 1.0):
+            at = (data[:, 0] == image) & (data[:, 4] == zh)
+            group, lang = ("image" if image else "text"), ("zh" if zh else "en")
+            bias, scale, bm = (weight_of(w, n, group, lang) for n in ("bias", "evidence", "bm25"))
+            logit[at] = bias + scale * data[at, 1] + bm * data[at, 2]
+    return 1 / (1 + np.exp(-logit))
 
 
 def outcomes(per_query: Sequence[tuple[bool, np.ndarray]], w: dict[str, float],

@@ -25,7 +25,7 @@ from ..stores import Store
 from ..stores.filters import Filter
 from ..text.stopwords import bm25_terms
 from ..types import Hit
-from .calibration import Calibration, calibrate
+from .calibration import Calibration, calibrate, query_language
 from .fusion import RRF_K, fuse_rrf, fuse_weighted
 from .phonetic import PhoneticRetriever, phonetic_weight, with_sound_alikes
 
@@ -76,7 +76,7 @@ class HybridRetriever:
             return []
         found = self.rankings(query, k, where)
         return self.fuse(found["dense"], found["bm25"], embed_query(self.embedder, query),
-                         phonetic=found.get("phonetic", ()))[:k]
+                         phonetic=found.get("phonetic", ()), lang=query_language(query))[:k]
 
     def rankings(self, query: str, k: int, where: Filter | None = None) -> dict[str, list[Hit]]:
         """The dense and BM25 rankings that ``retrieve`` fuses (``mmrag tune`` weighs them)."""
@@ -91,10 +91,11 @@ class HybridRetriever:
     def fuse(
         self, dense: Sequence[Hit], bm25: Sequence[Hit], vector: np.ndarray | None = None,
         space_of: Callable[[Hit], str] | None = None, phonetic: Sequence[Hit] = (),
+        lang: str = "en",
     ) -> list[Hit]:
         """One ranking from a dense and a BM25 ranking of the same chunks (and sound-alike
         matches of a name in transcripts, when there are any): by calibrated relevance
-        (the query's ``vector`` needed), by weighted scores, or by rank."""
+        (the query's ``vector`` and language needed), by weighted scores, or by rank."""
         rankings = {"dense": dense, "bm25": bm25, **({"phonetic": phonetic} if phonetic else {})}
         if self.method == "rrf":
             return fuse_rrf(rankings, k=self.rrf_k)
@@ -105,7 +106,7 @@ class HybridRetriever:
         if not calibration or vector is None:
             return weighted
         ranked = calibrate(calibration, vector, dense, bm25, self.store.vectors,
-                           space_of or (lambda hit: hit.modality), others=phonetic)
+                           space_of or (lambda hit: hit.modality), others=phonetic, lang=lang)
         # the weighted fusion's scores stay on each hit, to explain it beside its relevance
         explained = {h.id: h.scores for h in weighted}
         ranked = [replace(h, scores={**explained.get(h.id, {}), **h.scores}) for h in ranked]
