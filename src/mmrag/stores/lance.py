@@ -19,6 +19,7 @@ import numpy as np
 from ..types import Chunk, Hit
 from . import SideRows, SourceRecord, inner, lance_journal, stores
 from . import lance_indexes as indexes
+from . import lance_reads as reads
 from .filters import Filter, quote
 from .lance_items import Items, sample_space
 from .lance_items import hit as _hit
@@ -257,30 +258,23 @@ class LanceStore:
         """The stored vectors of ``ids``, in that order."""
         if not ids:
             return np.zeros((0, self.dim), dtype=np.float32)
-        rows = self._chunks.search().where(in_list("id", ids)).select(["id", "vector"]) \
-            .limit(len(ids)).to_list()
+        rows = reads.rows(self._chunks, reads.Search(["id", "vector"], len(ids),
+                                                     where=in_list("id", ids)))
         by_id = {r["id"]: r["vector"] for r in rows}
         return np.asarray([by_id[i] for i in ids], dtype=np.float32)
 
     def dense(self, vector: np.ndarray, k: int, where: Filter | None = None) -> list[Hit]:
-        query = (
-            self._chunks.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector")
-            .distance_type("cosine")
-            .nprobes(self.nprobes)
-        )
-        if self._vector_index_is_pq():
-            query = query.refine_factor(self.refine_factor)
-        else:
-            query = query.ef(max(self.ef, k))
-        rows = self._run(query, where, k, "_distance")
+        pq = self._vector_index_is_pq()
+        rows = self._run(where, k, "_distance", vector=vector, nprobes=self.nprobes,
+                         refine_factor=self.refine_factor if pq else None,
+                         ef=None if pq else max(self.ef, k))
         return [_hit(r, "dense", 1.0 - float(r["_distance"])) for r in rows]
 
     def sparse(self, tokens: Sequence[str], k: int, where: Filter | None = None) -> list[Hit]:
         terms = " ".join(dict.fromkeys(t for t in tokens if t.strip()))
         if not terms:
             return []
-        query = self._chunks.search(terms, query_type="fts", fts_columns="tokens")
-        rows = self._run(query, where, k, "_score")
+        rows = self._run(where, k, "_score", text=terms, text_column="tokens")
         return [_hit(r, "bm25", float(r["_score"])) for r in rows]
 
     def has_phonetic_keys(self) -> bool:
@@ -289,11 +283,11 @@ class LanceStore:
     def phonetic(self, keys: Sequence[str], k: int, where: Filter | None = None) -> list[Hit]:
         return self._phonetic.search(self._chunks, keys, k, where)
 
-    def _run(self, query: Any, where: Filter | None, k: int, score: str) -> list[dict[str, Any]]:
+    def _run(self, where: Filter | None, k: int, score: str, **search: Any
+             ) -> list[dict[str, Any]]:
         sql = where.sql() if where else None
-        if sql:
-            query = query.where(sql, prefilter=True)
-        return list(query.select([*HIT_COLUMNS, score]).limit(k).to_list())
+        return reads.rows(self._chunks, reads.Search([*HIT_COLUMNS, score], k, where=sql or None,
+                                                     **search))
 
 
 stores.register("lancedb")(LanceStore)

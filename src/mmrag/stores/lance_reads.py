@@ -1,0 +1,87 @@
+"""LanceDB searches in one trip to its event loop.
+
+lancedb's synchronous query builders run on a background asyncio loop and reach it once
+per step: the table's schema three times (once to build the query, twice to see whether
+blob columns need row ids), the query, and each batch of results: six or seven trips a
+search, 13 for a hybrid one, each a handoff from the calling thread to the loop's thread
+and back, both taking the GIL. Alone that costs little, but a server's concurrent searches
+queue their handoffs behind each other and behind every thread holding the GIL
+(docs/benchmarks.md, "Server throughput, fourth pass"). Here the same search is built on
+the table's async handle and runs as one coroutine on the same loop: one trip, the rows
+made Python objects in the calling thread.
+
+A table without the expected async handle (another lancedb) runs the synchronous builder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Search:
+    """One read of a table: nearest to ``vector`` (cosine), or BM25 on ``text`` in
+    ``text_column``, or neither (a filtered scan); ``where`` filters first."""
+
+    columns: Sequence[str]
+    limit: int
+    vector: np.ndarray | None = None
+    text: str | None = None
+    text_column: str | None = None
+    where: str | None = None
+    nprobes: int = 20
+    ef: int | None = None
+    refine_factor: int | None = None
+
+
+def rows(table: Any, search: Search) -> list[dict[str, Any]]:
+    """The rows ``search`` finds in ``table`` (a lancedb ``LanceTable``), as dicts."""
+    from lancedb.background_loop import LOOP
+    from lancedb.table import AsyncTable
+
+    handle = getattr(table, "_table", None)
+    if not isinstance(handle, AsyncTable):
+        return list(_builder(table, search).to_list())
+    return list(LOOP.run(_collect(handle, search)).to_pylist())
+
+
+async def _collect(handle: Any, search: Search) -> Any:
+    import pyarrow as pa
+
+    query = handle.query()
+    if search.vector is not None:
+        query = query.nearest_to(np.asarray(search.vector, dtype=np.float32)) \
+            .column("vector").distance_type("cosine").nprobes(search.nprobes) \
+            .maximum_nprobes(search.nprobes)
+        if search.refine_factor is not None:
+            query = query.refine_factor(search.refine_factor)
+        if search.ef is not None:
+            query = query.ef(search.ef)
+    elif search.text is not None:
+        query = query.nearest_to_text(search.text, columns=search.text_column)
+    if search.where:
+        query = query.where(search.where)
+    reader = await query.select(list(search.columns)).limit(search.limit).to_batches()
+    return pa.Table.from_batches(await reader.read_all(), schema=reader.schema)
+
+
+def _builder(table: Any, search: Search) -> Any:
+    if search.vector is not None:
+        query = table.search(np.asarray(search.vector, dtype=np.float32),
+                             vector_column_name="vector").distance_type("cosine") \
+            .nprobes(search.nprobes)
+        if search.refine_factor is not None:
+            query = query.refine_factor(search.refine_factor)
+        if search.ef is not None:
+            query = query.ef(search.ef)
+    elif search.text is not None:
+        query = table.search(search.text, query_type="fts", fts_columns=search.text_column)
+    else:
+        query = table.search()
+    if search.where:
+        query = query.where(search.where, prefilter=True)
+    return query.select(list(search.columns)).limit(search.limit)
