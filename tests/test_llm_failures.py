@@ -131,7 +131,9 @@ def test_chat_prompt_ends_with_the_question_after_its_worked_turns():
     messages = chat_prompt("Who wrote the 1929 novel?", HITS)
     assert messages[0].role == "system" and "I don't know" in messages[0].content
     assert [m.role for m in messages[1:-1]] == ["user", "assistant"] * 3
-    assert messages[-1].content.endswith("[2] William Faulkner wrote it in 1929.\n\n"
+    # numbered by rank, listed last to first: the top-ranked passage next to the question
+    assert messages[-1].content.endswith("[2] William Faulkner wrote it in 1929.\n"
+                                         "[1] Tea reached England in the 1660s.\n\n"
                                          "Question: Who wrote the 1929 novel?")
 
 
@@ -163,3 +165,29 @@ def test_a_single_citation_moves_to_the_passage_that_holds_the_answer():
     assert recite("It opens at 9 am [1].", hits) == "It opens at 9 am [1]."
     # several citations: the model may have taken words from each
     assert recite("9 am [1], 4 pm [1] [2]", hits) == "9 am [1], 4 pm [1] [2]"
+
+
+def test_the_local_server_reads_prompts_on_two_threads_and_writes_on_one(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from mmrag.llms import llamacpp
+
+    made = []
+
+    def params() -> SimpleNamespace:
+        return SimpleNamespace(model=SimpleNamespace(path=""), cpuparams=SimpleNamespace(),
+                               cpuparams_batch=SimpleNamespace())
+
+    def server(p: SimpleNamespace) -> SimpleNamespace:
+        made.append(p)
+        return SimpleNamespace(listening_address="http://127.0.0.1:9")
+
+    fake = SimpleNamespace(CommonParams=params, Server=server)
+    monkeypatch.setattr(llamacpp, "require", lambda *a, **k: fake)
+    monkeypatch.setattr(llamacpp.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(llamacpp.LlamaCpp, "_servers", {})
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF")
+    llamacpp.LlamaCpp(model_path=str(model))._start()
+    llamacpp.LlamaCpp(model_path=str(model), batch_threads=1)._start()
+    assert [(p.cpuparams.n_threads, p.cpuparams_batch.n_threads) for p in made] == [(1, 2), (1, 1)]

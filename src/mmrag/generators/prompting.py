@@ -15,20 +15,24 @@ INSTRUCTION = (
     "the question, citing the passages you used as [n]."
 )
 # An instruct model reads this as its system message; the worked turns teach the short,
-# cited answer and the refusal. Their facts are unlike a user's corpus, so that the model
-# cannot answer by copying them.
+# cited answer, reading past a passage that shares the question's words without answering it
+# (the hard set's failure: a 0.5B model copies the top passage), and the refusal when the
+# passages are on the topic but hold no answer (RGB's noise). Their facts are unlike a user's
+# corpus, so that the model cannot answer by copying them.
 CHAT_INSTRUCTION = (
-    "Answer the question from the numbered context passages only. Reply with one short "
-    "sentence in the language of the question and cite the passage you used as [n]. If the "
-    "passages do not contain the answer, reply only: I don't know. (to a Chinese question: "
-    "我不知道。)"
+    "Answer the question from the numbered context passages only. Reply with the shortest "
+    "phrase that answers it, in the language of the question, and cite the passage as [n]. "
+    "Passages may share the question's words without answering it. If no passage answers it, "
+    "reply only: I don't know. (Chinese: 我不知道。)"
 )
-_EN = ("[1] The violin has four strings tuned in perfect fifths.\n"
-       "[2] Marie Curie discovered polonium in 1898 and named it after Poland.")
-_ZH = "[1] 小提琴有四根弦，按纯五度定弦。\n[2] 居里夫人于1898年发现了钋。"
+_EN = ("[1] The city museum opens on Sundays at 10 am and has a gift shop.\n"
+       "[2] On weekends the gallery on Elm Road lets its last visitors in at 5 pm.\n"
+       "[3] Marie Curie discovered polonium in 1898.")
+_ZH = ("[1] 钋的名字来自波兰。\n[2] 1898年，居里夫人找到了一种新元素，后来命名为钋。\n"
+       "[3] 小提琴有四根弦。")
 CHAT_EXAMPLES = (
-    ("Who discovered polonium?", _EN, "Marie Curie discovered polonium [2]."),
-    ("Where was Marie Curie born?", _EN, "I don't know."),
+    ("When does the Elm Road museum close on Sundays?", _EN, "5 pm [2]"),
+    ("Who discovered radium?", _EN, "I don't know."),
     ("钋是谁发现的？", _ZH, "居里夫人 [2]"),
 )
 # What an instruct model says when the passages hold no answer (asked for in
@@ -149,7 +153,12 @@ def chat_prompt(
     messages = [Message("system", CHAT_INSTRUCTION)]
     for q, context, reply in CHAT_EXAMPLES:
         messages += [Message("user", _turn(q, context)), Message("assistant", reply)]
-    user = _turn(question, context_block(hits, budget))
+    # The passages keep their numbers but are listed from the last to the first, the
+    # top-ranked one next to the question. Measured with the 0.5B model (docs/benchmarks.md,
+    # issue 20, fourth pass): 6/15 against 4/15 on the hard set, where it mostly copied
+    # passage [1] read first, and no loss on the original set or RGB.
+    block = "\n".join(reversed(context_block(hits, budget).split("\n")))
+    user = _turn(question, block)
     return [*messages, Message("user", user, images=pictures)]
 
 

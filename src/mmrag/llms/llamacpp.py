@@ -4,8 +4,10 @@ The default model is Qwen2.5-Coder-0.5B-Instruct (Q4_K_M), assembled once into t
 PyPI parts (:mod:`.assets`) and spoken to through its chat template; Gemma-3-270M (a base
 model, completion prompts) stays a choice: ``model="gemma-3-270m"``. llama.cpp's server speaks the
 OpenAI API, so the local backend is :class:`OpenAIHTTP` pointed at a server this process
-starts on 127.0.0.1 with a free port. One thread: measured faster than two on 2-core machines,
-where the second thread competes with everything else.
+starts on 127.0.0.1 with a free port. One thread writes the answer (measured faster than two on
+2-core machines, where a second decoding thread competes with everything else), and up to two
+read the prompt: prompt reading is what the first token waits for, and it runs 1.8x faster on
+two threads (docs/benchmarks.md, issue 20, fourth pass).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def default_model_path() -> Path:
 
 class LlamaCpp:
     name = "llamacpp"
-    _servers: ClassVar[dict[tuple[str, int, int], Any]] = {}
+    _servers: ClassVar[dict[tuple[str, int, int, int], Any]] = {}
     _lock = threading.Lock()
 
     def __init__(
@@ -68,6 +70,7 @@ class LlamaCpp:
         model_path: str | None = None,
         threads: int = 1,
         context: int = 4096,
+        batch_threads: int | None = None,
         mode: str | None = None,
         timeout: float = 60.0,
     ):
@@ -79,6 +82,7 @@ class LlamaCpp:
         self.model = model
         self.model_path = model_path
         self.threads = threads
+        self.batch_threads = batch_threads or min(2, os.cpu_count() or 1)
         self.context = context
         # A GGUF given by path is served through the chat template it carries.
         self.mode = mode or LOCAL_MODELS[model or DEFAULT_MODEL][1]
@@ -98,7 +102,7 @@ class LlamaCpp:
         path = self._path()
         if not path.is_file():
             raise ConfigError(f"{path}: no GGUF model file there; pass a valid model_path")
-        key = (str(path), self.threads, self.context)
+        key = (str(path), self.threads, self.batch_threads, self.context)
         with self._lock:
             server = self._servers.get(key)
             if server is None:
@@ -110,7 +114,7 @@ class LlamaCpp:
                 params.n_ctx = self.context
                 params.n_parallel = 1
                 params.cpuparams.n_threads = self.threads
-                params.cpuparams_batch.n_threads = self.threads
+                params.cpuparams_batch.n_threads = self.batch_threads
                 params.verbosity = 0
                 server = xllamacpp.Server(params)
                 self._servers[key] = server
