@@ -54,13 +54,9 @@ async def _collect(handle: Any, search: Search) -> Any:
 
     query = handle.query()
     if search.vector is not None:
-        query = query.nearest_to(np.asarray(search.vector, dtype=np.float32)) \
-            .column("vector").distance_type("cosine").nprobes(search.nprobes) \
-            .maximum_nprobes(search.nprobes)
-        if search.refine_factor is not None:
-            query = query.refine_factor(search.refine_factor)
-        if search.ef is not None:
-            query = query.ef(search.ef)
+        query = _tuned(query.nearest_to(np.asarray(search.vector, dtype=np.float32))
+                       .column("vector").distance_type("cosine").nprobes(search.nprobes)
+                       .maximum_nprobes(search.nprobes), search)
     elif search.text is not None:
         query = query.nearest_to_text(search.text, columns=search.text_column)
     if search.where:
@@ -69,15 +65,20 @@ async def _collect(handle: Any, search: Search) -> Any:
     return pa.Table.from_batches(await reader.read_all(), schema=reader.schema)
 
 
+def _tuned(query: Any, search: Search) -> Any:
+    """A vector query (async or builder: both take these) with the search's index knobs."""
+    if search.refine_factor is not None:
+        query = query.refine_factor(search.refine_factor)
+    if search.ef is not None:
+        query = query.ef(search.ef)
+    return query
+
+
 def _builder(table: Any, search: Search) -> Any:
     if search.vector is not None:
-        query = table.search(np.asarray(search.vector, dtype=np.float32),
-                             vector_column_name="vector").distance_type("cosine") \
-            .nprobes(search.nprobes)
-        if search.refine_factor is not None:
-            query = query.refine_factor(search.refine_factor)
-        if search.ef is not None:
-            query = query.ef(search.ef)
+        query = _tuned(table.search(np.asarray(search.vector, dtype=np.float32),
+                                    vector_column_name="vector").distance_type("cosine")
+                       .nprobes(search.nprobes), search)
     elif search.text is not None:
         query = table.search(search.text, query_type="fts", fts_columns=search.text_column)
     else:
