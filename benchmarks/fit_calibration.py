@@ -28,7 +28,7 @@ from mmrag.retrieval.fit import fit, outcomes, rows  # noqa: E402
 def collect(rag, corpus: Path, strategy: str):
     """(query, candidate rows) for each text query, rows as `mmrag tune` builds them."""
     from mmrag.evaluation.mixed import _ranked, read_mixed
-    from mmrag.retrieval.calibration import query_language
+    from mmrag.text.tokenize import language
 
     data = read_mixed(corpus)
     root = corpus.resolve()
@@ -38,7 +38,7 @@ def collect(rag, corpus: Path, strategy: str):
             hits = rag.search(q.query, 50, strategy=strategy)
             out.append((q, rows(hits, [f in q.relevant for f in
                                        (_ranked([h], root)[0] for h in hits)],
-                                query_language(q.query))))
+                                language(q.query))))
     return out
 
 

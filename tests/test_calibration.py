@@ -39,10 +39,10 @@ def test_each_modality_is_judged_against_its_own_background():
 
 
 def test_weights_may_differ_by_query_language_and_fit_learns_them():
-    from mmrag.retrieval.calibration import query_language
     from mmrag.retrieval.fit import fit, relevance
+    from mmrag.text.tokenize import language
 
-    assert (query_language("熊猫吃什么"), query_language("what pandas eat")) == ("zh", "en")
+    assert (language("熊猫吃什么"), language("what pandas eat")) == ("zh", "en")
     weights = {"bias": -4.0, "evidence": 2.0, "bias:image": -3.0, "evidence:image": 1.0,
                "bm25": 0.5, "bias:image:zh": -6.0}
     cal = Calibration(weights=weights)

@@ -112,8 +112,8 @@ def tune_calibration(rag: Any, devset: Sequence[DevQuery], depth: int = 50
     """Fit the relevance model on the dev set's candidates and choose the floor that keeps
     95% of its answers in the top 10 (dev queries with no relevant files say what a floor
     turns away). Returns (weights, floor, {"mrr@10", "answered", "nothing_found"})."""
-    from .retrieval.calibration import query_language
     from .retrieval.fit import choose_floor, fit, outcomes, rows
+    from .text.tokenize import language
 
     retriever = HybridRetriever(rag.store, rag.embedder, method="calibrated",
                                 calibration=rag.calibration)
@@ -122,7 +122,7 @@ def tune_calibration(rag: Any, devset: Sequence[DevQuery], depth: int = 50
         hits = retriever.retrieve(q.query, depth)
         per_query.append((bool(q.relevant),
                           rows(hits, [_is_relevant(h, q.relevant) for h in hits],
-                               query_language(q.query))))
+                               language(q.query))))
     data = np.concatenate([r for _, r in per_query])
     if not len(data) or not data[:, 3].any():
         raise ConfigError("no relevant file of the dev set was retrieved: check its paths")

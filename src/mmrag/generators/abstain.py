@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..text.tokenize import has_cjk
+from ..text.tokenize import language
 from ..types import Answer
 
 NOT_FOUND = {
@@ -13,5 +13,5 @@ NOT_FOUND = {
 
 def abstention(question: str, generator: str) -> Answer:
     """An answer that cites nothing and says the sources do not hold the answer."""
-    text = NOT_FOUND["zh" if has_cjk(question) else "en"]
+    text = NOT_FOUND[language(question)]
     return Answer(text, [], generator, notes=["no indexed source is relevant to the question"])

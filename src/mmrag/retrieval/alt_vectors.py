@@ -23,8 +23,8 @@ from ..stores import Store
 from ..stores.capabilities import AltVectorStore
 from ..stores.filters import Filter
 from ..text.stopwords import bm25_terms
+from ..text.tokenize import language
 from ..types import MODALITIES, Hit
-from .calibration import query_language
 from .hybrid import HybridRetriever
 
 
@@ -68,4 +68,4 @@ class AltVectorRetriever:
         space = f"alt:{self.kind}"
         return self._hybrid.fuse(dense, sparse, vector,
                                  lambda h: space if h.id in alt else h.modality,
-                                 lang=query_language(query))[:k]
+                                 lang=language(query))[:k]

@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 
-from ..text.tokenize import has_cjk
 from ..types import Hit
 
 SAMPLE = 512  # background vectors kept per space (a modality, or images' alt vectors)
@@ -226,7 +225,7 @@ def calibrate(
     """One ranking by relevance from a dense and a BM25 ranking (of any modalities).
 
     A hit BM25 found alone gets its cosine from its stored vector, so every hit is judged
-    on both; ``lang`` is the query's language (:func:`query_language`). Each keeps its
+    on both; ``lang`` is the query's language (:func:`mmrag.text.tokenize.language`). Each keeps its
     stage scores: ``dense`` (cosine), ``dense_z``, ``evidence``,
     ``bm25`` (when BM25 found it) and ``relevance``, which is also its ``score``."""
     merged: dict[str, Hit] = {}
@@ -260,12 +259,6 @@ def calibrate(
             out.append(replace(merged[i], score=float(relevance[n]), scores=scores))
     out.sort(key=lambda h: (-h.score, h.id))
     return out
-
-
-def query_language(query: str) -> str:
-    """The language whose weights judge a query's hits: "zh" for one written in Chinese
-    (or another CJK script), else "en"."""
-    return "zh" if has_cjk(query) else "en"
 
 
 def above(hits: Sequence[Hit], floor: float) -> list[Hit]:

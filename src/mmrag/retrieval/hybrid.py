@@ -24,8 +24,9 @@ from ..errors import ConfigError
 from ..stores import Store
 from ..stores.filters import Filter
 from ..text.stopwords import bm25_terms
+from ..text.tokenize import language
 from ..types import Hit
-from .calibration import Calibration, calibrate, query_language
+from .calibration import Calibration, calibrate
 from .fusion import RRF_K, fuse_rrf, fuse_weighted
 from .phonetic import PhoneticRetriever, phonetic_weight, with_sound_alikes
 
@@ -76,7 +77,7 @@ class HybridRetriever:
             return []
         found = self.rankings(query, k, where)
         return self.fuse(found["dense"], found["bm25"], embed_query(self.embedder, query),
-                         phonetic=found.get("phonetic", ()), lang=query_language(query))[:k]
+                         phonetic=found.get("phonetic", ()), lang=language(query))[:k]
 
     def rankings(self, query: str, k: int, where: Filter | None = None) -> dict[str, list[Hit]]:
         """The dense and BM25 rankings that ``retrieve`` fuses (``mmrag tune`` weighs them)."""

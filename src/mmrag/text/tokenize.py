@@ -47,6 +47,12 @@ def has_cjk(text: str) -> bool:
     return bool(_IS_CJK.search(text))
 
 
+def language(text: str) -> str:
+    """"zh" for text written in Chinese (or another CJK script), else "en": the language
+    an answer is given in and whose relevance weights judge a query's hits."""
+    return "zh" if has_cjk(text) else "en"
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens; Chinese segmented into words."""
     tokens: list[str] = []
