@@ -105,13 +105,18 @@ def estimate_tokens(text: str) -> int:
     return cjk + (len(text) - cjk + 2) // 3
 
 
-def context_block(hits: Sequence[Hit], budget: int | None = None) -> str:
-    """The passages numbered [1]..[n], cut so that together they take about ``budget``
-    tokens: each gets an equal share, and what a short passage leaves goes to the longer."""
+def context_lines(hits: Sequence[Hit], budget: int | None = None) -> list[str]:
+    """The passages numbered [1]..[n], one a line, cut so that together they take about
+    ``budget`` tokens: each gets an equal share, and what a short passage leaves goes to the
+    longer."""
     texts = [passage(h) for h in hits]
     if budget is not None:
         texts = _fit(texts, budget)
-    return "\n".join(f"[{n}] {t}" for n, t in enumerate(texts, 1))
+    return [f"[{n}] {t}" for n, t in enumerate(texts, 1)]
+
+
+def context_block(hits: Sequence[Hit], budget: int | None = None) -> str:
+    return "\n".join(context_lines(hits, budget))
 
 
 def _fit(texts: list[str], budget: int) -> list[str]:
@@ -157,8 +162,7 @@ def chat_prompt(
     # top-ranked one next to the question. Measured with the 0.5B model (docs/benchmarks.md,
     # issue 20, fourth pass): 6/15 against 4/15 on the hard set, where it mostly copied
     # passage [1] read first, and no loss on the original set or RGB.
-    block = "\n".join(reversed(context_block(hits, budget).split("\n")))
-    user = _turn(question, block)
+    user = _turn(question, "\n".join(reversed(context_lines(hits, budget))))
     return [*messages, Message("user", user, images=pictures)]
 
 
