@@ -25,17 +25,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from mmrag.retrieval.fit import fit, outcomes, rows  # noqa: E402
 
 
-def collect(rag, corpus: Path, strategy: str):
-    """(query, candidate rows) for each text query, rows as `mmrag tune` builds them."""
+def collect(rag, corpus: Path, strategy: str, depth: int = 30):
+    """(query, candidate rows) for each text query, rows as `mmrag tune` builds them: each
+    modality's own top ``depth`` (what fusion ranks), so that no modality's candidates are
+    left out of the fit for ranking below another's."""
     from mmrag.evaluation.mixed import _ranked, read_mixed
+    from mmrag.stores.filters import Filter
     from mmrag.text.tokenize import language
+    from mmrag.types import MODALITIES
 
     data = read_mixed(corpus)
     root = corpus.resolve()
+    held = [m for m in MODALITIES if rag.store.count(Filter(modalities=(m,)))]
     out = []
     for q in data.queries:
         if q.query:
-            hits = rag.search(q.query, 50, strategy=strategy)
+            hits = [h for m in held for h in rag.search(
+                q.query, depth, strategy=strategy, where=Filter(modalities=(m,)))]
             out.append((q, rows(hits, [f in q.relevant for f in
                                        (_ranked([h], root)[0] for h in hits)],
                                 language(q.query))))

@@ -143,3 +143,27 @@ def test_an_images_text_names_its_kinds_and_objects(tmp_path):
                     "objects: 2 people, 1 dog\n物体: 2个人，1只狗")
     assert "kinds: terrier, hunting dog, dog" in text
     assert "objects: 2 people, 1 dog" in text and "2个人" in text
+
+
+def test_bridged_image_references_are_real_photos_through_the_adapter(monkeypatch):
+    """An index of a few photos is calibrated against reference photos; a bridged vector is
+    made from image features, so the references must be photos' features through the same
+    adapter (made-up class mixtures sit where no bridged photo does)."""
+    from mmrag.embedders.conse import ConSEEmbedder as ConSE
+    from mmrag.vision.bridge import reference_photos
+
+    probs, features = reference_photos("lite0")
+    assert probs.shape == (128, 1000) and features.shape == (128, 1280)
+    # each photo's ten likeliest classes: all that ConSE's top-10 mixture reads
+    assert (probs.sum(1) <= 1.001).all() and (np.count_nonzero(probs, 1) == 10).all()
+    assert reference_photos("lite9") is None
+    rng = np.random.default_rng(0)
+    classes = rng.normal(size=(1000, 384)).astype(np.float32)
+    classes /= np.linalg.norm(classes, axis=1, keepdims=True)
+    monkeypatch.setattr(ConSE, "class_vectors", lambda self: classes)
+    conse = ConSE()
+    bridged = conse.background_images(256)
+    expected = conse.adapter.fuse(conse.from_probs(probs), features)
+    assert bridged.shape == (128, 384) and np.allclose(bridged, expected, atol=1e-6)
+    plain = ConSE(bridge="none").background_images(256)  # no adapter: ConSE mixtures
+    assert plain.shape == (256, 384) and not np.allclose(plain[:128], bridged)

@@ -101,6 +101,8 @@ def align(rag: Any, pairs: list[tuple[str, str]], *, mix: float | None = None,
                                               "trained_at": time.time(), **adapter.info})
         embedder.use_adapter(adapter)
         changed = revector_images(rag, progress)
+        # the images' background sample and references were drawn through the old map
+        rag.calibration.refresh(force=True)
     return {**adapter.info, "mix": adapter.mix, "reembedded_images": changed}
 
 
@@ -112,7 +114,9 @@ def remove_adapter(rag: Any, progress: Progress | None = None) -> int:
         (rag.index_dir / ADAPTER_FILE).unlink(missing_ok=True)
         if isinstance(rag.embedder, Adaptable):
             rag.embedder.use_adapter(None)
-        return revector_images(rag, progress)
+        changed = revector_images(rag, progress)
+        rag.calibration.refresh(force=True)
+        return changed
 
 
 def load_adapter(index_dir: Path, embedder: Any, recorded: dict[str, Any]) -> None:

@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..types import Content
 from ..vision.adapter import Adapter
-from ..vision.bridge import load_bridge, resolve_bridge
+from ..vision.bridge import load_bridge, reference_photos, resolve_bridge
 from . import Embedder, Role, describe, embed_texts, embedders, normalise
 
 
@@ -156,8 +156,18 @@ class ConSEEmbedder:
         return normalise(np.einsum("nk,nkd->nd", weights, classes[top]))
 
     def background_images(self, n: int, seed: int = 0) -> np.ndarray:
-        """ConSE vectors of ``n`` made-up photos: each a peaked distribution (Dirichlet
-        0.3) over 10 random ImageNet classes, the shape a classifier's output has."""
+        """Vectors of up to ``n`` unrelated photos. With an adapter (the bridge, ``mmrag
+        align``), the shipped reference photos' features through it: a bridged vector comes
+        from the features, and made-up class mixtures sit far from every bridged photo
+        (cosine 0.80 to a query against real photos' 0.33), which made a prior of them
+        squash every image's z-score to about 0. Without one, ConSE vectors of made-up
+        photos: each a peaked distribution (Dirichlet 0.3) over 10 random ImageNet
+        classes, the shape a classifier's output has."""
+        photos = reference_photos(self.variants[0]) if self.adapter is not None else None
+        if photos is not None:
+            probs, features = photos
+            return self.adapter.fuse(self.from_probs(probs[:n]), features[:n]).astype(
+                np.float32)
         rng = np.random.default_rng(seed)
         probs = np.zeros((n, len(self.class_vectors())), dtype=np.float32)
         for row in probs:

@@ -5,6 +5,7 @@ tenth, saved beside the manifest (:mod:`.calibration` says what it is for)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from ..embedders import ImageBackground, describe, embed_texts, normalise
 from ..stores.capabilities import Capabilities
 from ..stores.filters import Filter
 from ..types import MODALITIES
-from .calibration import SAMPLE, Background, Calibration
+from .calibration import REFERENCES, SAMPLE, Background, Calibration
 
 
 def spaces(store: Any, capabilities: Any) -> dict[str, int]:
@@ -84,6 +85,15 @@ def draw(samples: Any, counts: Mapping[str, int], previous: Calibration, embedde
     return Calibration(drawn, previous.weights, previous.floor, previous.tuned)
 
 
+def rereferenced(calibration: Calibration, embedder: Any) -> Calibration:
+    """``calibration`` with its references made anew by this mmrag (its samples kept): an
+    index saved by an older one is judged as a new one is, without a write."""
+    refs = references(embedder, calibration.spaces)
+    spaces = {s: replace(b, reference=refs.get(s, b.reference))
+              for s, b in calibration.spaces.items()}
+    return replace(calibration, spaces=spaces, references=REFERENCES)
+
+
 class CalibrationKeeper:
     """The calibration of one open index: loaded once, redrawn after writes that moved
     the index enough. Calling it gives the current one (what retrievers hold)."""
@@ -95,6 +105,8 @@ class CalibrationKeeper:
         self.store = store
         self.capabilities = capabilities
         self.current = Calibration.load(index_dir, entry)
+        if self.current and self.current.references < REFERENCES:
+            self.current = rereferenced(self.current, embedder)
 
     def __call__(self) -> Calibration:
         return self.current

@@ -73,3 +73,25 @@ def load_bridge(name: str) -> Adapter:
                           f"({exc}); reinstall mmrag or run scripts/train_bridge.py") from None
     adapter.weight = adapter.weight.astype(np.float32)
     return adapter
+
+
+# Reference photos for calibrating bridged image scores (scripts/build_image_background.py):
+# 128 Flickr8k train + val photos' pooled features and top classes, per image model.
+BACKGROUND_FILE = "background-{}.npz"
+TOP_CLASSES = 10
+
+
+@lru_cache(maxsize=4)
+def reference_photos(variant: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(class probabilities (n, 1000), features (n, dim)) of the shipped reference photos
+    for image model ``variant``, or None where none are shipped for it."""
+    resource = resources.files("mmrag.vision").joinpath(
+        "data/" + BACKGROUND_FILE.format(variant))
+    if not resource.is_file():
+        return None
+    with resources.as_file(resource) as path, np.load(path) as data:
+        classes, top = data["classes"].astype(np.int64), data["probs"].astype(np.float32)
+        features = data["features"].astype(np.float32)
+    probs = np.zeros((len(classes), 1000), np.float32)
+    np.put_along_axis(probs, classes, top, axis=1)
+    return probs, features
