@@ -53,16 +53,17 @@ NEAREST = {"audio": "text", "video": "text", "alt:text": "text", "mesh": "image"
 # with weights of their own for image-like spaces and for Chinese queries (``bias:image``,
 # ``evidence:text:zh``...; the most specific one an index has is read). Fitted by
 # benchmarks/fit_calibration.py on the mixed dev corpus (each modality's top 30 candidates
-# of its 315 queries) once images' references were real photos through the bridge: before,
+# of its 315 queries) once images' references were real photos through the bridge (before,
 # every image's z-score was squashed to about 0, so images could not be ranked against
-# text at all. Chinese queries get a higher bias and evidence weight: their right answers
-# stand out less from the background (they cross languages), so the same evidence means
-# more. Held out: macro MRR@10 0.534 -> 0.597 (docs/benchmarks.md, "Image references").
+# text at all) and Chinese queries' words were also searched in English (text/translate).
+# Chinese queries get a higher bias: their right answers stand out less from the
+# background (they cross languages), so the same evidence means more. Held out: macro
+# MRR@10 0.534 -> 0.638 (docs/benchmarks.md, "Image references and Chinese in English").
 DEFAULT_WEIGHTS: Mapping[str, float] = {
-    "bias": -6.173, "evidence": 1.91, "bm25": 1.64,
-    "bias:image": -4.3, "evidence:image": 2.632, "bm25:image": 0.922,
-    "bias:text:zh": -1.945, "evidence:text:zh": 2.943,
-    "bias:image:zh": -2.822, "evidence:image:zh": 2.384,
+    "bias": -6.143, "evidence": 1.947, "bm25": 1.593,
+    "bias:image": -4.137, "evidence:image": 2.634, "bm25:image": 0.78,
+    "bias:text:zh": -4.597, "evidence:text:zh": 2.317,
+    "bias:image:zh": -3.598, "evidence:image:zh": 2.313,
 }
 # Hits below this relevance are not returned; by default none is cut. Measured on the mixed
 # dev corpus with the default image bridge (docs/benchmarks.md, "The relevance floor"), and
