@@ -7,7 +7,8 @@ image->text query over the captions of the split, ingested as small text files. 
 folder has spoken captions (``tts_mp3/`` or ``speech/``, one recording per image named by
 its id), each is transcribed by the speech model and searched: speech->image.
 Classes: the images are ingested; zero-shot top-1 ranks the class prompts ("a photo of a
-{class}" and its Chinese template when given) against each image's stored vector, and
+{class}" and its Chinese template when given) against each image's stored vector, beside
+WordNet's summed probabilities and both as experts (:mod:`mmrag.vision.zeroshot`), and
 image->image precision@10 counts neighbours (by the image features) of the same class.
 """
 
