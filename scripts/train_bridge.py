@@ -34,6 +34,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -72,13 +73,14 @@ def read_captions(folder: Path, names: set[str], per_language: int) -> dict[str,
     return out
 
 
-def encode(images: list[Path], work: Path) -> tuple[np.ndarray, np.ndarray]:
-    cached = work / "images.npz"
+def encode(images: list[Path], work: Path, variant: str = "lite0"
+           ) -> tuple[np.ndarray, np.ndarray]:
+    cached = work / ("images.npz" if variant == "lite0" else f"images-{variant}.npz")
     if cached.exists():
         data = np.load(cached)
         if list(data["names"]) == [p.name for p in images]:
             return data["features"], data["probs"]
-    encoder = ImageEncoder(("lite0",), batch_size=32, threads=2)
+    encoder = ImageEncoder((variant,), batch_size=32, threads=2)
     feats, probs = [], []
     started = time.perf_counter()
     for s in range(0, len(images), 256):
@@ -136,6 +138,19 @@ def by_round(captions: dict[str, list[str]], images: list[Path]) -> tuple[list[s
     return texts, owner
 
 
+def _exclude(listing: Path, images: list[Path], features: np.ndarray, probs: np.ndarray,
+             vectors: np.ndarray, texts: list[str], owner: np.ndarray) -> tuple[Any, ...]:
+    """Everything but the images ``listing`` names (one a line, with or without .jpg)."""
+    names = {line.strip().removesuffix(".jpg") for line in listing.read_text().splitlines()}
+    keep = np.array([p.stem not in names for p in images])
+    renumber = np.cumsum(keep) - 1
+    caps = np.flatnonzero(keep[owner])
+    print(f"left out {int((~keep).sum())} images and {len(owner) - len(caps)} captions",
+          flush=True)
+    return ([p for p, k in zip(images, keep, strict=True) if k], features[keep], probs[keep],
+            vectors[caps], [texts[j] for j in caps], renumber[owner[caps]])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("images", type=Path, help="folder holding images/ (train + val only)")
@@ -156,6 +171,12 @@ def main() -> None:
                         "bridge: 28160)")
     parser.add_argument("--limit", type=int, default=0,
                         help="train on the first N images only (their captions embedded)")
+    parser.add_argument("--variant", default="lite0",
+                        help="the EfficientNet-Lite whose features the bridge maps")
+    parser.add_argument("--exclude", type=Path,
+                        help="a file of image names (or ids) to leave out of training, after "
+                        "embedding, so the cached caption chunks still match: a bridge that "
+                        "has not seen a user's own pairs, to measure `mmrag align` on them")
     parser.add_argument("--out", type=Path, default=ROOT / "src/mmrag/vision/data" / BRIDGE_FILE)
     args = parser.parse_args()
     folder = args.images / "images" if (args.images / "images").is_dir() else args.images
@@ -168,7 +189,7 @@ def main() -> None:
     captions = read_captions(args.captions, {p.name for p in images}, args.per_language)
     images = [p for p in images if p.name in captions]
     args.work.mkdir(parents=True, exist_ok=True)
-    features, probs = encode(images, args.work)
+    features, probs = encode(images, args.work, args.variant)
     if args.limit:
         images, features, probs = images[:args.limit], features[:args.limit], probs[:args.limit]
     texts, owner = by_round(captions, images)
@@ -179,12 +200,16 @@ def main() -> None:
         texts, owner = texts[:len(vectors)], owner[:len(vectors)]
         print(f"training on the {len(vectors)} captions embedded so far", flush=True)
     owner_a = np.array(owner)
+    if args.exclude:
+        images, features, probs, vectors, texts, owner_a = _exclude(
+            args.exclude, images, features, probs, vectors, texts, owner_a)
     conse = embedders.create("conse", bridge="none")
     base = conse.from_probs(probs)
 
     config = TrainConfig(temperature=args.temperature)
     started = time.perf_counter()
-    adapter = train(features, vectors, owner_a, base=base, config=config, variant="lite0")
+    adapter = train(features, vectors, owner_a, base=base, config=config,
+                    variant=args.variant)
     seconds = time.perf_counter() - started
     # the mix with ConSE, chosen on the held-out tenth train() kept aside (same seed)
     n = len(images)

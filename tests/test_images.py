@@ -248,6 +248,8 @@ def test_eval_reads_class_folders_and_flickr_captions(cache, tmp_path, capsys):
     assert code == 0 and result["kind"] == "classes" and result["images"] == 6
     shared = result["strategies"]["shared"]
     assert 0.0 <= shared["zero_shot_top1"] <= 1.0
+    assert 0.0 <= shared["zero_shot_top1_combined"] <= 1.0
+    assert 0.0 <= shared["zero_shot_top1_wordnet"] <= 1.0
     assert shared["image_p@10"] == pytest.approx(0.4)  # 2 of the 5 others share its class
 
     flickr = tmp_path / "flickr"

@@ -7,7 +7,8 @@ image->text query over the captions of the split, ingested as small text files. 
 folder has spoken captions (``tts_mp3/`` or ``speech/``, one recording per image named by
 its id), each is transcribed by the speech model and searched: speech->image.
 Classes: the images are ingested; zero-shot top-1 ranks the class prompts ("a photo of a
-{class}" and its Chinese template when given) against each image's stored vector, and
+{class}" and its Chinese template when given) against each image's stored vector, beside
+WordNet's summed probabilities and both as experts (:mod:`mmrag.vision.zeroshot`), and
 image->image precision@10 counts neighbours (by the image features) of the same class.
 """
 
@@ -185,13 +186,18 @@ def run_classes(data: Classes, index_dir: Path, workdir: Path, config: Any,
     items = [h for h, t in zip(items, truths, strict=True) if t is not None]
     truths = [t for t in truths if t is not None]
 
-    def zero_shot(tag: str) -> dict[str, Any]:
+    def similarity() -> np.ndarray:
         # each image's stored vector against the class prompts: text->image in one space
         prompts = embed_texts(rag.embedder, [f"a photo of a {c}." for c in classes], "query")
-        vectors = rag.store.vectors([h.id for h in items])
-        guess = np.argmax(vectors @ prompts.T, axis=1) if len(items) else np.zeros(0, int)
+        return rag.store.vectors([h.id for h in items]) @ prompts.T
+
+    def top1(scores: np.ndarray) -> float:
+        guess = np.argmax(scores, axis=1) if len(items) else np.zeros(0, int)
         hits = [classes[g] == t for g, t in zip(guess, truths, strict=True)]
-        return {f"shared {tag}".strip(): {"zero_shot_top1": float(np.mean(hits)) if hits else 0.0,
+        return float(np.mean(hits)) if hits else 0.0
+
+    def zero_shot(tag: str) -> dict[str, Any]:
+        return {f"shared {tag}".strip(): {"zero_shot_top1": top1(similarity()),
                                           "latency": {"p50_ms": 0.0, "p95_ms": 0.0},
                                           "latencies_ms": [0.0]}}
 
@@ -201,11 +207,19 @@ def run_classes(data: Classes, index_dir: Path, workdir: Path, config: Any,
         "classes": len(classes),
         "embedder": rag.embedder.name, "ingest_seconds": report.seconds, "strategies": {},
     }
-    metrics: dict[str, Any] = {"zero_shot_top1": zero_shot("")["shared"]["zero_shot_top1"]}
+    by_vectors = similarity()
+    metrics: dict[str, Any] = {"zero_shot_top1": top1(by_vectors)}
     if isinstance(rag.embedder, ImageEncoding) and isinstance(rag.embedder, VisionModels):
-        # by WordNet: each class's summed ImageNet probability ("dog" = every breed), beside
-        # the vectors' figure (on CIFAR-10 it is lower: docs/benchmarks.md says why)
-        metrics["zero_shot_top1_wordnet"] = _zero_shot_hierarchy(rag, items, classes, truths)
+        # by WordNet: each class's summed ImageNet probability ("dog" = every breed), and
+        # both views as experts (vision.zeroshot), beside the vectors' figure
+        from ..vision.zeroshot import TEMPERATURE, combined_scores
+
+        summed = _concept_probs(rag, items, classes)
+        adapter = rag.embedder.adapter if isinstance(rag.embedder, Adaptable) else None
+        temperature = float((adapter.info if adapter else {}).get("temperature", TEMPERATURE))
+        metrics["zero_shot_top1_wordnet"] = top1(summed)
+        metrics["zero_shot_top1_combined"] = top1(combined_scores(by_vectors, summed,
+                                                                  temperature))
     if isinstance(rag.embedder, ImageFeaturizer) and "image" in rag.embedder.modalities:
         precisions: list[float] = []
         seconds: list[float] = []
@@ -235,21 +249,20 @@ def run_classes(data: Classes, index_dir: Path, workdir: Path, config: Any,
     return results
 
 
-def _zero_shot_hierarchy(rag: Pipeline, items: list[Any], classes: list[str],
-                         truths: list[str | None], batch: int = 64) -> float:
+def _concept_probs(rag: Pipeline, items: list[Any], classes: list[str],
+                   batch: int = 64) -> np.ndarray:
+    """(images, classes): each class name's summed ImageNet probability (WordNet)."""
     from ..vision.hierarchy import concept_probs, resolve
 
     embedder: Any = rag.embedder
     members = resolve([c.replace("_", " ") for c in classes], embedder)
-    hits = []
+    parts = [np.zeros((0, len(classes)), np.float32)]
     for start in range(0, len(items), batch):
         part = items[start:start + batch]
         encoded = embedder.with_encodings([Content("image", path=h.source) for h in part])
         probs = np.concatenate([c.encoded.probs for c in encoded])
-        guess = np.argmax(concept_probs(probs, members), axis=1)
-        hits += [classes[g] == t for g, t in zip(guess, truths[start:start + batch],
-                                                   strict=True)]
-    return float(np.mean(hits)) if hits else 0.0
+        parts.append(concept_probs(probs, members))
+    return np.concatenate(parts)
 
 
 def _stored_images(rag: Pipeline) -> list[Any]:
