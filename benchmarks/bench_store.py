@@ -335,7 +335,7 @@ def main() -> None:
 
     source = "SciFact abstracts" if (SHARED_DATA / "scifact").exists() else "generated text"
     command = " ".join(sys.argv[1:]) or "(defaults)"
-    index_kind = "IVF_HNSW_SQ, ef 400, past 5,000 rows"
+    index_kind = "IVF_HNSW_SQ, ef 400, refine factor 2, past 5,000 rows"
     rows = []
     for r in results:
         rows.append([
