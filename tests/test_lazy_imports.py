@@ -62,3 +62,19 @@ def test_a_command_sets_passive_openmp_waits_before_models_load(tmp_path: Path):
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          env=env, check=True)
     assert out.stdout.strip().splitlines()[-1] == "PASSIVE"
+
+
+def test_lancedb_imports_without_building_its_namespace_models_or_override_checks():
+    code = ("from mmrag.stores.lance_indexes import modules\n"
+            "lancedb, pa = modules()\n"
+            "from lance_namespace_urllib3_client.models import ListTablesResponse as M\n"
+            "assert not M.__pydantic_complete__  # its validator is built on first use\n"
+            "assert M(tables=['a']).tables == ['a'] and M.__pydantic_complete__\n"
+            "import pydantic\n"
+            "assert 'defer_build' not in pydantic.BaseModel.model_config\n"
+            "if sys.version_info < (3, 12):\n"
+            "    assert 'overrides' not in sys.modules  # the stand-in went away\n"
+            "    import overrides\n"
+            "    assert hasattr(overrides, 'EnforceOverrides') and overrides.__file__\n")
+    loaded = _modules_after(code, "lancedb")
+    assert loaded == {"lancedb": True}

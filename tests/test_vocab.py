@@ -170,6 +170,29 @@ def test_phonetic_keys_match_sound_alikes_in_english_and_chinese():
     assert phonetic.query_keys("Who is my?") == []  # only stopwords: nothing to sound out
 
 
+class ScriptedChinese(Scripted):
+    name = "scripted-zh"
+
+    def transcribe(self, path, on_progress=None):
+        yield Segment("我们今天听章玮的新曲子。", 0.0, 3.0, "zh", ())
+
+
+transcribers.register("scripted-zh")(ScriptedChinese)
+
+
+def test_a_chinese_query_is_sounded_out_only_where_a_transcript_is_chinese(corpus, tmp_path):
+    english = Pipeline.open(tmp_path / "en", embedder="hash", create=True)
+    english.ingest([corpus], transcriber="scripted")
+    assert english.store.has_phonetic_keys()
+    assert not english.store.has_phonetic_keys(chinese=True)  # then no pypinyin is needed
+    assert all("phonetic" not in h.scores for h in english.search("张伟", 4))
+    chinese = Pipeline.open(tmp_path / "zh", embedder="hash", create=True)
+    chinese.ingest([corpus], transcriber="scripted-zh")
+    assert chinese.store.has_phonetic_keys(chinese=True)
+    found = chinese.search("张伟的曲子", 4)  # 张伟 / 章玮 (zhang wei) sound the same
+    assert found[0].source.endswith("memo.wav") and found[0].scores["phonetic"] > 0
+
+
 def test_an_index_made_before_phonetic_keys_gets_them_on_the_next_ingest(corpus, tmp_path):
     index = tmp_path / "idx"
     rag = Pipeline.open(index, embedder="hash", create=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import sys
 import threading
+from collections.abc import Iterator
 from types import ModuleType
 
 from .errors import MissingDependencyError
@@ -59,3 +61,60 @@ def defer_package_init(package: str) -> None:
 
     module.__dict__["__getattr__"] = __getattr__
     sys.modules[package] = module
+
+
+@contextlib.contextmanager
+def deferred_model_builds() -> Iterator[None]:
+    """pydantic models defined meanwhile build their validators on first use, not at once.
+
+    lancedb imports ``lance_namespace``, whose package imports its REST client's ~150
+    request and response models; pydantic builds each one's validator and serializer as the
+    class is made (0.3-0.5 s of a CLI search) though an embedded store never validates one.
+    ``defer_build`` (pydantic's own option) is inherited from ``BaseModel.model_config``
+    by the classes made while it is set; each builds when first used, so nothing is lost.
+    """
+    try:
+        import pydantic
+    except ImportError:
+        yield
+        return
+    config = pydantic.BaseModel.model_config
+    if "defer_build" in config:  # someone chose already
+        yield
+        return
+    config["defer_build"] = True
+    try:
+        yield
+    finally:
+        config.pop("defer_build", None)
+
+
+@contextlib.contextmanager
+def checks_as_on_python_312() -> Iterator[None]:
+    """Modules imported meanwhile get no-op ``overrides`` checks, as on Python 3.12+.
+
+    lancedb marks its methods with ``overrides.override`` and bases its connections on
+    ``overrides.EnforceOverrides`` below Python 3.12, and on 3.12+ with ``typing.override``
+    and a plain class: checks for its own developers, which inspect every method's
+    signature as its classes are made (0.25-0.3 s of a CLI search). This stands in for
+    them the way lancedb's 3.12 branch does, then takes the stand-in away, so a later
+    ``import overrides`` gets the real package.
+    """
+    if sys.version_info >= (3, 12) or "overrides" in sys.modules:
+        yield
+        return
+
+    def override(method: object) -> object:
+        with contextlib.suppress(AttributeError, TypeError):
+            method.__override__ = True  # type: ignore[attr-defined]  # typing.override's mark
+        return method
+
+    stand_in = ModuleType("overrides")
+    stand_in.override = override  # type: ignore[attr-defined]
+    stand_in.EnforceOverrides = type("EnforceOverrides", (), {})  # type: ignore[attr-defined]
+    sys.modules["overrides"] = stand_in
+    try:
+        yield
+    finally:
+        if sys.modules.get("overrides") is stand_in:
+            del sys.modules["overrides"]

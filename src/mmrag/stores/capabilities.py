@@ -100,8 +100,9 @@ class PhoneticStore(Protocol):
     """Keeps the sound-alike keys of transcript chunks (:mod:`mmrag.text.phonetic`) with a
     BM25 index of their own, so a name finds the recording that misspells it."""
 
-    def has_phonetic_keys(self) -> bool:
-        """Whether any transcript is keyed (else a query's keys, costly to make, are moot)."""
+    def has_phonetic_keys(self, chinese: bool = False) -> bool:
+        """Whether any transcript is keyed (else a query's keys, costly to make, are moot);
+        with ``chinese``, whether any has Chinese keys (else a query's Chinese is moot)."""
         ...
 
     def phonetic(self, keys: Sequence[str], k: int, where: Filter | None = None) -> list[Hit]:

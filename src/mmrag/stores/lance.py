@@ -40,6 +40,7 @@ class LanceStore:
         nprobes: int = 20,
         ef: int = 400,
         refine_factor: int = 50,
+        sq_refine: int = 2,
     ):
         self._lancedb, self._pa = indexes.modules()
         self.path = Path(path)
@@ -48,6 +49,9 @@ class LanceStore:
         self.nprobes = nprobes
         self.ef = ef
         self.refine_factor = refine_factor  # only for IVF_PQ indexes (older mmrag)
+        # HNSW-SQ: twice the candidates, re-scored on the full vectors; the 8-bit vectors'
+        # error, not the graph, held recall@10 at 100k to 0.944 (0.976 with 2, ~+1.3 ms)
+        self.sq_refine = sq_refine
         self._pq: bool | None = None  # whether the vector index is IVF_PQ, looked up once
         # Readers (a server, a search during an ingest) see other processes' writes within
         # a second; writers call refresh() under the index's write lock to see them at once.
@@ -266,7 +270,7 @@ class LanceStore:
     def dense(self, vector: np.ndarray, k: int, where: Filter | None = None) -> list[Hit]:
         pq = self._vector_index_is_pq()
         rows = self._run(where, k, "_distance", vector=vector, nprobes=self.nprobes,
-                         refine_factor=self.refine_factor if pq else None,
+                         refine_factor=self.refine_factor if pq else self.sq_refine,
                          ef=None if pq else max(self.ef, k))
         return [_hit(r, "dense", 1.0 - float(r["_distance"])) for r in rows]
 
@@ -277,7 +281,9 @@ class LanceStore:
         rows = self._run(where, k, "_score", text=terms, text_column="tokens")
         return [_hit(r, "bm25", float(r["_score"])) for r in rows]
 
-    def has_phonetic_keys(self) -> bool:
+    def has_phonetic_keys(self, chinese: bool = False) -> bool:
+        if chinese:
+            return self._phonetic.has_chinese()
         return self._phonetic.table() is not None
 
     def phonetic(self, keys: Sequence[str], k: int, where: Filter | None = None) -> list[Hit]:

@@ -19,7 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from .._lazy import defer_package_init, require
+from .._lazy import (
+    checks_as_on_python_312,
+    defer_package_init,
+    deferred_model_builds,
+    require,
+)
 
 
 def modules() -> tuple[Any, Any]:
@@ -29,8 +34,10 @@ def modules() -> tuple[Any, Any]:
     os.environ.setdefault("LANCEDB_LOG", "error")
     # its REST namespace client, 366 pydantic-wrapped calls an embedded store never makes
     defer_package_init("lance_namespace_urllib3_client")
-    return require("lancedb", purpose="the embedded store"), \
-        require("pyarrow", purpose="the embedded store")
+    # and the ~150 models of its requests and its override checks, built at import
+    with deferred_model_builds(), checks_as_on_python_312():
+        lancedb = require("lancedb", purpose="the embedded store")
+    return lancedb, require("pyarrow", purpose="the embedded store")
 
 
 def chunk_schema(pa: Any, dim: int) -> Any:

@@ -33,6 +33,7 @@ class PhoneticKeys:
         self._pa = pa
         self._table: Any = None
         self._missed = -1.0
+        self._chinese = (-1.0, False)  # (when looked, whether any Chinese keys)
 
     def table(self, create: bool = False) -> Any:
         if self._table is None:
@@ -50,6 +51,19 @@ class PhoneticKeys:
             else:
                 self._missed = time.monotonic()
         return self._table
+
+    def has_chinese(self) -> bool:
+        """Whether any transcript has Chinese keys (pinyin pairs, "a_b"; English keys are
+        letters only). A Chinese query's keys need pypinyin, 0.4 s to import (most of it
+        its phrase dictionary), and can match only those. Looked up again at most once a
+        second, as the table itself, for an ingest in another process."""
+        now = time.monotonic()
+        if now - self._chinese[0] >= 1.0:
+            table = self.table()
+            found = table is not None and bool(
+                table.search().where("strpos(keys, '_') > 0").select(["id"]).limit(1).to_list())
+            self._chinese = (now, found)
+        return self._chinese[1]
 
     def _index(self) -> None:
         from lancedb.index import FTS

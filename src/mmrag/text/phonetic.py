@@ -77,10 +77,17 @@ def keys(text: str) -> list[str]:
     return latin_keys(_LATIN.findall(text)) + chinese_keys(text)
 
 
-def query_keys(text: str) -> list[str]:
+def has_chinese(text: str) -> bool:
+    return _CJK.search(text) is not None
+
+
+def query_keys(text: str, chinese: bool = True) -> list[str]:
     """The keys of a query: its words but the common ones ("who is my ..."), so only what
-    may be a name is matched by sound."""
+    may be a name is matched by sound; its Chinese only with ``chinese`` (the transcripts
+    have Chinese keys)."""
     words = [w for w in _LATIN.findall(text) if w.lower() not in STOPWORDS]
+    if not chinese:
+        return list(dict.fromkeys(latin_keys(words)))
     for stop in _CJK_STOPWORDS:  # longest first: "什么" before "么"
         text = text.replace(stop, " ")
     return list(dict.fromkeys(latin_keys(words) + chinese_keys(text)))

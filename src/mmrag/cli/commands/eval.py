@@ -15,6 +15,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ...evaluation.images import run_captions, run_classes
     from ...evaluation.runner import EvalConfig, run_beir, run_qa
     from ..progress import StageBars
+    from ..shared import use_query_engine
+
+    use_query_engine(args)
 
     data = detect(args.dataset, args.corpus, args.split, args.captions)
     config = EvalConfig(
