@@ -97,6 +97,8 @@ def test_the_answer_comes_from_the_passage_rated_likeliest_and_cites_it(server):
     assert "opens on Saturdays" not in prompt and "[2]" not in prompt
     assert answer.answer == "4 pm [1]" and answer.citations == [HITS[1]]
     assert answer.generator == "llm" and "".join(seen).strip() == "4 pm [1]"
+    assert answer.notes[-1] == ("answered from passage [2]; passages rated: [1] -0.85, "
+                                "[2] 0.41, [3] -2.20")
 
 
 @pytest.mark.parametrize("question,expected", [

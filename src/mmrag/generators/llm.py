@@ -134,14 +134,25 @@ class LLMAnswerer:
             return self._fall_back(question, hits, str(exc))
         except MmragError as exc:
             return self._fall_back(question, hits, f"LLM unavailable ({exc})")
-        if best is not None:
-            index, odds = best
-            if odds < self.min_odds:
-                refusal = abstention(question, self.name)
-                refusal.notes[0] = (f"the LLM found no passage that answers the question (best "
-                                    f"yes/no log-odds {odds:.2f} < {self.min_odds:g})")
-                return refusal
-            hits = [hits[index]]
+        if best is None:
+            return self._answer(question, hits, pool, on_token)
+        index, odds = best
+        rated = ", ".join(f"[{n}] {o:.2f}" for n, o in enumerate(odds, 1))
+        if odds[index] < self.min_odds:
+            refusal = abstention(question, self.name)
+            refusal.notes[0] = (f"the LLM found no passage that answers the question (best "
+                                f"yes/no log-odds {odds[index]:.2f} < {self.min_odds:g})")
+            refusal.notes.append(f"passages rated: {rated}")
+            return refusal
+        answer = self._answer(question, [hits[index]], pool, on_token)
+        answer.notes.append(f"answered from passage [{index + 1}]; passages rated: {rated}")
+        return answer
+
+    def _answer(
+        self, question: str, hits: list[Hit], pool: list[Hit],
+        on_token: Callable[[str], None] | None,
+    ) -> Answer:
+        """The model's answer from ``hits``; ``pool``, every passage, for the fallback."""
         try:
             pieces = self._llm().stream(
                 self.messages(question, hits), max_tokens=self.max_tokens,
@@ -175,8 +186,9 @@ class LLMAnswerer:
             return refusal
         return answer
 
-    def best_passage(self, question: str, hits: list[Hit]) -> tuple[int, float] | None:
-        """The passage the model rates likeliest to answer, and its yes/no log-odds; None
+    def best_passage(self, question: str, hits: list[Hit]) -> tuple[int, list[float]] | None:
+        """The passage the model rates likeliest to answer, and every passage's yes/no
+        log-odds; None
         when the model is not asked (``pick`` off, hybrid) or its server gives no
         log-probabilities (the one-prompt answer over every passage then)."""
         backend = self._llm()
@@ -186,8 +198,7 @@ class LLMAnswerer:
             odds = answerability(backend, question, hits, self.timeout)
         except LogprobsUnavailable:
             return None
-        index = max(range(len(hits)), key=lambda i: odds[i])
-        return index, odds[index]
+        return max(range(len(hits)), key=lambda i: odds[i]), odds
 
     def cite(self, question: str, text: str, hits: list[Hit]) -> Answer:
         _, best = grounding(text, hits)
