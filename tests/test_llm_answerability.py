@@ -139,7 +139,7 @@ def test_a_server_gone_before_the_pick_falls_back_without_hanging():
 
 def test_hybrid_and_pick_off_read_every_passage_in_one_prompt(server):
     for gen in (generators.create("hybrid", llm="openai", base_url=server),
-                generators.create("llm", llm="openai", base_url=server, pick=False)):
+                generators.create("llm", llm="openai", base_url=server, pick=None)):
         Script.scored, Script.answered = [], []
         gen.generate(QUESTION, HITS)
         assert Script.scored == []
@@ -153,3 +153,21 @@ def test_log_odds_sums_the_cases_and_floors_a_missing_side():
     only_no = {"No": math.log(0.9), "The": math.log(0.05)}
     assert log_odds(only_no) == pytest.approx(math.log(0.05) - 1.0 - math.log(0.9))
     assert log_odds({"是": -0.1, "否": -2.5}) == pytest.approx(2.4)
+
+
+def test_pick_order_gives_every_passage_best_rated_first(server):
+    Script.reply = ["4 pm ", "[1]"]
+    gen = generators.create("llm", llm="openai", base_url=server, pick="order")
+    answer = gen.generate(QUESTION, HITS)
+    prompt = Script.answered[-1]["messages"][-1]["content"]
+    # numbered by rating, listed last to first: the best-rated one next to the question
+    assert prompt.index("[3] The library on Harbor") < prompt.index("[2] The Harbor Street")
+    assert prompt.index("[2] The Harbor Street") < prompt.index("[1] At weekends")
+    assert answer.citations == [HITS[1]] and "given best first" in answer.notes[-1]
+
+
+def test_an_unknown_pick_is_a_clear_error():
+    from mmrag.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="pick must be one of"):
+        generators.create("llm", llm="openai", base_url="http://127.0.0.1:9/v1", pick="all")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from ..embedders import Embedder
-from ..errors import MmragError
+from ..errors import ConfigError, MmragError
 from ..llms import LLM, TokenScorer, llms
 from ..llms.openai_http import LogprobsUnavailable
 from ..refiners.extractive import ExtractiveRefiner
@@ -44,6 +44,7 @@ class ContextOverflow(MmragError):
     """The prompt cannot fit the model's context window."""
 
 
+PICKS = ("one", "order", None)
 # Chosen on the original set, the hard set and RGB zh_refine together (docs/benchmarks.md,
 # issue 20, fifth pass).
 MIN_ODDS = -2.0
@@ -62,7 +63,7 @@ class LLMAnswerer:
         max_tokens: int = 128,
         timeout: float = 60.0,
         context_tokens: int | None = 240,
-        pick: bool = True,
+        pick: str | None = "one",
         min_odds: float = MIN_ODDS,
         **llm_options: object,
     ):
@@ -77,8 +78,12 @@ class LLMAnswerer:
         # the question within this budget (None: only the context window bounds them).
         self.context_tokens = context_tokens
         # With a backend that gives log-probabilities (a chat model), the model first rates
-        # each passage's answerability and answers from the best one only; below
-        # ``min_odds`` (yes/no log-odds) for every passage, the answer is an abstention.
+        # each passage's answerability; below ``min_odds`` (yes/no log-odds) for every
+        # passage, the answer is an abstention. ``pick="one"`` then answers from the best
+        # passage only, ``"order"`` from every passage, best-rated first (next to the
+        # question), None reads every passage in rank order without rating them.
+        if pick not in PICKS:
+            raise ConfigError(f"pick must be one of {sorted(PICKS, key=str)}, got {pick!r}")
         self.pick = pick
         self.min_odds = min_odds
         self.fallback = ExtractiveAnswerer(embedder)
@@ -144,8 +149,13 @@ class LLMAnswerer:
                                 f"yes/no log-odds {odds[index]:.2f} < {self.min_odds:g})")
             refusal.notes.append(f"passages rated: {rated}")
             return refusal
-        answer = self._answer(question, [hits[index]], pool, on_token)
-        answer.notes.append(f"answered from passage [{index + 1}]; passages rated: {rated}")
+        if self.pick == "one":
+            answer = self._answer(question, [hits[index]], pool, on_token)
+            answer.notes.append(f"answered from passage [{index + 1}]; passages rated: {rated}")
+            return answer
+        order = sorted(range(len(hits)), key=lambda i: -odds[i])
+        answer = self._answer(question, [hits[i] for i in order], pool, on_token)
+        answer.notes.append(f"passages rated: {rated}; given best first")
         return answer
 
     def _answer(
