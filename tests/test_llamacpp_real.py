@@ -81,7 +81,7 @@ def test_the_passage_pick_reads_past_a_lexical_distractor_and_abstains_off_topic
     ]
     odds = answerability(local, question, hits)
     assert odds[1] > odds[0]
-    gen = generators.create("llm")
+    gen = generators.create("llm", pick="one")
     gen.backend = local
     answer = gen.generate(question, hits)
     assert "11" in answer.answer and [h.source for h in answer.citations] == ["trail_gold.txt"]

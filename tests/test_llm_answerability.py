@@ -87,7 +87,7 @@ def server():
 
 
 def test_the_answer_comes_from_the_passage_rated_likeliest_and_cites_it(server):
-    gen = generators.create("llm", llm="openai", base_url=server)
+    gen = generators.create("llm", llm="openai", base_url=server, pick="one")
     seen: list[str] = []
     answer = gen.stream(QUESTION, HITS, seen.append)
     assert sorted(Script.scored) == ["d1", "d2", "gold"]
@@ -107,7 +107,8 @@ def test_the_answer_comes_from_the_passage_rated_likeliest_and_cites_it(server):
 ])
 def test_low_odds_for_every_passage_is_an_abstention(server, question, expected):
     Script.yes = {"d1": 0.05, "gold": 0.08, "d2": 0.02}  # best log-odds -2.44
-    answer = generators.create("llm", llm="openai", base_url=server).generate(question, HITS)
+    gen = generators.create("llm", llm="openai", base_url=server, pick="one")
+    answer = gen.generate(question, HITS)
     assert answer.answer == expected and answer.citations == []
     assert "no passage that answers" in answer.notes[0] and "-2.44" in answer.notes[0]
     assert Script.answered == []  # no answer prompt is read when nothing can answer
@@ -115,7 +116,8 @@ def test_low_odds_for_every_passage_is_an_abstention(server, question, expected)
 
 def test_the_abstention_threshold_is_an_option(server):
     Script.yes = {"d1": 0.05, "gold": 0.08, "d2": 0.02}
-    gen = generators.create("llm", llm="openai", base_url=server, min_odds=-3.0)
+    gen = generators.create("llm", llm="openai", base_url=server, pick="one",
+                            min_odds=-3.0)
     answer = gen.generate(QUESTION, HITS)
     assert answer.citations == [HITS[1]]
 
@@ -123,7 +125,7 @@ def test_the_abstention_threshold_is_an_option(server):
 def test_a_server_dying_mid_answer_falls_back_over_every_passage(server):
     Script.reply, Script.then = ["4 pm"], "close"
     seen: list[str] = []
-    answer = generators.create("llm", llm="openai", base_url=server).stream(
+    answer = generators.create("llm", llm="openai", base_url=server, pick="one").stream(
         QUESTION, HITS, seen.append)
     assert seen == ["4 pm"]  # the preview had started
     assert answer.generator == "llm->extractive"
@@ -132,13 +134,15 @@ def test_a_server_dying_mid_answer_falls_back_over_every_passage(server):
 
 
 def test_a_server_gone_before_the_pick_falls_back_without_hanging():
-    gen = generators.create("llm", llm="openai", base_url="http://127.0.0.1:9/v1", timeout=2)
+    gen = generators.create("llm", llm="openai", base_url="http://127.0.0.1:9/v1", timeout=2,
+                            pick="one")
     answer = gen.generate(QUESTION, HITS)
     assert answer.generator == "llm->extractive" and "unreachable" in answer.notes[0]
 
 
 def test_hybrid_and_pick_off_read_every_passage_in_one_prompt(server):
-    for gen in (generators.create("hybrid", llm="openai", base_url=server),
+    for gen in (generators.create("hybrid", llm="openai", base_url=server, pick="one"),
+                generators.create("llm", llm="openai", base_url=server),
                 generators.create("llm", llm="openai", base_url=server, pick=None)):
         Script.scored, Script.answered = [], []
         gen.generate(QUESTION, HITS)
