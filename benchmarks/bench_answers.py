@@ -131,8 +131,12 @@ def time_to_first_token(prompts: int = 7) -> list[float]:
                 for j, t in enumerate(texts[3 * i: 3 * i + 5])]
         first: list[float] = []
         started = time.perf_counter()
-        gen.stream(question, hits,
-                   lambda _: first.append(time.perf_counter() - started) if not first else None)
+
+        def seen(_: str, first: list[float] = first, started: float = started) -> None:
+            if not first:
+                first.append(time.perf_counter() - started)
+
+        gen.stream(question, hits, seen)
         out.append(first[0] if first else time.perf_counter() - started)
     return out[1:]  # the first one starts the server
 
