@@ -1,12 +1,13 @@
 """Which passage answers the question, read from the model's log-probabilities.
 
-A 0.5B model given five passages copies the one that shares the question's words (measured:
-9 of 15 on the hard set, docs/benchmarks.md). Asked about one passage at a time, "does this
-passage answer the question? yes/no", its yes/no odds rank the passage that answers above the
-lexical distractors far more often, and they are a confidence: when no passage gets
-reasonable odds, the answer is an abstention. Each prompt shares its prefix (system message,
-worked turns, question) with the others, so llama.cpp's prompt cache reads only the passage
-anew.
+A 0.5B model given five passages copies the one that shares the question's words (9 of 15 on
+the hard set). Asked about one passage at a time, "does this passage answer the question?
+yes/no", its yes/no odds rank the paraphrased passage that answers above the lexical
+distractors in 11 of 15 (docs/benchmarks.md, issue 20, fifth pass). As a confidence they are
+weak: on-topic passages without the answer get odds like those with it, so only passages
+plainly off the question fall below the abstention floor. Each prompt shares its prefix
+(system message, worked turns, question) with the others, so llama.cpp's prompt cache reads
+only the passage anew.
 """
 
 from __future__ import annotations

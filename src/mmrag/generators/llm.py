@@ -202,9 +202,8 @@ class LLMAnswerer:
 
     def best_passage(self, question: str, hits: list[Hit]) -> tuple[int, list[float]] | None:
         """The passage the model rates likeliest to answer, and every passage's yes/no
-        log-odds; None
-        when the model is not asked (``pick`` off, hybrid) or its server gives no
-        log-probabilities (the one-prompt answer over every passage then)."""
+        log-odds; None when the model is not asked (``pick`` off, hybrid) or its server
+        gives no log-probabilities (the one-prompt answer over every passage then)."""
         backend = self._llm()
         if not (self.pick and self.picks_passage and isinstance(backend, TokenScorer)):
             return None
