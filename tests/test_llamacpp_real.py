@@ -63,3 +63,29 @@ def test_gemma_stays_a_choice():
     gen.backend = gemma
     answer = gen.generate("Who is my favourite harpist?", HITS)
     assert "Newsom" in answer.answer and answer.citations[0].source == "memo.txt"
+
+
+def test_the_passage_pick_reads_past_a_lexical_distractor_and_abstains_off_topic(local):
+    """The model's yes/no odds per passage: the paraphrased passage that answers is rated
+    above the one sharing the question's words, and passages that do not answer give the
+    abstention."""
+    from mmrag.generators.abstain import NOT_FOUND
+    from mmrag.generators.answerability import answerability
+
+    question = "How long is the hiking trail to Lake Mira?"
+    hits = [
+        Hit(id="d", score=1, source="trail_d.txt",
+            text="The hiking trail to Lake Mira has four benches and a viewpoint."),
+        Hit(id="g", score=0.9, source="trail_gold.txt",
+            text="From the car park to the shore of Lake Mira the path runs 11 kilometres."),
+    ]
+    odds = answerability(local, question, hits)
+    assert odds[1] > odds[0]
+    gen = generators.create("llm", pick="one")
+    gen.backend = local
+    answer = gen.generate(question, hits)
+    assert "11" in answer.answer and [h.source for h in answer.citations] == ["trail_gold.txt"]
+    off_topic = [HITS[1], Hit(id="v", score=0.5, source="violin.txt",
+                              text="The violin has four strings tuned in fifths.")]
+    refusal = gen.generate("Who repaired the bell tower clock?", off_topic)
+    assert refusal.answer == NOT_FOUND["en"] and refusal.citations == []

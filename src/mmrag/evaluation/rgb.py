@@ -160,7 +160,8 @@ def run_rgb(data: RGB, index_dir: Path, config: Any, progress: Any) -> dict[str,
                 tally["supported"] += supported(answer)
                 rows.append({"generator": name, "noise": noise, "query": item["query"],
                              "answer": answer.answer, "gold": item["answer"], "correct": ok,
-                             "refused": no, "answered_by": answer.generator})
+                             "refused": no, "answered_by": answer.generator,
+                             "notes": answer.notes})
             if progress:
                 progress(f"noise {noise}", n, len(items))
     results: dict[str, Any] = {"dataset": str(data.path), "kind": "rgb",

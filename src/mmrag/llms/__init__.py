@@ -39,6 +39,21 @@ class LLM(Protocol):
         ...
 
 
+@runtime_checkable
+class TokenScorer(Protocol):
+    """A backend that can say how likely each candidate first token of a reply is (an
+    OpenAI-style ``top_logprobs``): a small model's yes/no is a graded confidence then, not a
+    coin it has already tossed."""
+
+    def first_token_logprobs(
+        self, messages: Sequence[Message], *, top: int = 10, timeout: float | None = None
+    ) -> dict[str, float]:
+        """The ``top`` likeliest first tokens of the reply and their natural-log
+        probabilities; raises :class:`~mmrag.llms.openai_http.LogprobsUnavailable` when the
+        server gives none."""
+        ...
+
+
 def complete(llm: LLM, messages: Sequence[Message], **options: object) -> str:
     return "".join(llm.stream(messages, **options))  # type: ignore[arg-type]
 

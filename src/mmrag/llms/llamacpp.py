@@ -139,5 +139,11 @@ class LlamaCpp:
         return self._start().stream(text_only, max_tokens=max_tokens, stop=stop,
                                     timeout=timeout)
 
+    def first_token_logprobs(
+        self, messages: Sequence[Message], *, top: int = 10, timeout: float | None = None
+    ) -> dict[str, float]:
+        text_only = [replace(m, images=()) for m in messages]
+        return self._start().first_token_logprobs(text_only, top=top, timeout=timeout)
+
 
 llms.register("llamacpp")(LlamaCpp)

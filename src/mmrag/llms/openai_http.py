@@ -25,6 +25,11 @@ class LLMError(MmragError):
     """The LLM server failed, timed out or answered nonsense."""
 
 
+class LogprobsUnavailable(LLMError):
+    """The server answered, but without token log-probabilities (a server or an API mode
+    that does not offer them)."""
+
+
 class OpenAIHTTP:
     name = "openai"
 
@@ -57,12 +62,16 @@ class OpenAIHTTP:
         # the server's context window in tokens: what prompts are cut to fit
         self.context = context
 
-    def _request(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str]) -> Any:
+    def _request(
+        self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str],
+        **extra: Any,
+    ) -> Any:
         body: dict[str, Any] = {
             "model": self.model,
             "max_tokens": max_tokens,
             "temperature": self.temperature,
             "stream": True,
+            **extra,
         }
         if stop:
             body["stop"] = list(stop)
@@ -121,6 +130,33 @@ class OpenAIHTTP:
         if not finished:
             # a server that dies closes the stream without its final event
             raise LLMError(f"LLM server {self.base_url} closed the stream before the answer ended")
+
+
+    def first_token_logprobs(
+        self, messages: Sequence[Message], *, top: int = 10, timeout: float | None = None
+    ) -> dict[str, float]:
+        if self.mode != "chat":
+            raise LogprobsUnavailable("token log-probabilities are read from the chat API only")
+        request = self._request(messages, 1, (), stream=False, logprobs=True,
+                                top_logprobs=top)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read(500).decode("utf-8", "replace")
+            raise LLMError(f"LLM server {self.base_url} answered {exc.code}: {detail}") from None
+        except TimeoutError as exc:
+            raise LLMError(f"LLM server {self.base_url} timed out: {exc}") from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            raise LLMError(f"LLM server {self.base_url} unreachable: {exc}") from None
+        try:
+            choice = json.loads(raw)["choices"][0]
+            tops = choice["logprobs"]["content"][0]["top_logprobs"]
+            return {str(t["token"]): float(t["logprob"]) for t in tops}
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise LogprobsUnavailable(
+                f"LLM server {self.base_url} gave no token log-probabilities"
+            ) from None
 
 
 def _delta(event: dict[str, Any]) -> str:
