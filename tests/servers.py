@@ -98,3 +98,33 @@ def serve_cli(index: Path, *args: str, timeout: float = 60) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def send_chat_stream(handler: Any, pieces: list[str]) -> None:
+    """Answer an OpenAI-style chat request from ``handler`` (a BaseHTTPRequestHandler) with
+    ``pieces`` as streamed deltas; the caller ends the stream (``[DONE]``) or does not."""
+    import json
+
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/event-stream")
+    handler.end_headers()
+    for piece in pieces:
+        event = {"choices": [{"delta": {"content": piece}}]}
+        handler.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+        handler.wfile.flush()
+
+
+@contextmanager
+def serve_handler(handler: type) -> Iterator[str]:
+    """A scripted HTTP server (``handler``'s class) on a free loopback port: yields its
+    OpenAI-style base URL, stopped however the block ends."""
+    from http.server import ThreadingHTTPServer
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    finally:
+        httpd.shutdown()

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import math
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -15,6 +14,7 @@ from mmrag.generators import generators
 from mmrag.generators.abstain import NOT_FOUND
 from mmrag.generators.answerability import SYSTEM, log_odds
 from mmrag.types import Hit
+from servers import send_chat_stream, serve_handler
 
 HITS = [
     Hit(id="d1", score=1.0, source="library_d1.txt",
@@ -63,27 +63,17 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
             return
         Script.answered.append(body)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        for piece in Script.reply:
-            event = {"choices": [{"delta": {"content": piece}}]}
-            self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
-            self.wfile.flush()
+        send_chat_stream(self, Script.reply)
         if Script.then == "done":
             self.wfile.write(b"data: [DONE]\n\n")
 
 
 @pytest.fixture
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
     Script.yes = {"d1": 0.3, "gold": 0.6, "d2": 0.1}
     Script.reply, Script.then, Script.scored, Script.answered = ["4 pm ", "[1]"], "done", [], []
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    httpd.shutdown()
+    with serve_handler(Handler) as url:
+        yield url
 
 
 def test_the_answer_comes_from_the_passage_rated_likeliest_and_cites_it(server):

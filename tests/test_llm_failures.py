@@ -4,9 +4,8 @@ hang. The server is a scripted loopback one; the real local model is in the ``mo
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -16,6 +15,7 @@ from mmrag.generators.prompting import chat_prompt, estimate_tokens, recite, say
 from mmrag.llms import Message, complete, llms
 from mmrag.llms.openai_http import LLMError
 from mmrag.types import Hit
+from servers import send_chat_stream, serve_handler
 
 HITS = [
     Hit(id="a", score=1, source="tea.md", text="Tea reached England in the 1660s."),
@@ -35,13 +35,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         Script.prompts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        for piece in Script.pieces:
-            event = {"choices": [{"delta": {"content": piece}}]}
-            self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
-            self.wfile.flush()
+        send_chat_stream(self, Script.pieces)
         if Script.then == "hang":
             time.sleep(3)
         elif Script.then == "error-event":
@@ -53,13 +47,9 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
     Script.pieces, Script.then, Script.prompts = ["William ", "Faulkner [2]"], "done", []
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    httpd.shutdown()
+    with serve_handler(Handler) as url:
+        yield url
 
 
 @pytest.mark.parametrize("then,why", [
