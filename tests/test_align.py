@@ -152,12 +152,17 @@ def test_align_reembeds_the_index_and_remove_restores_it(cache, tmp_path, capsys
     assert not np.allclose(reopened.store.alt_vectors("average", ids)[ids[0]],
                            average_before[ids[0]])
     assert reopened.search("colour", 2, where=Filter(modalities=["image"]))  # still searchable
+    # the images' background was drawn again from the moved vectors (the sample holds all 4)
+    sample = reopened.calibration().spaces["image"].vectors
+    assert len(sample) == 4 and np.allclose((sample @ after.T).max(axis=1), 1.0, atol=1e-4)
 
     assert main(["align", "--remove", "--index", str(index)]) == 0
     restored = Pipeline.open(index)
     assert restored.embedder.adapter is None and read_manifest(index).get("align") is None
     assert not (index / "adapter.npz").exists()
     np.testing.assert_allclose(restored.store.vectors(ids), before, atol=1e-5)
+    sample = restored.calibration().spaces["image"].vectors
+    assert np.allclose((sample @ before.T).max(axis=1), 1.0, atol=1e-4)
     assert restored.store.count() == 4
 
 
