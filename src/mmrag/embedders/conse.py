@@ -163,8 +163,7 @@ class ConSEEmbedder:
         squash every image's z-score to about 0. Without one, ConSE vectors of made-up
         photos: each a peaked distribution (Dirichlet 0.3) over 10 random ImageNet
         classes, the shape a classifier's output has."""
-        photos = reference_photos(self.variants[0]) if self.adapter is not None else None
-        if photos is not None and self.adapter is not None:
+        if self.adapter is not None and (photos := reference_photos(self.variants[0])):
             probs, features = photos
             return self.adapter.fuse(self.from_probs(probs[:n]), features[:n]).astype(
                 np.float32)

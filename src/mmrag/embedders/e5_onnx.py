@@ -24,6 +24,7 @@ import numpy as np
 
 from .._lazy import require
 from ..cache import cache_dir
+from . import normalise
 from .e5_file import E5ModelFile
 
 FORMAT = 2  # bump when the graph changes (2: the FFN output projections stay float)
@@ -199,5 +200,4 @@ class OnnxQueryEncoder:
                 mask = np.ones((1, len(ids)), np.float32)
                 mean = session.run(None, {"embeddings": embeddings[None], "mask": mask})[0][0]
                 out[row] += mean * max(len(ids) - 2, 1)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-12)
+        return normalise(out)

