@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .tokenize import tokenize
-from .translate import english_terms
+from .translate import english_words
 
 STOPWORDS = frozenset(
     "a an the of in on at to for by with from and or is are was were be been what which who "
@@ -30,4 +30,4 @@ def bm25_terms(query: str) -> list[str]:
     """The query's tokens as BM25 searches them; a Chinese query's words also in English
     (:mod:`.translate`), so that it matches English text, transcripts and labels."""
     terms = [t for t in tokenize(query) if t not in CJK_STOPWORDS]
-    return terms + [t for t in english_terms(query, CJK_STOPWORDS) if t not in terms]
+    return terms + [t for t in english_words(terms, CJK_STOPWORDS) if t not in terms]

@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -37,8 +38,6 @@ _ENGLISH_STOP = frozenset(
     "etc something somebody someone".split())
 DATA = "data/cedict_1_0_ts_utf-8_mdbg.txt.gz"
 LONGEST = 4  # characters of the longest word looked for inside an unknown one
-
-
 SHARDS = 256  # files the parsed dictionary is kept in, by headword's first character
 
 
@@ -57,19 +56,29 @@ class Dictionary:
             version = ""
         self.folder = cache_dir() / f"cedict-english-{version}-{SENSES}-{WORDS}"
         self.available = bool(version)
-        self._parsed: dict[str, tuple[str, ...]] | None = None
+        self._parsed: dict[str, tuple[str, ...]] | None = None  # all of it, where parsed here
+        self._shards: dict[int, dict[str, tuple[str, ...]]] = {}
 
     def get(self, word: str) -> tuple[str, ...] | None:
-        return self._shard(ord(word[0]) % SHARDS).get(word) if self.available else None
+        if not self.available:
+            return None
+        if self._parsed is None:
+            shard = self._shard(ord(word[0]) % SHARDS)
+            if shard is not None:
+                return shard.get(word)
+        return self._parse_all().get(word)
 
-    @lru_cache(maxsize=SHARDS)  # noqa: B019 (one instance per process: dictionary())
-    def _shard(self, n: int) -> dict[str, tuple[str, ...]]:
-        with contextlib.suppress(OSError, ValueError):
-            if (self.folder / "complete").exists():
+    def _shard(self, n: int) -> dict[str, tuple[str, ...]] | None:
+        """Shard ``n`` from the cache; None where the cache has no complete copy."""
+        if n not in self._shards:
+            try:
+                if not (self.folder / "complete").exists():
+                    return None
                 data = json.loads((self.folder / f"{n}.json").read_text("utf-8"))
-                return {k: tuple(v.split()) for k, v in data.items()}
-        parsed = self._parse_all()
-        return {k: v for k, v in parsed.items() if ord(k[0]) % SHARDS == n}
+            except (OSError, ValueError):
+                return None
+            self._shards[n] = {k: tuple(v.split()) for k, v in data.items()}
+        return self._shards[n]
 
     def _parse_all(self) -> dict[str, tuple[str, ...]]:
         if self._parsed is None:
@@ -138,11 +147,16 @@ def _words(word: str, found: Dictionary) -> list[str]:
 def english_terms(query: str, skip: frozenset[str] = frozenset()) -> list[str]:
     """English words for the Chinese words of ``query`` but those in ``skip`` (function
     words); none for a query without Chinese."""
-    if not has_cjk(query):
+    return english_words(tokenize(query), skip) if has_cjk(query) else []
+
+
+def english_words(tokens: Iterable[str], skip: frozenset[str] = frozenset()) -> list[str]:
+    """English words for the Chinese ones of ``tokens`` (a query's, from :func:`tokenize`)
+    but those in ``skip``."""
+    words = sorted({t for t in tokens if has_cjk(t) and t not in skip}, key=len, reverse=True)
+    if not words:
         return []
     found = dictionary()
-    words = sorted({t for t in tokenize(query) if has_cjk(t) and t not in skip},
-                   key=len, reverse=True)
     looked: list[str] = []
     out: list[str] = []
     for word in words:
