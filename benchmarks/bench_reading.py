@@ -4,7 +4,9 @@ contexts.
 Each question's 5 refined hits are retrieved once (the hard and the original set of
 ``bench_answers.py``, each its own index, kept in ``--contexts`` so a later run reuses them)
 and RGB zh_refine's draws are made as ``mmrag eval`` makes them, so every variant reads the
-same passages. A variant is ``ORDER:PASSAGES`` (``rank:5`` is the default before this bench).
+same passages. A variant is ``ORDER:PASSAGES[:CONTEXT_TOKENS]`` (``rank:5`` is the default
+before this bench; ``context_tokens`` is 240 unless given), with ``+one`` after it for the
+model's own pick among the passages read (``pick="one"``).
 Reports per variant and set: answers holding the gold answer (and citing the gold file), where
 the gold file sits among the passages read, RGB accuracy at noise 0.4 and rejection at 1.0
 (and how many refusals are in Chinese), time to the first streamed piece and to the answer.
@@ -66,9 +68,13 @@ def main() -> None:
                              "index") if p.exists())
     embedder = Pipeline.open(index).embedder
     for variant in args.variants.split(","):
-        order, count = variant.split(":")
+        print(f"LOAD {Path('/proc/loadavg').read_text().strip()}", flush=True)
+        reading_of, _, pick = variant.partition("+")
+        order, count, *budget = reading_of.split(":")
         passages = None if count == "all" else int(count)
-        gen = generators.create("llm", embedder=embedder, order=order, passages=passages)
+        gen = generators.create("llm", embedder=embedder, order=order, passages=passages,
+                                context_tokens=int(budget[0]) if budget else 240,
+                                pick=pick or None)
         gen.generate("warm up?", every[wanted[0]][0][1])
         for name in wanted:
             right = cited = first = zh = 0
@@ -100,6 +106,7 @@ def main() -> None:
             print(f"SUMMARY {variant:8} {name:9} {what} {right}/{n}{extra} first token p50 "
                   f"{1000 * statistics.median(firsts):.0f} ms answer p50 "
                   f"{1000 * statistics.median(totals):.0f} ms", flush=True)
+    print(f"LOAD {Path('/proc/loadavg').read_text().strip()}", flush=True)
 
 
 if __name__ == "__main__":
