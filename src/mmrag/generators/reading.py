@@ -8,6 +8,11 @@ against passage role, on the text the model will read (an image's labels and OCR
 passage the refiner cut), so every passage is judged in one text space; the first
 ``passages`` of them are what the model reads. Fewer passages are also fewer prompt tokens,
 which is most of the time to the first token on a CPU.
+
+Both are off by default: measured (docs/benchmarks.md, issue 20, sixth pass), e5-small ranks
+the hard set's distractors above the paraphrased answer just as retrieval does (the answer
+first for 1 of 15), and no count helped on every set; 3 passages reach the first token in
+0.7x the time where passages are short.
 """
 
 from __future__ import annotations
