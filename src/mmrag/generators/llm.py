@@ -14,8 +14,6 @@ from ..embedders import Embedder
 from ..errors import ConfigError, MmragError
 from ..llms import LLM, TokenScorer, llms
 from ..llms.openai_http import LogprobsUnavailable
-from ..refiners.extractive import ExtractiveRefiner
-from ..text.tokenize import count_tokens
 from ..types import Answer, Hit
 from . import generators
 from .abstain import abstention
@@ -38,7 +36,7 @@ from .prompting import (
     strip_citations,
     unanchored,
 )
-from .reading import check_reading, reading
+from .reading import check_reading, reading, within_budget
 
 
 class ContextOverflow(MmragError):
@@ -143,8 +141,8 @@ class LLMAnswerer:
         if not top:
             return self.fallback.generate(question, top)
         read = reading(question, top, self.order, self.passages, self.embedder)
-        pool = self.within_budget(question, top)
-        hits = pool if read == top else self.within_budget(question, read)
+        pool = within_budget(question, top, self.context_tokens)
+        hits = pool if read == top else within_budget(question, read, self.context_tokens)
         try:
             self.fitting_budget(question)
             best = self.best_passage(question, hits)
@@ -170,14 +168,6 @@ class LLMAnswerer:
         answer = self._answer(question, [hits[i] for i in order], pool, on_token)
         answer.notes.append(f"passages rated: {rated}; given best first")
         return answer
-
-    def within_budget(self, question: str, hits: list[Hit]) -> list[Hit]:
-        """``hits`` cut to the sentences that best support the question when together they
-        exceed ``context_tokens`` (each keeps its place: the refiner favours the first)."""
-        budget = self.context_tokens
-        if budget is not None and sum(count_tokens(h.text) for h in hits) > budget:
-            return ExtractiveRefiner(budget=budget).refine(question, hits) or hits
-        return hits
 
     def _answer(
         self, question: str, hits: list[Hit], pool: list[Hit],

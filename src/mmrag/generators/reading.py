@@ -23,6 +23,8 @@ import numpy as np
 
 from ..embedders import Embedder, embed_passages, embed_query
 from ..errors import ConfigError
+from ..refiners.extractive import ExtractiveRefiner
+from ..text.tokenize import count_tokens
 from ..types import Hit
 
 ORDERS = ("rank", "dense")
@@ -55,3 +57,11 @@ def reading(
     if order == "dense" and embedder is not None:
         chosen = [chosen[i] for i in dense_order(embedder, question, chosen)]
     return chosen[:passages] if passages is not None else chosen
+
+
+def within_budget(question: str, hits: list[Hit], budget: int | None) -> list[Hit]:
+    """``hits`` cut to the sentences that best support the question when together they
+    exceed ``budget`` tokens (each keeps its place: the refiner favours the first)."""
+    if budget is not None and sum(count_tokens(h.text) for h in hits) > budget:
+        return ExtractiveRefiner(budget=budget).refine(question, hits) or hits
+    return hits
