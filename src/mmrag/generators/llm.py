@@ -14,8 +14,6 @@ from ..embedders import Embedder
 from ..errors import ConfigError, MmragError
 from ..llms import LLM, TokenScorer, llms
 from ..llms.openai_http import LogprobsUnavailable
-from ..refiners.extractive import ExtractiveRefiner
-from ..text.tokenize import count_tokens
 from ..types import Answer, Hit
 from . import generators
 from .abstain import abstention
@@ -38,6 +36,7 @@ from .prompting import (
     strip_citations,
     unanchored,
 )
+from .reading import check_reading, reading, within_budget
 
 
 class ContextOverflow(MmragError):
@@ -66,6 +65,8 @@ class LLMAnswerer:
         context_tokens: int | None = 240,
         pick: str | None = None,
         min_odds: float = MIN_ODDS,
+        passages: int | None = None,
+        order: str = "rank",
         **llm_options: object,
     ):
         self.backend: LLM | None = None
@@ -90,6 +91,13 @@ class LLMAnswerer:
             raise ConfigError(f"pick must be one of {sorted(PICKS, key=str)}, got {pick!r}")
         self.pick = pick
         self.min_odds = min_odds
+        # What the model reads of the ``top_hits`` (``reading.py``): ``order="dense"`` sorts
+        # them by the embedder's query-passage similarity, ``passages`` keeps the first few;
+        # the extractive fallback still reads every hit.
+        check_reading(order, passages)
+        self.order = order
+        self.passages = passages
+        self.embedder = embedder
         self.fallback = ExtractiveAnswerer(embedder)
 
     def _llm(self) -> LLM:
@@ -129,13 +137,12 @@ class LLMAnswerer:
         """Like :meth:`generate`, handing ``on_token`` the model's first line as it is
         written. Those pieces are a preview: the returned answer (citations repaired, or the
         extractive fallback) is the one to show."""
-        hits = list(hits[: self.top_hits])
-        if not hits:
-            return self.fallback.generate(question, hits)
-        budget = self.context_tokens
-        if budget is not None and sum(count_tokens(h.text) for h in hits) > budget:
-            hits = ExtractiveRefiner(budget=budget).refine(question, hits) or hits
-        pool = hits
+        top = list(hits[: self.top_hits])
+        if not top:
+            return self.fallback.generate(question, top)
+        read = reading(question, top, self.order, self.passages, self.embedder)
+        pool = within_budget(question, top, self.context_tokens)
+        hits = pool if read == top else within_budget(question, read, self.context_tokens)
         try:
             self.fitting_budget(question)
             best = self.best_passage(question, hits)
