@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from mmrag.index import read_manifest
 from mmrag.pipeline import Pipeline
@@ -303,3 +304,18 @@ def test_tune_chooses_the_topicality_bar_from_the_dev_set_and_saves_it(rag, tmp_
     again = Pipeline.open(rag.index_dir)
     assert again.calibration().topical == fitted["topical"]
     assert again.search("How do I bake sourdough bread?", k=5) == []
+
+
+def test_topicality_is_the_widest_spread_against_the_probes_image_spaces_lifted():
+    from mmrag.retrieval.topicality import IMAGE_LIFT, MIN_SAMPLE, topicality
+
+    rng = np.random.default_rng(0)
+    sample = rng.normal(size=(MIN_SAMPLE, 8)).astype(np.float32)
+    query = rng.normal(size=8).astype(np.float32)
+    spread = {"en": float((sample @ query).std())}
+    assert topicality({"text": (sample, spread, False)}, query, "en") == pytest.approx(0.0)
+    assert topicality({"image": (sample, spread, True)}, query, "zh") == pytest.approx(IMAGE_LIFT)
+    wide = {"en": spread["en"] / 2}
+    assert topicality({"a": (sample, spread, False), "b": (sample, wide, False)},
+                      query, "en") == pytest.approx(np.log(2))
+    assert topicality({"text": (sample[:-1], spread, False)}, query, "en") is None

@@ -144,7 +144,8 @@ class Calibration:
 
     def topicality(self, query: np.ndarray, lang: str) -> float | None:
         """How far the query is on the subject of some space (:mod:`.topicality`)."""
-        return topicality({s: (b.vectors, b.spread) for s, b in self.spaces.items()},
+        return topicality({s: (b.vectors, b.spread, GROUP.get(s) == "image")
+                           for s, b in self.spaces.items()},
                           np.asarray(query, dtype=np.float32), lang)
 
     def relevance(self, evidence: np.ndarray, bm25: np.ndarray, space: str = "text",
