@@ -43,6 +43,17 @@ def hybrid_options(options: dict[str, object] | None, where: str = "hybrid") -> 
     return options
 
 
+@dataclass(frozen=True)
+class Query:
+    """A query as the searches read it. The vector is read-only (shared by the cache)."""
+
+    text: str
+    vector: np.ndarray
+    terms: tuple[str, ...]  # BM25's, with a Chinese query's English words
+    lang: str  # "zh" or "en": whose relevance weights judge the hits
+    phonetic: tuple[str, ...] = ()  # sound-alike keys, where transcripts have them
+
+
 @dataclass
 class HybridRetriever:
     store: Store
@@ -72,20 +83,32 @@ class HybridRetriever:
             raise ConfigError(f"hybrid dense_weight must be in [0, 1], got {self.dense_weight!r}")
         self._phonetic = PhoneticRetriever.of(self.store)
 
+    def prepare(self, query: str) -> Query:
+        """The query's vector, BM25 terms, language and sound-alike keys, worked out once
+        however many searches share them (strategy "fusion" runs one per modality)."""
+        return Query(query, embed_query(self.embedder, query), tuple(bm25_terms(query)),
+                     language(query), tuple(self._phonetic.keys(query)))
+
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
         if not query.strip():
             return []
-        found = self.rankings(query, k, where)
-        return self.fuse(found["dense"], found["bm25"], embed_query(self.embedder, query),
-                         phonetic=found.get("phonetic", ()), lang=language(query))[:k]
+        return self.search(self.prepare(query), k, where)
 
-    def rankings(self, query: str, k: int, where: Filter | None = None) -> dict[str, list[Hit]]:
+    def search(self, query: Query, k: int, where: Filter | None = None) -> list[Hit]:
+        """``retrieve`` for a query already prepared."""
+        found = self.rankings(query, k, where)
+        return self.fuse(found["dense"], found["bm25"], query.vector,
+                         phonetic=found.get("phonetic", ()), lang=query.lang)[:k]
+
+    def rankings(self, query: str | Query, k: int, where: Filter | None = None
+                 ) -> dict[str, list[Hit]]:
         """The dense and BM25 rankings that ``retrieve`` fuses (``mmrag tune`` weighs them)."""
+        if isinstance(query, str):
+            query = self.prepare(query)
         candidates = max(k * self.depth, self.min_candidates)
-        vector = embed_query(self.embedder, query)
-        sparse = self._pool.submit(self.store.sparse, bm25_terms(query), candidates, where)
-        dense = self.store.dense(vector, candidates, where)
-        phonetic = self._phonetic.retrieve(query, candidates, where)
+        sparse = self._pool.submit(self.store.sparse, list(query.terms), candidates, where)
+        dense = self.store.dense(query.vector, candidates, where)
+        phonetic = self._phonetic.search(query.phonetic, candidates, where)
         found = {"dense": dense, "bm25": sparse.result()}
         return {**found, "phonetic": phonetic} if phonetic else found
 

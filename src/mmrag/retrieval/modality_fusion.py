@@ -79,8 +79,13 @@ class ModalityFusionRetriever:
     def rankings(self, query: str, k: int, where: Filter | None) -> dict[str, list[Hit]]:
         base = where or Filter()
         wanted = self.modalities(where)
+        if not query.strip():
+            return {m: [] for m in wanted}
+        # the query's vector, BM25 terms (a Chinese one's dictionary lookup too) and keys
+        # once, not once per modality
+        prepared = self._inner.prepare(query)
         found = self._pool.map(
-            lambda m: self._inner.retrieve(query, k, replace(base, modalities=(m,))), wanted)
+            lambda m: self._inner.search(prepared, k, replace(base, modalities=(m,))), wanted)
         return dict(zip(wanted, found, strict=True))
 
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
