@@ -32,6 +32,7 @@ from .phonetic import PhoneticRetriever, phonetic_weight, with_sound_alikes
 
 METHODS = ("calibrated", "weighted", "rrf")
 OPTIONS = ("method", "dense_weight", "rrf_k")
+BM25_THREADS = 8
 
 
 def hybrid_options(options: dict[str, object] | None, where: str = "hybrid") -> dict[str, object]:
@@ -71,8 +72,11 @@ class HybridRetriever:
     # BM25 runs in a thread while the vector is searched (LanceDB releases the GIL). It
     # starts after the query is embedded: the embedder already uses both cores of a small
     # machine, and BM25 beside it slowed the whole search (49.0 -> 44.6 ms p50 at 100k).
+    # Several threads, made as needed: one retriever serves fusion's modalities and a
+    # server's requests at once, and with one thread their BM25 searches queued behind
+    # each other while each thread only waits on LanceDB's own.
     _pool: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="mmrag-bm25"),
+        default_factory=lambda: ThreadPoolExecutor(BM25_THREADS, thread_name_prefix="mmrag-bm25"),
         repr=False,
     )
 
