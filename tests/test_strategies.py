@@ -97,6 +97,18 @@ def test_fusion_works_a_query_out_once_for_all_modalities(mixed, monkeypatch):
     assert calls == ["熊猫吃什么 tea"]  # not once per modality (text, audio)
 
 
+def test_fusion_on_an_index_of_one_modality_keeps_the_rest_of_a_filter(rag, corpus):
+    rag.ingest([corpus / "tea.md"], tags=["drinks"])
+    rag.ingest([corpus / "panda.txt"])
+    fusion = rag.retriever("fusion")
+    assert fusion.modalities(None) == ["text"]
+    tagged = rag.search("tea", k=10, where=Filter(tags=["drinks"]))
+    assert tagged and {h.source for h in tagged} == {str(corpus / "tea.md")}
+    assert tagged == rag.search("tea", k=10, strategy="hybrid", where=Filter(tags=["drinks"]))
+    assert rag.search("tea", k=10, where=Filter(modalities=["audio"])) == []
+    assert rag.search("tea", k=10, where=Filter(modalities=["text"])) == rag.search("tea", k=10)
+
+
 def test_strategy_filters_and_unknown_names(mixed):
     only_audio = mixed.search("harp", k=3, strategy="fusion", where=Filter(modalities=["audio"]))
     assert {h.modality for h in only_audio} == {"audio"}
