@@ -281,6 +281,17 @@ class LanceStore:
         rows = self._run(where, k, "_score", text=terms, text_column="tokens")
         return [_hit(r, "bm25", float(r["_score"])) for r in rows]
 
+    def sparse_vectors(self, tokens: Sequence[str], k: int, where: Filter | None = None
+                       ) -> tuple[list[Hit], np.ndarray]:
+        terms = " ".join(dict.fromkeys(t for t in tokens if t.strip()))
+        if not terms:
+            return [], np.zeros((0, self.dim), dtype=np.float32)
+        sql = where.sql() if where else None
+        rows, vectors = reads.rows_and_vectors(self._chunks, reads.Search(
+            [*HIT_COLUMNS, "vector", "_score"], k, where=sql or None, text=terms,
+            text_column="tokens"), self.dim)
+        return [_hit(r, "bm25", float(r["_score"])) for r in rows], vectors
+
     def has_phonetic_keys(self, chinese: bool = False) -> bool:
         if chinese:
             return self._phonetic.has_chinese()

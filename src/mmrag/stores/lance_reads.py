@@ -49,6 +49,21 @@ def rows(table: Any, search: Search) -> list[dict[str, Any]]:
     return list(LOOP.run(_collect(handle, search)).to_pylist())
 
 
+def rows_and_vectors(table: Any, search: Search, dim: int
+                     ) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """``rows`` without their ``vector`` column, and those vectors as one float32 array
+    (an array from Arrow's buffer, not 384 Python floats a row)."""
+    from lancedb.background_loop import LOOP
+    from lancedb.table import AsyncTable
+
+    handle = getattr(table, "_table", None)
+    found = (LOOP.run(_collect(handle, search)) if isinstance(handle, AsyncTable)
+             else _builder(table, search).to_arrow())
+    column = found.column("vector").combine_chunks()
+    vectors = np.asarray(column.flatten(), dtype=np.float32).reshape(len(found), dim)
+    return found.drop_columns(["vector"]).to_pylist(), vectors
+
+
 async def _collect(handle: Any, search: Search) -> Any:
     import pyarrow as pa
 
