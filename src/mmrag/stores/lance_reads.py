@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from .rows import in_list
+
 
 @dataclass(frozen=True)
 class Search:
@@ -62,6 +64,16 @@ def rows_and_vectors(table: Any, search: Search, dim: int
     column = found.column("vector").combine_chunks()
     vectors = np.asarray(column.flatten(), dtype=np.float32).reshape(len(found), dim)
     return found.drop_columns(["vector"]).to_pylist(), vectors
+
+
+def vectors_by_id(table: Any, ids: Sequence[str], dim: int) -> np.ndarray:
+    """The stored vectors of ``ids``, in that order."""
+    if not ids:
+        return np.zeros((0, dim), dtype=np.float32)
+    found, vectors = rows_and_vectors(table, Search(["id", "vector"], len(ids),
+                                                    where=in_list("id", ids)), dim)
+    at = {r["id"]: n for n, r in enumerate(found)}
+    return vectors[[at[i] for i in ids]]
 
 
 async def _collect(handle: Any, search: Search) -> Any:
