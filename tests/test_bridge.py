@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mmrag.errors import ConfigError
-from mmrag.vision.adapter import train
+from mmrag.vision.adapter import Adapter, TrainConfig, train
 from mmrag.vision.bridge import BRIDGES, DEFAULT_BRIDGE, load_bridge, resolve_bridge
 from mmrag.vision.classes import imagenet_classes
 from mmrag.vision.hierarchy import concept_probs, lookup, resolve
@@ -167,3 +167,26 @@ def test_bridged_image_references_are_real_photos_through_the_adapter(monkeypatc
     assert bridged.shape == (128, 384) and np.allclose(bridged, expected, atol=1e-6)
     plain = ConSE(bridge="none").background_images(256)  # no adapter: ConSE mixtures
     assert plain.shape == (256, 384) and not np.allclose(plain[:128], bridged)
+
+
+def test_align_keeps_the_start_when_no_trained_map_beats_it_on_the_held_out_pairs():
+    # 20 noisy pairs cannot improve on a start fitted to 400 images of the same map
+    features, caps, owner, base = _toy(n=20, seed=4)
+    start = train(*_toy(n=400, seed=3)[:3], mix=1.0)
+    start.mix = 0.8
+    kept = train(features, caps, owner, base=base, mix=None, start=start,
+                 config=TrainConfig(epochs=3, holdout=0.5))
+    held = kept.info["held_out_recall@10"]
+    assert held["start_as_is"] >= held["mix"] and kept.info["kept"].startswith("start")
+    np.testing.assert_array_equal(kept.weight, start.weight)
+    np.testing.assert_array_equal(kept.mean, start.mean)
+    assert kept.mix == 0.8 and kept.weight is not start.weight
+
+    # a start that knows nothing is beaten and replaced by the trained map
+    useless = Adapter(np.random.default_rng(5).normal(size=start.weight.shape).astype(np.float32),
+                      start.mean, 0.8, start.variant)
+    features, caps, owner, base = _toy(n=200, seed=6)
+    trained = train(features, caps, owner, base=base, mix=None, start=useless)
+    held = trained.info["held_out_recall@10"]
+    assert held["start_as_is"] < held["mix"] and "kept" not in trained.info
+    assert not np.array_equal(trained.weight, useless.weight)

@@ -6,7 +6,7 @@ import numpy as np
 
 from mmrag.index import read_manifest
 from mmrag.pipeline import Pipeline
-from mmrag.retrieval.calibration import Background, Calibration, gaussian_evidence
+from mmrag.retrieval.calibration import REFERENCES, Background, Calibration, gaussian_evidence
 
 
 def test_evidence_is_the_expected_count_of_unrelated_items_scoring_as_high():
@@ -197,7 +197,7 @@ def test_an_index_saved_with_older_references_gets_this_mmrags_at_open(rag, corp
     from mmrag.retrieval.background import references
 
     rag.ingest([corpus])
-    assert read_manifest(rag.index_dir)["calibration"]["references"] == 2
+    assert read_manifest(rag.index_dir)["calibration"]["references"] == REFERENCES
     # as an older mmrag saved it: no "references" entry, and other reference vectors
     path = rag.index_dir / "mmrag.json"
     manifest = json.loads(path.read_text())
@@ -211,7 +211,98 @@ def test_an_index_saved_with_older_references_gets_this_mmrags_at_open(rag, corp
     text = again.calibration().spaces["text"]
     assert np.array_equal(text.reference, references(again.embedder, ["text"])["text"])
     assert np.array_equal(text.vectors, arrays["text"])  # its own sample is kept
-    assert again.calibration().references == 2
+    assert again.calibration().references == REFERENCES
+
+
+def _garden(root):
+    """60 diary notes on one subject: enough for a space's spread to be read."""
+    root.mkdir()
+    plants = ["roses", "tulips", "tomatoes", "lavender", "apple trees", "ferns", "orchids",
+              "basil", "peonies", "hedges"]
+    jobs = ["pruning", "watering", "feeding", "planting", "mulching", "repotting"]
+    for n in range(60):
+        plant, job, season = plants[n % 10], jobs[n % 6], ["spring", "summer", "autumn"][n % 3]
+        (root / f"note{n}.txt").write_text(
+            f"Garden diary {n}: {job} the {plant} in the {season} needs care; the {plant} "
+            f"grew well after {job}.")
+    return root
+
+
+def test_a_query_off_the_index_subject_finds_nothing_and_ask_says_so(rag, tmp_path):
+    from mmrag.embedders import embed_query
+    from mmrag.retrieval.topicality import TOPICAL
+
+    rag.ingest([_garden(tmp_path / "garden")])
+    calibration = rag.calibration()
+    spread = calibration.spaces["text"].spread
+    assert set(spread) == {"en", "zh"} and all(v > 0 for v in spread.values())
+    on, off = "pruning the roses in spring", "How do I bake sourdough bread?"
+    assert calibration.topicality(embed_query(rag.embedder, on), "en") >= TOPICAL
+    assert calibration.topicality(embed_query(rag.embedder, off), "en") < TOPICAL
+    assert rag.search(on, k=5)
+    for query in (off, "zqxjvw kkkk", "啊啊 哦哦 嗯嗯？"):
+        assert rag.search(query, k=5) == []
+        # every hit is still there for a caller that sets its own floor (0: all of them)
+        assert len(rag.search(query, k=5, min_relevance=0.0)) == 5
+    answer = rag.ask("How do I bake sourdough bread?")
+    assert answer.answer == "The indexed sources do not say." and answer.citations == []
+    assert rag.ask("啊啊 哦哦 嗯嗯？").answer == "索引中的资料没有提到这一点。"
+
+    # the probes' spread is kept with the index and shown with its calibration
+    assert read_manifest(rag.index_dir)["calibration"]["spaces"]["text"]["spread"] == spread
+    # the bar is this mmrag's default until `mmrag tune` sets the index's own
+    assert calibration.describe()["nothing_found"] == {"topical": TOPICAL, "confident": 0.7}
+    assert "nothing_found" not in read_manifest(rag.index_dir)["calibration"]
+    again = Pipeline.open(rag.index_dir)
+    assert again.calibration().spaces["text"].spread == spread
+    assert again.search(off, k=5) == [] and again.search(on, k=5)
+
+
+def test_a_small_index_is_not_judged_by_spread(rag, corpus):
+    # a handful of chunks spread by chance: only the per-hit floor applies
+    rag.ingest([corpus])
+    assert all(not b.spread for b in rag.calibration().spaces.values())
+    assert rag.search("zqxjvw kkkk", k=3)
+
+
+def test_a_confident_hit_answers_whatever_the_spread():
+    from mmrag.retrieval.topicality import CONFIDENT, TOPICAL, answered
+    from mmrag.types import Hit
+
+    def hit(relevance):
+        return Hit(id="a", text="t", source="s", score=relevance,
+                   scores={"relevance": relevance})
+
+    assert answered([hit(CONFIDENT)], TOPICAL - 1.0)
+    assert not answered([hit(CONFIDENT - 0.01)], TOPICAL - 0.01)
+    assert answered([hit(0.0)], TOPICAL)
+    assert answered([hit(0.0)], None)  # no space large enough to read a spread from
+    assert answered([Hit(id="b", text="t", source="s", score=0.0)], -5.0)  # uncalibrated
+
+
+def test_tune_chooses_the_topicality_bar_from_the_dev_set_and_saves_it(rag, tmp_path, capsys):
+    import json
+
+    from mmrag.cli.main import main
+    from mmrag.retrieval.fit import BARS
+
+    rag.ingest([_garden(tmp_path / "garden")])
+    devset = tmp_path / "dev.jsonl"
+    rows = [{"query": f"{job} the {plant}", "relevant": [f"note{n}.txt"]}
+            for n, (job, plant) in enumerate([("pruning", "roses"), ("watering", "tulips"),
+                                              ("feeding", "tomatoes"), ("planting", "lavender")])]
+    rows += [{"query": q, "relevant": []} for q in
+             ("How do I bake sourdough bread?", "zqxjvw kkkk", "price of bitcoin")]
+    devset.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    assert main(["tune", str(devset), "--index", str(rag.index_dir), "--json"]) == 0
+    fitted = json.loads(capsys.readouterr().out)["calibration"]
+    assert fitted["topical"] in BARS and fitted["topical"] > BARS[0]
+    assert fitted["nothing_found"] == 1.0 and fitted["answered"] > 0
+    entry = read_manifest(rag.index_dir)["calibration"]
+    assert entry["nothing_found"]["topical"] == fitted["topical"]
+    again = Pipeline.open(rag.index_dir)
+    assert again.calibration().topical == fitted["topical"]
+    assert again.search("How do I bake sourdough bread?", k=5) == []
 
 
 def test_bm25_s_hits_bring_their_vectors_so_calibration_reads_none_by_id(tmp_path, monkeypatch):

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import vocab
 from .config import IndexConfig
-from .embedders import Embedder, ImageFeaturizer, embedders
+from .embedders import Embedder, ImageFeaturizer, embed_query, embedders
 from .errors import ConfigError, busy
 from .generators import Generator, StreamingGenerator, generators
 from .generators.abstain import abstention
@@ -34,11 +34,13 @@ from .retrieval.calibration import above
 from .retrieval.hybrid import hybrid_options
 from .retrieval.image import ImageRetriever
 from .retrieval.shape import ShapeRetriever
+from .retrieval.topicality import answered
 from .speech import DEFAULT_TRANSCRIBER
 from .stores import SourceRecord, Store
 from .stores.capabilities import Capabilities
 from .stores.filters import Filter
 from .stores.inner import outer_of
+from .text.tokenize import language
 from .types import Answer, Hit
 
 
@@ -210,7 +212,19 @@ class Pipeline:
         depth = max(k, self.rerank_depth) if self.reranker else k
         floor = self.floor if min_relevance is None else min_relevance
         hits = above(self.retriever(strategy).retrieve(query, depth, _cut(where)), floor)
+        # a floor asked for by the caller replaces the default judgement, 0 keeps everything
+        if min_relevance is None and self.min_relevance is None and not self._on_subject(
+                query, hits):
+            return []
         return self.reranker.rerank(query, hits)[:k] if self.reranker else hits
+
+    def _on_subject(self, query: str, hits: list[Hit]) -> bool:
+        """Whether the index holds anything on the query's subject (:mod:`.topicality`)."""
+        if not hits or any("relevance" not in h.scores for h in hits):
+            return True  # nothing to cut, or a strategy that does not calibrate
+        calibration = self.calibration()
+        topical = calibration.topicality(embed_query(self.embedder, query), language(query))
+        return answered(hits, topical, floor=calibration.topical)
 
     @property
     def floor(self) -> float:

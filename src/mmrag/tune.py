@@ -108,25 +108,32 @@ def tune_hybrid(
 
 
 def tune_calibration(rag: Any, devset: Sequence[DevQuery], depth: int = 50
-                     ) -> tuple[dict[str, float], float, dict[str, float]]:
-    """Fit the relevance model on the dev set's candidates and choose the floor that keeps
-    95% of its answers in the top 10 (dev queries with no relevant files say what a floor
-    turns away). Returns (weights, floor, {"mrr@10", "answered", "nothing_found"})."""
-    from .retrieval.fit import choose_floor, fit, outcomes, rows
+                     ) -> tuple[dict[str, float], float, float, dict[str, float]]:
+    """Fit the relevance model on the dev set's candidates, choose the floor that keeps 95%
+    of its answers in the top 10, then the topicality bar that keeps 95% of those (dev
+    queries with no relevant files say what the two turn away). Returns (weights, floor,
+    bar, {"mrr@10", "answered", "nothing_found"})."""
+    from .embedders import embed_query
+    from .retrieval.fit import choose_bar, choose_floor, fit, gated, outcomes, rows
     from .text.tokenize import language
 
     retriever = HybridRetriever(rag.store, rag.embedder, method="calibrated",
                                 calibration=rag.calibration)
-    per_query = []
+    per_query, topicals = [], []
     for q in devset:
         hits = retriever.retrieve(q.query, depth)
+        lang = language(q.query)
         per_query.append((bool(q.relevant),
-                          rows(hits, [_is_relevant(h, q.relevant) for h in hits],
-                               language(q.query))))
+                          rows(hits, [_is_relevant(h, q.relevant) for h in hits], lang)))
+        topicals.append(rag.calibration().topicality(embed_query(rag.embedder, q.query), lang))
     data = np.concatenate([r for _, r in per_query])
     if not len(data) or not data[:, 3].any():
         raise ConfigError("no relevant file of the dev set was retrieved: check its paths")
     weights = fit(data)
     floor = choose_floor(per_query, weights)
-    mrr, answered, empty = outcomes(per_query, weights, floor)
-    return weights, floor, {"mrr@10": mrr, "answered": answered, "nothing_found": empty}
+    bar = choose_bar(per_query, topicals, weights, floor)
+    if bar is None:  # nothing to choose it by: the index keeps the one it has
+        bar = rag.calibration().topical
+    mrr = outcomes(per_query, weights, floor)[0]
+    answered, empty = gated(per_query, topicals, weights, floor, bar)
+    return weights, floor, bar, {"mrr@10": mrr, "answered": answered, "nothing_found": empty}

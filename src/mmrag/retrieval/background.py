@@ -15,8 +15,10 @@ from ..cache import cached_array
 from ..embedders import ImageBackground, describe, embed_texts, normalise
 from ..stores.capabilities import Capabilities
 from ..stores.filters import Filter
+from ..text.tokenize import language
 from ..types import MODALITIES
 from .calibration import REFERENCES, SAMPLE, Background, Calibration
+from .topicality import MIN_SAMPLE, probe_spread
 
 
 def spaces(store: Any, capabilities: Any) -> dict[str, int]:
@@ -50,6 +52,17 @@ def reference_texts(embedder: Any) -> np.ndarray:
                         lambda: embed_texts(embedder, sentences, "document"))
 
 
+def probe_queries(embedder: Any) -> dict[str, np.ndarray]:
+    """The reference sentences embedded as queries, by language (kept in the cache): the
+    off-subject queries whose spread :mod:`.topicality` compares a query's with."""
+    sentences = reference_sentences()
+    key = {"embedder": describe(embedder), "sentences": sentences, "role": "query"}
+    vectors = cached_array(f"probes-{embedder.name}", key,
+                           lambda: embed_texts(embedder, sentences, "query"))
+    langs = np.array([language(s) for s in sentences])
+    return {lang: vectors[langs == lang] for lang in ("en", "zh")}
+
+
 def references(embedder: Any, wanted: Iterable[str]) -> dict[str, np.ndarray]:
     """Vectors of unrelated content per space: everyday sentences for spaces the text
     model embeds, random image-class mixtures where the embedder can make them (ConSE),
@@ -74,22 +87,30 @@ def references(embedder: Any, wanted: Iterable[str]) -> dict[str, np.ndarray]:
 
 def draw(samples: Any, counts: Mapping[str, int], previous: Calibration, embedder: Any,
          seed: int = 0) -> Calibration:
-    """A new background sample of every space, keeping ``previous``' model and floor."""
+    """A new background sample of every space, keeping ``previous``' model, floor and
+    topicality bar."""
     drawn = {}
     refs = references(embedder, counts)
+    probes = None
     for space in counts:
         count, vectors = samples.sample_vectors(space, SAMPLE, seed)
         if count:
             empty = np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0), np.float32)
-            drawn[space] = Background(count, vectors, refs.get(space, empty))
-    return Calibration(drawn, previous.weights, previous.floor, previous.tuned)
+            if probes is None and len(vectors) >= MIN_SAMPLE:
+                probes = probe_queries(embedder)
+            drawn[space] = Background(count, vectors, refs.get(space, empty),
+                                      probe_spread(vectors, probes or {}))
+    return replace(previous, spaces=drawn, references=REFERENCES)
 
 
 def rereferenced(calibration: Calibration, embedder: Any) -> Calibration:
     """``calibration`` with its references made anew by this mmrag (its samples kept): an
     index saved by an older one is judged as a new one is, without a write."""
     refs = references(embedder, calibration.spaces)
-    spaces = {s: replace(b, reference=refs.get(s, b.reference))
+    large = any(len(b.vectors) >= MIN_SAMPLE for b in calibration.spaces.values())
+    probes = probe_queries(embedder) if large else {}
+    spaces = {s: replace(b, reference=refs.get(s, b.reference),
+                         spread=probe_spread(b.vectors, probes))
               for s, b in calibration.spaces.items()}
     return replace(calibration, spaces=spaces, references=REFERENCES)
 

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..types import Hit
+from .topicality import CONFIDENT, TOPICAL, topicality
 
 SAMPLE = 512  # background vectors kept per space (a modality, or images' alt vectors)
 PRIOR = 20  # how many of the index's own items the reference background counts for
@@ -41,9 +42,10 @@ PRIOR = 20  # how many of the index's own items the reference background counts 
 REFRESH = 0.1
 FILE = "calibration.npz"
 # What made the references (bumped when they change): 2 = bridged images' references are
-# real photos through the bridge (:func:`mmrag.embedders.conse.ConSE.background_images`).
-# An index saved with older ones has them redrawn when it is opened.
-REFERENCES = 2
+# real photos through the bridge (:func:`mmrag.embedders.conse.ConSE.background_images`);
+# 3 = each space also keeps its probes' spread (:mod:`.topicality`). An index saved with
+# older ones has them redrawn when it is opened.
+REFERENCES = 3
 # transcripts are embedded as text; a 3D model as its rendered views, like images
 GROUP = {"image": "image", "mesh": "image", "alt:average": "image"}
 NEAREST = {"audio": "text", "video": "text", "alt:text": "text", "mesh": "image",
@@ -91,6 +93,9 @@ class Background:
     # vectors of unrelated reference content of the same kind (everyday sentences, random
     # image-class mixtures): with them a space of a few items still has a background
     reference: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    # per language, everyday sentences' median spread over the sample, asked as queries
+    # (:mod:`.topicality`: what an off-subject query's spread looks like here)
+    spread: Mapping[str, float] = field(default_factory=dict)
 
     def stats(self, query: np.ndarray) -> tuple[float, float]:
         """Mean and spread of the query's cosines to unrelated items of this space: the
@@ -120,6 +125,8 @@ class Calibration:
     # better defaults reach old indexes
     tuned: bool = False
     references: int = REFERENCES  # what made the saved references (REFERENCES)
+    # the topicality a query needs to be answered (:mod:`.topicality`), tuned with the floor
+    topical: float = TOPICAL
 
     def __bool__(self) -> bool:
         return bool(self.spaces)
@@ -134,6 +141,11 @@ class Calibration:
             return np.zeros_like(cosines), np.zeros_like(cosines)
         mean, std = background.stats(np.asarray(query, dtype=np.float32))
         return gaussian_evidence(cosines, mean, std, count or background.count)
+
+    def topicality(self, query: np.ndarray, lang: str) -> float | None:
+        """How far the query is on the subject of some space (:mod:`.topicality`)."""
+        return topicality({s: (b.vectors, b.spread) for s, b in self.spaces.items()},
+                          np.asarray(query, dtype=np.float32), lang)
 
     def relevance(self, evidence: np.ndarray, bm25: np.ndarray, space: str = "text",
                   lang: str = "en") -> np.ndarray:
@@ -162,14 +174,16 @@ class Calibration:
         tmp.replace(index_dir / FILE)
         entry = self.describe()
         if not self.tuned:
-            del entry["weights"], entry["floor"]
+            del entry["weights"], entry["floor"], entry["nothing_found"]
         return entry
 
     def describe(self) -> dict[str, Any]:
         return {
             "spaces": {s: {"count": b.count, "sample": len(b.vectors),
-                           "reference": len(b.reference)}
+                           "reference": len(b.reference),
+                           **({"spread": dict(b.spread)} if b.spread else {})}
                        for s, b in sorted(self.spaces.items())},
+            "nothing_found": {"topical": self.topical, "confident": CONFIDENT},
             "weights": dict(self.weights), "floor": self.floor,
             "references": self.references,
         }
@@ -181,18 +195,20 @@ class Calibration:
         tuned = bool(entry and "weights" in entry)
         weights = {**DEFAULT_WEIGHTS, **dict((entry or {}).get("weights") or {})}
         floor = float((entry or {}).get("floor", DEFAULT_FLOOR))
+        topical = float(((entry or {}).get("nothing_found") or {}).get("topical", TOPICAL))
         path = index_dir / FILE
         if not entry or not path.exists():
-            return cls({}, weights, floor, tuned)
+            return cls({}, weights, floor, tuned, topical=topical)
         made = int(entry.get("references", 1))
         with np.load(path) as data:
             spaces = {
                 s: Background(int(info["count"]), data[_key(s)].astype(np.float32),
                               data["ref__" + _key(s)].astype(np.float32)
-                              if "ref__" + _key(s) in data else np.zeros((0, 0), np.float32))
+                              if "ref__" + _key(s) in data else np.zeros((0, 0), np.float32),
+                              {k: float(v) for k, v in info.get("spread", {}).items()})
                 for s, info in entry.get("spaces", {}).items() if _key(s) in data
             }
-        return cls(spaces, weights, floor, tuned, made)
+        return cls(spaces, weights, floor, tuned, made, topical)
 
     def stale(self, counts: Mapping[str, int]) -> bool:
         """Whether the index has grown or shrunk enough since the samples were drawn."""

@@ -16,8 +16,12 @@ import numpy as np
 
 from ..types import Hit
 from .calibration import GROUP, weight_of
+from .topicality import CONFIDENT
 
 FLOORS = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
+# topicality bars ``mmrag tune`` chooses from (-9: every query answered; the log spread
+# ratios it is compared with lie within about +-3)
+BARS = (-9.0, 0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 
 def rows(hits: Sequence[Hit], relevant: Sequence[bool], lang: str = "en") -> np.ndarray:
@@ -94,3 +98,31 @@ def choose_floor(per_query: Sequence[tuple[bool, np.ndarray]], w: dict[str, floa
     """The highest floor that still answers ``keep`` of what no floor answers."""
     base = outcomes(per_query, w, 0.0)[1]
     return max(f for f in FLOORS if outcomes(per_query, w, f)[1] >= keep * base)
+
+
+def gated(per_query: Sequence[tuple[bool, np.ndarray]], topicals: Sequence[float | None],
+          w: dict[str, float], floor: float, bar: float) -> tuple[float, float]:
+    """(share of answerable queries answered in the top 10, share of no-answer queries
+    returning nothing) when a query below topicality ``bar`` without a confident hit gets
+    nothing (:func:`mmrag.retrieval.topicality.answered`)."""
+    found, empty = [], []
+    for (answerable, data), topical in zip(per_query, topicals, strict=True):
+        rel = relevance(data, w) if len(data) else np.zeros(0)
+        order = [i for i in np.argsort(-rel, kind="stable") if rel[i] >= floor][:10]
+        kept = bool(order) and (topical is None or topical >= bar
+                                or rel[order[0]] >= CONFIDENT)
+        if answerable:
+            found.append(float(kept and any(data[i, 3] > 0 for i in order)))
+        else:
+            empty.append(float(not kept))
+    return _mean(found), _mean(empty)
+
+
+def choose_bar(per_query: Sequence[tuple[bool, np.ndarray]], topicals: Sequence[float | None],
+               w: dict[str, float], floor: float, keep: float = 0.95) -> float | None:
+    """The highest topicality bar that still answers ``keep`` of what none answers (None
+    where no query's topicality could be read: an index too small to have spreads)."""
+    if all(t is None for t in topicals):
+        return None
+    base = gated(per_query, topicals, w, floor, BARS[0])[0]
+    return max(b for b in BARS if gated(per_query, topicals, w, floor, b)[0] >= keep * base)

@@ -23,10 +23,11 @@ def cmd_tune(args: argparse.Namespace) -> int:
     hybrid = {"method": "weighted", "dense_weight": dense_weight}
     retriever = ModalityFusionRetriever(rag.store, rag.embedder, method="weighted", hybrid=hybrid)
     weights, mrr, rrf = tune(retriever, devset)
-    model, floor, calibrated = tune_calibration(rag, devset)
+    model, floor, bar, calibrated = tune_calibration(rag, devset)
     with write_lock(rag.index_dir):
         rag.calibration.refresh()
-        current = replace(rag.calibration(), weights=model, floor=floor, tuned=True)
+        current = replace(rag.calibration(), weights=model, floor=floor, topical=bar,
+                          tuned=True)
         rag.calibration.current = current
         # the weighted fusions are kept where they rank at least as well as relevance does
         update_manifest(
@@ -38,11 +39,12 @@ def cmd_tune(args: argparse.Namespace) -> int:
     data = {"weights": weights, "mrr@10": mrr, "rrf_mrr@10": rrf, "queries": len(devset),
             "hybrid": {"dense_weight": dense_weight, "mrr@10": hybrid_mrr,
                        "rrf_mrr@10": hybrid_rrf},
-            "calibration": {"weights": model, "floor": floor, **calibrated}}
+            "calibration": {"weights": model, "floor": floor, "topical": bar, **calibrated}}
     shown = ", ".join(f"{m} {w:.1f}" for m, w in weights.items())
     emit(args, data, "\n".join([
-        f"relevance model refitted, floor {floor:g}: MRR@10 {calibrated['mrr@10']:.3f}, "
-        f"{calibrated['answered']:.0%} of answerable queries answered in the top 10",
+        f"relevance model refitted, floor {floor:g}, topicality bar {bar:g}: MRR@10 "
+        f"{calibrated['mrr@10']:.3f}, {calibrated['answered']:.0%} of answerable queries "
+        f"answered in the top 10, {calibrated['nothing_found']:.0%} of the others nothing",
         f"hybrid: dense {dense_weight:.1f}, BM25 {1 - dense_weight:.1f}: MRR@10 "
         f"{hybrid_mrr:.3f} (reciprocal rank fusion: {hybrid_rrf:.3f})",
         f"per modality: {shown}: MRR@10 {mrr:.3f} (reciprocal rank fusion: {rrf:.3f})",
