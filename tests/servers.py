@@ -69,11 +69,11 @@ def serve_app(app: Any, timeout: float = 20) -> Iterator[str]:
 
 
 @contextmanager
-def serve_cli(index: Path, *args: str, timeout: float = 60) -> Iterator[str]:
+def serve_cli(index: Path, *args: str, timeout: float = 60, src: Path = SRC) -> Iterator[str]:
     """``python -m mmrag serve --index INDEX *args`` on loopback without a token, this
-    checkout's ``src`` first on the path."""
+    checkout's ``src`` first on the path (or another tree's, for a before/after run)."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    env = {**os.environ, "PYTHONPATH": str(src)}
     env.pop("MMRAG_API_TOKEN", None)
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(

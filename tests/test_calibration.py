@@ -319,3 +319,38 @@ def test_topicality_is_the_widest_spread_against_the_probes_image_spaces_lifted(
     assert topicality({"a": (sample, spread, False), "b": (sample, wide, False)},
                       query, "en") == pytest.approx(np.log(2))
     assert topicality({"text": (sample[:-1], spread, False)}, query, "en") is None
+
+
+def test_bm25_s_hits_bring_their_vectors_so_calibration_reads_none_by_id(tmp_path, monkeypatch):
+    """A hit that BM25 found and dense did not is judged by its stored vector, read with
+    BM25's hits: the same relevance as reading it by id afterwards, one read fewer."""
+    from mmrag.embedders import embed_texts
+    from mmrag.stores import SourceRecord
+    from mmrag.types import Chunk
+
+    rag = Pipeline.open(tmp_path / "index", embedder="hash", create=True)
+    words = "tea panda river planet novel bamboo harp market solar thursday".split()
+    texts = [f"{words[i % 10]} {words[(i * 3) % 10]} note number {i}" for i in range(120)]
+    chunks = [Chunk(id=f"c{i}", source=f"n{i // 4}.txt", text=t) for i, t in enumerate(texts)]
+    records = [SourceRecord(f"/n{j}.txt", f"n{j}.txt", "h", 1, 0.0, 4, "text", 0.0)
+               for j in range(30)]
+    rag.store.write(records, chunks, embed_texts(rag.embedder, texts, "document"))
+    rag.store.optimize()
+    rag.calibration.refresh(force=True)
+    hybrid = rag.retriever("hybrid")
+    read_by_id = []
+    real = rag.store.vectors
+    monkeypatch.setattr(rag.store, "vectors", lambda ids: read_by_id.append(ids) or real(ids))
+    taken = 0
+    for query in ("tea market", "panda bamboo note", "number 7", "solar harp river"):
+        prepared = hybrid.prepare(query)
+        found = hybrid.rankings(prepared, 10)
+        taken += bool({h.id for h in found["bm25"]} - {h.id for h in found["dense"]})
+        read_by_id.clear()
+        hits = hybrid.retrieve(query, 10)
+        assert read_by_id == []
+        # the same as judging those hits by vectors read by id after both searches
+        assert hits == hybrid.fuse(found["dense"], found["bm25"], prepared.vector,
+                                   lang=prepared.lang)[:10]
+        assert "relevance" in hits[0].scores
+    assert taken  # some BM25 hits were not among dense's: their vectors came with them

@@ -12,15 +12,16 @@ from mmrag.stores import (
     PhoneticStore,
     SampleStore,
     ShapeStore,
+    SparseVectorStore,
     Store,
     UpgradableStore,
 )
 from store_backends import close, open_store
 
 EXTRAS = (ImageFeatureStore, ShapeStore, AltVectorStore, ItemStore, UpgradableStore,
-          SampleStore, PhoneticStore)
+          SampleStore, PhoneticStore, SparseVectorStore)
 ALL = frozenset({"image_features", "shapes", "alt_vectors", "items", "upgrade", "samples",
-                 "phonetic"})
+                 "phonetic", "sparse_vectors"})
 
 
 def test_lancedb_store_has_every_capability(tmp_path):
@@ -30,7 +31,7 @@ def test_lancedb_store_has_every_capability(tmp_path):
     caps = Capabilities.of(store)
     assert caps.images is store and caps.shapes is store and caps.alt is store
     assert caps.items is store and caps.upgradable is store and caps.samples is store
-    assert caps.phonetic is store
+    assert caps.phonetic is store and caps.sparse_vectors is store
     assert caps.names() == ALL
 
 

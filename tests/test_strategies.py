@@ -8,6 +8,7 @@ from mmrag.cli.main import main
 from mmrag.embedders import embed_texts
 from mmrag.index import read_manifest
 from mmrag.pipeline import Pipeline
+from mmrag.retrieval.hybrid import HybridRetriever
 from mmrag.stores import SourceRecord
 from mmrag.stores.filters import Filter
 from mmrag.types import Chunk, Span
@@ -64,6 +65,48 @@ def test_fusion_is_the_default_and_sees_a_modality_written_a_moment_ago(rag, cor
     hits = rag.search("harpist", k=10)
     assert "audio" in {h.modality for h in hits}
     assert hits == rag.search("harpist", k=10, strategy="fusion")
+
+
+QUERIES = ["tea", "green tea market", "who is my favourite harpist", "joanna newsom",
+           "熊猫吃什么", "竹子 茶", "solar panels on thursday", "planets", ""]
+
+
+def test_fusion_is_each_modality_s_own_hybrid_ranking_merged(mixed):
+    """fusion prepares a query once for all modalities; its hits and scores are exactly
+    those of each modality's hybrid search run on its own, ranked together."""
+    fusion = mixed.retriever("fusion")
+    hybrid = HybridRetriever(mixed.store, mixed.embedder,
+                             **mixed._context.hybrid_options())
+    for query in QUERIES:
+        for k in (3, 10):
+            own = [h for m in ("text", "audio")
+                   for h in hybrid.retrieve(query, max(k, 10), Filter(modalities=(m,)))]
+            expected = sorted(own, key=lambda h: (-h.score, h.id))[:k]
+            assert fusion.retrieve(query, k) == expected, query
+    sounded = [h for h in fusion.retrieve("joanna newsom", 10) if "phonetic" in h.scores]
+    assert sounded and sounded[0].source == "memo1.mp3"  # the sound-alike path was taken
+
+
+def test_fusion_works_a_query_out_once_for_all_modalities(mixed, monkeypatch):
+    import mmrag.retrieval.hybrid as hybrid_module
+
+    calls = []
+    real = hybrid_module.bm25_terms
+    monkeypatch.setattr(hybrid_module, "bm25_terms", lambda q: calls.append(q) or real(q))
+    assert mixed.search("熊猫吃什么 tea", k=5, strategy="fusion")
+    assert calls == ["熊猫吃什么 tea"]  # not once per modality (text, audio)
+
+
+def test_fusion_on_an_index_of_one_modality_keeps_the_rest_of_a_filter(rag, corpus):
+    rag.ingest([corpus / "tea.md"], tags=["drinks"])
+    rag.ingest([corpus / "panda.txt"])
+    fusion = rag.retriever("fusion")
+    assert fusion.modalities(None) == ["text"]
+    tagged = rag.search("tea", k=10, where=Filter(tags=["drinks"]))
+    assert tagged and {h.source for h in tagged} == {str(corpus / "tea.md")}
+    assert tagged == rag.search("tea", k=10, strategy="hybrid", where=Filter(tags=["drinks"]))
+    assert rag.search("tea", k=10, where=Filter(modalities=["audio"])) == []
+    assert rag.search("tea", k=10, where=Filter(modalities=["text"])) == rag.search("tea", k=10)
 
 
 def test_strategy_filters_and_unknown_names(mixed):

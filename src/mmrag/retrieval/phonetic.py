@@ -35,18 +35,26 @@ class PhoneticRetriever:
         return cls(Capabilities.of(store).phonetic)
 
     def retrieve(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
+        return self.search(self.keys(query), k, where)
+
+    def keys(self, query: str) -> list[str]:
+        """The query's sound-alike keys; none where the store keeps no transcript keys."""
         if self.store is None or not self.store.has_phonetic_keys():
             return []
-        if where and where.modalities and not set(where.modalities) & set(SPOKEN):
-            return []  # only transcripts have keys (fusion asks once per modality)
         try:
             # no pypinyin (0.4 s to import) where no transcript is Chinese
-            keys = query_keys(query, chinese=has_chinese(query)
+            return query_keys(query, chinese=has_chinese(query)
                               and self.store.has_phonetic_keys(chinese=True))
         except MissingDependencyError:  # no mmrag[audio]: then no transcripts to match
             return []
-        if not keys:
+
+    def search(self, keys: Sequence[str], k: int, where: Filter | None = None) -> list[Hit]:
+        """The transcripts that sound enough of ``keys`` (from :meth:`keys`)."""
+        if self.store is None or not keys:
             return []
+        if where and where.modalities and not set(where.modalities) & set(SPOKEN):
+            return []  # only transcripts have keys (fusion asks once per modality)
+        keys = list(keys)
         out = []
         for hit in self.store.phonetic(keys, k, where):
             share = sounds(keys, hit.text, self.min_coverage)

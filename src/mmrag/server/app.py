@@ -102,7 +102,9 @@ def create_app(pipeline: Any, settings: Settings | None = None,
     app.add_middleware(RequestGuard, upload_limit=settings.max_upload_bytes + 2**20,
                        open_server=not settings.auth_required, cors_origins=settings.cors_origins)
 
-    def auth(request: Request) -> None:
+    # async: FastAPI runs a plain-def dependency on its thread pool, a hand-off there and
+    # back on every request for a check that never blocks
+    async def auth(request: Request) -> None:
         allowed = readable(settings.token, settings.grants, request.headers.get("authorization"),
                            request.cookies.get(COOKIE))
         check_collection(settings.collection, [settings.collection], allowed)

@@ -23,6 +23,7 @@ from .capabilities import (
     PhoneticStore,
     SampleStore,
     ShapeStore,
+    SparseVectorStore,
     UpgradableStore,
 )
 from .filters import Filter
@@ -37,6 +38,7 @@ __all__ = [
     "ShapeStore",
     "SideRows",
     "SourceRecord",
+    "SparseVectorStore",
     "Store",
     "UpgradableStore",
     "stores",

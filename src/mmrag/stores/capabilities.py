@@ -111,6 +111,18 @@ class PhoneticStore(Protocol):
 
 
 @runtime_checkable
+class SparseVectorStore(Protocol):
+    """BM25 that hands back its hits' stored vectors from the same read: calibration
+    judges a hit that BM25 found alone by its cosine, and a second read by id scans the
+    table (no index on ids)."""
+
+    def sparse_vectors(self, tokens: Sequence[str], k: int, where: Filter | None = None
+                       ) -> tuple[list[Hit], np.ndarray]:
+        """``Store.sparse``'s hits and their vectors, row for row."""
+        ...
+
+
+@runtime_checkable
 class UpgradableStore(Protocol):
     def upgrade(self) -> bool:
         """Rebuild indexes an older mmrag made; True if it did."""
@@ -128,6 +140,7 @@ class Capabilities:
     upgradable: UpgradableStore | None = None
     samples: SampleStore | None = None
     phonetic: PhoneticStore | None = None
+    sparse_vectors: SparseVectorStore | None = None
 
     @classmethod
     def of(cls, store: object) -> Capabilities:
@@ -139,6 +152,7 @@ class Capabilities:
             upgradable=store if isinstance(store, UpgradableStore) else None,
             samples=store if isinstance(store, SampleStore) else None,
             phonetic=store if isinstance(store, PhoneticStore) else None,
+            sparse_vectors=store if isinstance(store, SparseVectorStore) else None,
         )
 
     def names(self) -> frozenset[str]:
@@ -157,4 +171,5 @@ _NAMES = {
     "upgradable": "upgrade",
     "samples": "samples",
     "phonetic": "phonetic",
+    "sparse_vectors": "sparse_vectors",
 }

@@ -28,6 +28,7 @@ from .lance_tables import AltVectors, FeatureTables
 from .rows import HIT_COLUMNS, in_list, record
 
 
+@stores.register("lancedb")
 class LanceStore:
     name = "lancedb"
 
@@ -260,12 +261,7 @@ class LanceStore:
 
     def vectors(self, ids: Sequence[str]) -> np.ndarray:
         """The stored vectors of ``ids``, in that order."""
-        if not ids:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        rows = reads.rows(self._chunks, reads.Search(["id", "vector"], len(ids),
-                                                     where=in_list("id", ids)))
-        by_id = {r["id"]: r["vector"] for r in rows}
-        return np.asarray([by_id[i] for i in ids], dtype=np.float32)
+        return reads.vectors_by_id(self._chunks, ids, self.dim)
 
     def dense(self, vector: np.ndarray, k: int, where: Filter | None = None) -> list[Hit]:
         pq = self._vector_index_is_pq()
@@ -275,11 +271,19 @@ class LanceStore:
         return [_hit(r, "dense", 1.0 - float(r["_distance"])) for r in rows]
 
     def sparse(self, tokens: Sequence[str], k: int, where: Filter | None = None) -> list[Hit]:
-        terms = " ".join(dict.fromkeys(t for t in tokens if t.strip()))
-        if not terms:
+        if not (terms := " ".join(dict.fromkeys(t for t in tokens if t.strip()))):
             return []
         rows = self._run(where, k, "_score", text=terms, text_column="tokens")
         return [_hit(r, "bm25", float(r["_score"])) for r in rows]
+
+    def sparse_vectors(self, tokens: Sequence[str], k: int, where: Filter | None = None
+                       ) -> tuple[list[Hit], np.ndarray]:
+        if not (terms := " ".join(dict.fromkeys(t for t in tokens if t.strip()))):
+            return [], np.zeros((0, self.dim), dtype=np.float32)
+        search = reads.Search([*HIT_COLUMNS, "vector", "_score"], k, text=terms,
+                              text_column="tokens", where=(where.sql() if where else None) or None)
+        rows, vectors = reads.rows_and_vectors(self._chunks, search, self.dim)
+        return [_hit(r, "bm25", float(r["_score"])) for r in rows], vectors
 
     def has_phonetic_keys(self, chinese: bool = False) -> bool:
         if chinese:
@@ -294,6 +298,3 @@ class LanceStore:
         sql = where.sql() if where else None
         return reads.rows(self._chunks, reads.Search([*HIT_COLUMNS, score], k, where=sql or None,
                                                      **search))
-
-
-stores.register("lancedb")(LanceStore)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..types import SPOKEN, Chunk, Hit
+from . import lance_reads as reads
 from .filters import Filter
 from .lance_items import hit as _hit
 from .rows import HIT_COLUMNS, in_list
@@ -113,15 +114,15 @@ class PhoneticKeys:
         if not terms or self.table() is None:
             return []
         # more than k: the filter is applied to the chunks found, after the key search
-        found = self._table.search(terms, query_type="fts", fts_columns="keys") \
-            .select(["id", "_score"]).limit(k if where is None else 4 * k).to_list()
+        found = reads.rows(self._table, reads.Search(
+            ["id", "_score"], k if where is None else 4 * k, text=terms, text_column="keys"))
         score = {r["id"]: float(r["_score"]) for r in found}
         if not score:
             return []
         sql = in_list("id", list(score))
         if where is not None and where.sql():
             sql = f"({sql}) AND ({where.sql()})"
-        rows = chunks.search().where(sql).select(HIT_COLUMNS).limit(len(score)).to_list()
+        rows = reads.rows(chunks, reads.Search(HIT_COLUMNS, len(score), where=sql))
         hits = [_hit(r, "phonetic", score[r["id"]]) for r in rows]
         hits.sort(key=lambda h: (-h.score, h.id))
         return hits[:k]

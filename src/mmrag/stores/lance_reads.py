@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from .rows import in_list
+
 
 @dataclass(frozen=True)
 class Search:
@@ -47,6 +49,31 @@ def rows(table: Any, search: Search) -> list[dict[str, Any]]:
     if not isinstance(handle, AsyncTable):
         return list(_builder(table, search).to_list())
     return list(LOOP.run(_collect(handle, search)).to_pylist())
+
+
+def rows_and_vectors(table: Any, search: Search, dim: int
+                     ) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """``rows`` without their ``vector`` column, and those vectors as one float32 array
+    (an array from Arrow's buffer, not 384 Python floats a row)."""
+    from lancedb.background_loop import LOOP
+    from lancedb.table import AsyncTable
+
+    handle = getattr(table, "_table", None)
+    found = (LOOP.run(_collect(handle, search)) if isinstance(handle, AsyncTable)
+             else _builder(table, search).to_arrow())
+    column = found.column("vector").combine_chunks()
+    vectors = np.asarray(column.flatten(), dtype=np.float32).reshape(len(found), dim)
+    return found.drop_columns(["vector"]).to_pylist(), vectors
+
+
+def vectors_by_id(table: Any, ids: Sequence[str], dim: int) -> np.ndarray:
+    """The stored vectors of ``ids``, in that order."""
+    if not ids:
+        return np.zeros((0, dim), dtype=np.float32)
+    found, vectors = rows_and_vectors(table, Search(["id", "vector"], len(ids),
+                                                    where=in_list("id", ids)), dim)
+    at = {r["id"]: n for n, r in enumerate(found)}
+    return vectors[[at[i] for i in ids]]
 
 
 async def _collect(handle: Any, search: Search) -> Any:
