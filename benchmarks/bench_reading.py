@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_pick  # noqa: E402
 
 from mmrag import Pipeline  # noqa: E402
-from mmrag.evaluation.rgb import correct, refused  # noqa: E402
 from mmrag.generators import generators  # noqa: E402
 from mmrag.generators.abstain import NOT_FOUND  # noqa: E402
 from mmrag.generators.reading import reading  # noqa: E402
@@ -87,15 +86,10 @@ def main() -> None:
                 read = [Path(h.source).name for h in
                         reading(question, hits[: gen.top_hits], order, passages, embedder)]
                 first += bool(read) and read[0] == source
-                if name == "rgb@1":
-                    right += refused(answer)
-                    zh += answer.answer == NOT_FOUND["zh"]
-                elif name.startswith("rgb"):
-                    right += correct(answer.answer, gold)
-                else:
-                    ok = any(g.lower() in answer.answer.lower() for g in gold)
-                    right += ok
-                    cited += ok and source in {Path(h.source).name for h in answer.citations}
+                ok, gold_cited = bench_pick.judged(name, answer, gold, source)
+                right += ok
+                cited += gold_cited
+                zh += name == "rgb@1" and answer.answer == NOT_FOUND["zh"]
                 where = read.index(source) + 1 if source in read else "-"
                 print(f"{variant:8} {name:9} gold@{where} {question[:36]!r} -> "
                       f"{answer.answer[:60]!r} {answer.notes[-1:]}", flush=True)

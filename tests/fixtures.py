@@ -13,6 +13,23 @@ import numpy as np
 
 RATE = 16_000  # the speech model's sample rate
 
+# One question, the passage that answers it in other words ("gold") and two that share its
+# words ("d1", "d2"): what the local model's passage pick and reading order are tested on.
+LIBRARY_QUESTION = "When does the Harbor Street library close on Saturdays?"
+LIBRARY = {
+    "d1": "The Harbor Street library opens on Saturdays at 9 am.",
+    "d2": "The library on Harbor Street has a children's corner.",
+    "gold": "At weekends the Harbor Street branch shuts its doors at 4 pm sharp.",
+}
+
+
+def library_hits(order: list[str]) -> list:
+    """The library passages as hits in ``order``, scores falling by 0.1 from 1.0."""
+    from mmrag.types import Hit
+
+    return [Hit(id=i, score=round(1.0 - 0.1 * n, 1), source=f"library_{i}.txt",
+                text=LIBRARY[i]) for n, i in enumerate(order)]
+
 PANDA_ZH = (
     "大熊猫是中国特有的动物，主要生活在四川的竹林中。大熊猫的食物几乎全是竹子，"
     "一只成年大熊猫每天要吃十二到三十八公斤竹子。它们偶尔也吃水果。"

@@ -10,21 +10,14 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from fixtures import LIBRARY_QUESTION, library_hits
 from mmrag.generators import generators
 from mmrag.generators.abstain import NOT_FOUND
 from mmrag.generators.answerability import SYSTEM, log_odds
-from mmrag.types import Hit
 from servers import send_chat_stream, serve_handler
 
-HITS = [
-    Hit(id="d1", score=1.0, source="library_d1.txt",
-        text="The Harbor Street library opens on Saturdays at 9 am."),
-    Hit(id="gold", score=0.9, source="library_gold.txt",
-        text="At weekends the Harbor Street branch shuts its doors at 4 pm sharp."),
-    Hit(id="d2", score=0.8, source="library_d2.txt",
-        text="The library on Harbor Street has a children's corner."),
-]
-QUESTION = "When does the Harbor Street library close on Saturdays?"
+HITS = library_hits(["d1", "gold", "d2"])
+QUESTION = LIBRARY_QUESTION
 
 
 class Script:

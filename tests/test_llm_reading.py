@@ -12,21 +12,14 @@ from typing import Any
 import numpy as np
 import pytest
 
+from fixtures import LIBRARY_QUESTION, library_hits
 from mmrag.errors import ConfigError
 from mmrag.generators import generators
 from mmrag.generators.reading import dense_order, reading
-from mmrag.types import Hit
 from servers import send_chat_stream, serve_handler
 
-HITS = [
-    Hit(id="d1", score=1.0, source="library_d1.txt",
-        text="The Harbor Street library opens on Saturdays at 9 am."),
-    Hit(id="d2", score=0.9, source="library_d2.txt",
-        text="The library on Harbor Street has a children's corner."),
-    Hit(id="gold", score=0.8, source="library_gold.txt",
-        text="At weekends the Harbor Street branch shuts its doors at 4 pm sharp."),
-]
-QUESTION = "When does the Harbor Street library close on Saturdays?"
+HITS = library_hits(["d1", "d2", "gold"])
+QUESTION = LIBRARY_QUESTION
 # cosine with the question: gold first, then d1, then d2 (the rank order is d1, d2, gold)
 SIMILARITY = {"d1": 0.6, "d2": 0.2, "gold": 0.9}
 
