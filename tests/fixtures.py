@@ -72,3 +72,17 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = RATE) -> Path:
         out.setframerate(rate)
         out.writeframes(pcm.tobytes())
     return path
+
+
+def garden(root: Path) -> Path:
+    """60 diary notes on one subject: enough for a space's spread to be read (topicality)."""
+    root.mkdir()
+    plants = ["roses", "tulips", "tomatoes", "lavender", "apple trees", "ferns", "orchids",
+              "basil", "peonies", "hedges"]
+    jobs = ["pruning", "watering", "feeding", "planting", "mulching", "repotting"]
+    for n in range(60):
+        plant, job, season = plants[n % 10], jobs[n % 6], ["spring", "summer", "autumn"][n % 3]
+        (root / f"note{n}.txt").write_text(
+            f"Garden diary {n}: {job} the {plant} in the {season} needs care; the {plant} "
+            f"grew well after {job}.")
+    return root

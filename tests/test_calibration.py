@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from fixtures import garden
 from mmrag.index import read_manifest
 from mmrag.pipeline import Pipeline
 from mmrag.retrieval.calibration import REFERENCES, Background, Calibration, gaussian_evidence
@@ -215,25 +216,11 @@ def test_an_index_saved_with_older_references_gets_this_mmrags_at_open(rag, corp
     assert again.calibration().references == REFERENCES
 
 
-def _garden(root):
-    """60 diary notes on one subject: enough for a space's spread to be read."""
-    root.mkdir()
-    plants = ["roses", "tulips", "tomatoes", "lavender", "apple trees", "ferns", "orchids",
-              "basil", "peonies", "hedges"]
-    jobs = ["pruning", "watering", "feeding", "planting", "mulching", "repotting"]
-    for n in range(60):
-        plant, job, season = plants[n % 10], jobs[n % 6], ["spring", "summer", "autumn"][n % 3]
-        (root / f"note{n}.txt").write_text(
-            f"Garden diary {n}: {job} the {plant} in the {season} needs care; the {plant} "
-            f"grew well after {job}.")
-    return root
-
-
 def test_a_query_off_the_index_subject_finds_nothing_and_ask_says_so(rag, tmp_path):
     from mmrag.embedders import embed_query
     from mmrag.retrieval.topicality import TOPICAL
 
-    rag.ingest([_garden(tmp_path / "garden")])
+    rag.ingest([garden(tmp_path / "garden")])
     calibration = rag.calibration()
     spread = calibration.spaces["text"].spread
     assert set(spread) == {"en", "zh"} and all(v > 0 for v in spread.values())
@@ -287,7 +274,7 @@ def test_tune_chooses_the_topicality_bar_from_the_dev_set_and_saves_it(rag, tmp_
     from mmrag.cli.main import main
     from mmrag.retrieval.fit import BARS
 
-    rag.ingest([_garden(tmp_path / "garden")])
+    rag.ingest([garden(tmp_path / "garden")])
     devset = tmp_path / "dev.jsonl"
     rows = [{"query": f"{job} the {plant}", "relevant": [f"note{n}.txt"]}
             for n, (job, plant) in enumerate([("pruning", "roses"), ("watering", "tulips"),

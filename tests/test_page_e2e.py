@@ -20,7 +20,15 @@ pytest.importorskip("playwright.sync_api", reason="pip install 'mmrag[test]'")
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from fixtures import NOVEL_PAGES, PANDA_ZH, RATE, TEA_EN, make_pdf, write_wav  # noqa: E402
+from fixtures import (  # noqa: E402
+    NOVEL_PAGES,
+    PANDA_ZH,
+    RATE,
+    TEA_EN,
+    garden,
+    make_pdf,
+    write_wav,
+)
 from mmrag.pipeline import Pipeline  # noqa: E402
 from mmrag.server import Settings, create_app  # noqa: E402
 from servers import serve_app  # noqa: E402
@@ -281,6 +289,30 @@ def test_7_nonsense_finds_nothing_and_scores_read_as_relevance(chromium, tmp_pat
         page.fill("#q", "quantum chromodynamics on a lattice")
         page.click("#ask-btn")
         expect(page.locator("#answer-note")).to_contain_text("confidence", timeout=30_000)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_7b_a_query_off_the_index_subject_finds_nothing_with_a_way_to_the_nearest(
+        chromium, tmp_path, width):
+    with opened(chromium, index(tmp_path, garden(tmp_path / "garden")), width=width) as page:
+        cards = page.locator("#grid .card")
+        page.fill("#q", "How do I bake sourdough bread?")
+        page.click("#search-btn")
+        expect(page.locator("#empty")).to_contain_text("Nothing found")
+        expect(page.locator("#empty")).to_contain_text("holds nothing on this subject")
+        expect(cards).to_have_count(0)
+        expect(page.locator("#show-weak")).to_have_text("Show the nearest anyway")
+        no_horizontal_scroll(page)
+        page.screenshot(path=str(ARTIFACTS / f"page-off-subject-{width}.png"))
+        page.click("#show-weak")
+        expect(cards.first).to_be_visible()
+        assert cards.count() == page.locator("#grid .card.weak").count()
+        expect(page.locator("#show-weak")).to_be_hidden()
+        # on the index's subject: its notes, the button gone
+        page.fill("#q", "pruning the roses in spring")
+        page.click("#search-btn")
+        expect(cards.first).to_contain_text("note")
+        expect(page.locator("#show-weak")).to_be_hidden()
 
 
 def test_8_upload_progress_names_the_file_and_its_seconds(chromium, tmp_path, files):

@@ -80,7 +80,9 @@ function closePreview() {
   if (back && back.isConnected) back.querySelector(".preview-btn").focus();
 }
 
-// `what`: "for “query”"; `retry`: searches again with the index's floor (after a stricter one).
+// `what`: "for “query”"; `retry`: {label, why, run} offered when nothing is found: search again
+// with the index's floor (after a stricter one), or show the nearest hits of a query the index
+// judged off its subject.
 function showHits(hits, title, took, what = "", retry = null) {
   const weak = hits.filter(isWeak).length;
   $("results-title").hidden = false;
@@ -92,25 +94,36 @@ function showHits(hits, title, took, what = "", retry = null) {
   $("empty-title").textContent = hits.length ? "Nothing clearly relevant" : "Nothing found";
   $("empty-why").textContent = hits.length
     ? `${what}: only weak matches, the best at ${Math.round(100 * best)}% relevance.`
-    : what + (retry ? ": nothing reaches the relevance you asked for." : ".");
+    : what + (retry ? retry.why : ".");
   $("show-weak").hidden = !(retry && !hits.length);
-  $("show-weak").onclick = retry;
+  $("show-weak").textContent = retry ? retry.label : "";
+  $("show-weak").onclick = retry ? retry.run : null;
   $("grid").replaceChildren(...hits.map((h) => card(h, openPreview)));
 }
 
 // ---- search ------------------------------------------------------------------------------
-async function search(query) {
+// `floor`: a relevance floor for this search alone (0: every hit, the index's judgement off)
+async function search(query, floor = null) {
   $("answer").hidden = true;  // an old answer does not belong above new results
   say("Searching…");
-  const body = { query, k: 12, ...filters() };
+  const body = { query, k: 12, ...filters(), ...(floor == null ? {} : { min_relevance: floor }) };
   const started = performance.now();
   try {
     const found = await (await api("/api/search", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
     })).json();
-    const strict = body.min_relevance != null;
+    const strict = $("f-relevance").value !== "";
+    const retry = strict
+      ? { label: "Search with the index's floor",
+          why: ": nothing reaches the relevance you asked for.",
+          run: () => { $("f-relevance").value = ""; search(query); } }
+      : floor == null
+        ? { label: "Show the nearest anyway",
+            why: ": the index holds nothing on this subject.",
+            run: () => search(query, 0) }
+        : null;
     showHits(found.hits, `Results for “${query}”`, performance.now() - started, `for “${query}”`,
-             strict ? () => { $("f-relevance").value = ""; search(query); } : null);
+             retry);
     say("");
   } catch (e) { clearResults(); say(e.message, true); }
 }
