@@ -30,7 +30,8 @@ def cite(hit: Hit) -> str:
 
 def hits(results: list[Hit]) -> str:
     if not results:
-        return "Nothing found: no indexed source is relevant to the query."
+        return ("Nothing found: no indexed source is relevant to the query "
+                "(--min-relevance 0 lists the nearest anyway).")
     lines = []
     indent = " " * 5
     for n, hit in enumerate(results, 1):
