@@ -93,3 +93,27 @@ def test_eval_qa_end_to_end(tmp_path, capsys, store):
 def test_unknown_dataset_layout_is_explained(tmp_path, capsys):
     assert main(["eval", str(tmp_path)]) == 2
     assert "expected a BEIR folder" in capsys.readouterr().err
+
+
+def test_eval_ranks_apart_from_the_off_subject_judgement(tmp_path, capsys):
+    """Every query of a BEIR set has an answer: its recall is the ranking's, and the share
+    the default search would answer with "nothing found" is reported beside it."""
+    from fixtures import garden
+
+    root = tmp_path / "beir"
+    (root / "qrels").mkdir(parents=True)
+    notes = sorted(garden(tmp_path / "garden").glob("*.txt"))
+    (root / "corpus.jsonl").write_text("\n".join(
+        json.dumps({"_id": p.stem, "title": "", "text": p.read_text()}) for p in notes))
+    (root / "queries.jsonl").write_text("\n".join(json.dumps(q) for q in [
+        {"_id": "q1", "text": "Garden diary 12: pruning the tomatoes in the spring"},
+        {"_id": "q2", "text": "zqxjvw kkkk bread"},  # judged as if note7 answered it
+    ]))
+    (root / "qrels" / "test.tsv").write_text(
+        "query-id\tcorpus-id\tscore\nq1\tnote12\t1\nq2\tnote7\t1\n")
+    assert main(["eval", str(root), "--embedder", "hash", "--out", str(tmp_path / "out"),
+                 "--no-progress", "--strategies", "hybrid,bm25", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)["strategies"]
+    assert results["hybrid"]["nothing_found"] == 0.5  # the nonsense query, judged off subject
+    assert results["hybrid"]["recall@10"] >= 0.5  # the diary query's note, ranked all the same
+    assert results["bm25"]["nothing_found"] == 0.0  # a baseline without relevance: no judgement

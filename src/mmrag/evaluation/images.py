@@ -29,6 +29,7 @@ from ..pipeline import Pipeline
 from ..stores.filters import Filter
 from ..types import Content
 from .datasets import Captions, Classes
+from .ranked import ranked_hits
 
 IMAGES = Filter(modalities=("image",))
 
@@ -125,12 +126,13 @@ def _text_to_image(rag: Pipeline, queries: dict[str, list[str]], images: list[st
                    direction: str = "t->i") -> dict[str, Any]:
     """Each query of an image (its captions, or its spoken caption's transcript) searches
     the images; the rank of its own image is scored."""
-    ranks, seconds = [], []
+    ranks, seconds, nothing = [], [], []
     for n, image in enumerate(images, 1):
         for caption in queries.get(image, []):
             started = time.perf_counter()
-            hits = rag.search(caption, 10, where=IMAGES, strategy=strategy)
+            hits, judged_off = ranked_hits(rag, caption, 10, where=IMAGES, strategy=strategy)
             seconds.append(time.perf_counter() - started)
+            nothing.append(judged_off)
             names = [Path(h.source).name for h in hits]
             ranks.append(names.index(image) + 1 if image in names else 0)
         if progress:
@@ -138,6 +140,7 @@ def _text_to_image(rag: Pipeline, queries: dict[str, list[str]], images: list[st
     ms = np.array(seconds) * 1000
     return {
         **_recall(ranks),
+        "nothing_found": float(np.mean(nothing)) if nothing else 0.0,
         "latency": {"p50_ms": float(np.percentile(ms, 50)),
                     "p95_ms": float(np.percentile(ms, 95))},
         "latencies_ms": ms.tolist(),

@@ -37,9 +37,9 @@ def _rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         columns = tuple(k for k, v in first.items() if isinstance(v, float))
         header = ["run", *columns, "p50 ms", "p95 ms"]
     elif results["kind"] == "beir":
-        header = ["strategy", *RETRIEVAL_COLUMNS, "p50 ms", "p95 ms"]
+        columns = (*RETRIEVAL_COLUMNS, "nothing_found")
+        header = ["strategy", *columns, "p50 ms", "p95 ms"]
         parts = results["strategies"]
-        columns = RETRIEVAL_COLUMNS
     else:
         header = ["generator", *ANSWER_COLUMNS, "p50 ms", "p95 ms"]
         parts = results["generators"]

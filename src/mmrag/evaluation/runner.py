@@ -16,6 +16,7 @@ import numpy as np
 from ..pipeline import Pipeline
 from . import metrics
 from .datasets import QA, Beir
+from .ranked import ranked_hits
 
 Progress = Callable[[str, int, int], None]
 CUTOFFS = (1, 5, 10)
@@ -93,11 +94,12 @@ def run_beir(
         scores: dict[str, list[float]] = {f"recall@{c}": [] for c in CUTOFFS}
         scores |= {"mrr@10": [], "ndcg@10": []}
         curve = np.zeros(config.k)
-        seconds = []
+        seconds, nothing = [], []
         for n, qid in enumerate(query_ids, 1):
             started = time.perf_counter()
-            hits = rag.search(data.queries[qid], depth, strategy=strategy)
+            hits, judged_off = ranked_hits(rag, data.queries[qid], depth, strategy=strategy)
             seconds.append(time.perf_counter() - started)
+            nothing.append(judged_off)
             ranked = list(dict.fromkeys(_doc_id(h.source) for h in hits))
             relevant = data.qrels[qid]
             for c in CUTOFFS:
@@ -109,6 +111,7 @@ def run_beir(
                 progress(strategy, n, len(query_ids))
         results["strategies"][strategy] = {
             **_summary(scores),
+            "nothing_found": float(np.mean(nothing)) if nothing else 0.0,
             "recall_curve": (curve / max(len(query_ids), 1)).tolist(),
             "latency": _latency(seconds),
             "latencies_ms": [s * 1000 for s in seconds],
