@@ -78,8 +78,7 @@ def outcomes(per_query: Sequence[tuple[bool, np.ndarray]], w: dict[str, float],
     queries returning nothing) when ranked by ``w`` and cut at ``floor``."""
     rr, found, empty = [], [], []
     for answerable, data in per_query:
-        rel = relevance(data, w) if len(data) else np.zeros(0)
-        order = [i for i in np.argsort(-rel, kind="stable") if rel[i] >= floor][:10]
+        order = _top10(data, w, floor)[1]
         if answerable:
             rank = next((n for n, i in enumerate(order, 1) if data[i, 3] > 0), None)
             rr.append(1 / rank if rank else 0.0)
@@ -87,6 +86,12 @@ def outcomes(per_query: Sequence[tuple[bool, np.ndarray]], w: dict[str, float],
         else:
             empty.append(float(not order))
     return _mean(rr), _mean(found), _mean(empty)
+
+
+def _top10(data: np.ndarray, w: dict[str, float], floor: float) -> tuple[np.ndarray, list[int]]:
+    """The candidates' relevance under ``w`` and the rows of the top 10 at ``floor``."""
+    rel = relevance(data, w) if len(data) else np.zeros(0)
+    return rel, [int(i) for i in np.argsort(-rel, kind="stable") if rel[i] >= floor][:10]
 
 
 def _mean(values: list[float]) -> float:
@@ -107,8 +112,7 @@ def gated(per_query: Sequence[tuple[bool, np.ndarray]], topicals: Sequence[float
     nothing (:func:`mmrag.retrieval.topicality.answered`)."""
     found, empty = [], []
     for (answerable, data), topical in zip(per_query, topicals, strict=True):
-        rel = relevance(data, w) if len(data) else np.zeros(0)
-        order = [i for i in np.argsort(-rel, kind="stable") if rel[i] >= floor][:10]
+        rel, order = _top10(data, w, floor)
         kept = bool(order) and (topical is None or topical >= bar
                                 or rel[order[0]] >= CONFIDENT)
         if answerable:
