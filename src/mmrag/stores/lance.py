@@ -25,7 +25,7 @@ from .lance_items import Items, sample_space
 from .lance_items import hit as _hit
 from .lance_phonetic import PhoneticKeys
 from .lance_tables import AltVectors, FeatureTables
-from .rows import HIT_COLUMNS, in_list, record
+from .rows import bm25_query, in_list, record
 
 
 @stores.register("lancedb")
@@ -271,17 +271,16 @@ class LanceStore:
         return [_hit(r, "dense", 1.0 - float(r["_distance"])) for r in rows]
 
     def sparse(self, tokens: Sequence[str], k: int, where: Filter | None = None) -> list[Hit]:
-        if not (terms := " ".join(dict.fromkeys(t for t in tokens if t.strip()))):
+        if not (terms := bm25_query(tokens)):
             return []
         rows = self._run(where, k, "_score", text=terms, text_column="tokens")
         return [_hit(r, "bm25", float(r["_score"])) for r in rows]
 
     def sparse_vectors(self, tokens: Sequence[str], k: int, where: Filter | None = None
                        ) -> tuple[list[Hit], np.ndarray]:
-        if not (terms := " ".join(dict.fromkeys(t for t in tokens if t.strip()))):
+        if not (terms := bm25_query(tokens)):
             return [], np.zeros((0, self.dim), dtype=np.float32)
-        search = reads.Search([*HIT_COLUMNS, "vector", "_score"], k, text=terms,
-                              text_column="tokens", where=(where.sql() if where else None) or None)
+        search = reads.hit_search(where, k, "_score", "vector", text=terms, text_column="tokens")
         rows, vectors = reads.rows_and_vectors(self._chunks, search, self.dim)
         return [_hit(r, "bm25", float(r["_score"])) for r in rows], vectors
 
@@ -295,6 +294,4 @@ class LanceStore:
 
     def _run(self, where: Filter | None, k: int, score: str, **search: Any
              ) -> list[dict[str, Any]]:
-        sql = where.sql() if where else None
-        return reads.rows(self._chunks, reads.Search([*HIT_COLUMNS, score], k, where=sql or None,
-                                                     **search))
+        return reads.rows(self._chunks, reads.hit_search(where, k, score, **search))

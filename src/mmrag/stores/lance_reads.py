@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from .rows import in_list
+from .filters import Filter
+from .rows import HIT_COLUMNS, in_list
 
 
 @dataclass(frozen=True)
@@ -40,27 +41,22 @@ class Search:
     refine_factor: int | None = None
 
 
+def hit_search(where: Filter | None, k: int, *extra: str, **search: Any) -> Search:
+    """A read of the hit columns (and ``extra`` ones) under ``where``."""
+    sql = where.sql() if where else None
+    return Search([*HIT_COLUMNS, *extra], k, where=sql or None, **search)
+
+
 def rows(table: Any, search: Search) -> list[dict[str, Any]]:
     """The rows ``search`` finds in ``table`` (a lancedb ``LanceTable``), as dicts."""
-    from lancedb.background_loop import LOOP
-    from lancedb.table import AsyncTable
-
-    handle = getattr(table, "_table", None)
-    if not isinstance(handle, AsyncTable):
-        return list(_builder(table, search).to_list())
-    return list(LOOP.run(_collect(handle, search)).to_pylist())
+    return list(_arrow(table, search).to_pylist())
 
 
 def rows_and_vectors(table: Any, search: Search, dim: int
                      ) -> tuple[list[dict[str, Any]], np.ndarray]:
     """``rows`` without their ``vector`` column, and those vectors as one float32 array
     (an array from Arrow's buffer, not 384 Python floats a row)."""
-    from lancedb.background_loop import LOOP
-    from lancedb.table import AsyncTable
-
-    handle = getattr(table, "_table", None)
-    found = (LOOP.run(_collect(handle, search)) if isinstance(handle, AsyncTable)
-             else _builder(table, search).to_arrow())
+    found = _arrow(table, search)
     column = found.column("vector").combine_chunks()
     vectors = np.asarray(column.flatten(), dtype=np.float32).reshape(len(found), dim)
     return found.drop_columns(["vector"]).to_pylist(), vectors
@@ -74,6 +70,18 @@ def vectors_by_id(table: Any, ids: Sequence[str], dim: int) -> np.ndarray:
                                                     where=in_list("id", ids)), dim)
     at = {r["id"]: n for n, r in enumerate(found)}
     return vectors[[at[i] for i in ids]]
+
+
+def _arrow(table: Any, search: Search) -> Any:
+    """What ``search`` finds, as an Arrow table: on LanceDB's own loop in one trip where the
+    table has an async handle, else through the sync query builder."""
+    from lancedb.background_loop import LOOP
+    from lancedb.table import AsyncTable
+
+    handle = getattr(table, "_table", None)
+    if not isinstance(handle, AsyncTable):
+        return _builder(table, search).to_arrow()
+    return LOOP.run(_collect(handle, search))
 
 
 async def _collect(handle: Any, search: Search) -> Any:

@@ -30,6 +30,11 @@ def tokens(text: str) -> str:
     return " ".join(tokenize(text))
 
 
+def bm25_query(tokens: Sequence[str]) -> str:
+    """BM25's query: the distinct non-blank tokens, in order."""
+    return " ".join(dict.fromkeys(t for t in tokens if t.strip()))
+
+
 def chunk_columns(records: Sequence[SourceRecord], chunks: Sequence[Chunk]) -> dict[str, list[Any]]:
     """The stored columns of ``chunks`` but the vector, each chunk's file from ``records``."""
     by_source = {r.source: r for r in records}
