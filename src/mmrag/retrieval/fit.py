@@ -16,7 +16,7 @@ import numpy as np
 
 from ..types import Hit
 from .calibration import GROUP, weight_of
-from .topicality import CONFIDENT
+from .topicality import clears
 
 FLOORS = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 # topicality bars ``mmrag tune`` chooses from (-9: every query answered; the log spread
@@ -109,12 +109,11 @@ def gated(per_query: Sequence[tuple[bool, np.ndarray]], topicals: Sequence[float
           w: dict[str, float], floor: float, bar: float) -> tuple[float, float]:
     """(share of answerable queries answered in the top 10, share of no-answer queries
     returning nothing) when a query below topicality ``bar`` without a confident hit gets
-    nothing (:func:`mmrag.retrieval.topicality.answered`)."""
+    nothing (:func:`mmrag.retrieval.topicality.clears`)."""
     found, empty = [], []
     for (answerable, data), topical in zip(per_query, topicals, strict=True):
         rel, order = _top10(data, w, floor)
-        kept = bool(order) and (topical is None or topical >= bar
-                                or rel[order[0]] >= CONFIDENT)
+        kept = bool(order) and clears(topical, float(rel[order[0]]), bar)
         if answerable:
             found.append(float(kept and any(data[i, 3] > 0 for i in order)))
         else:

@@ -70,19 +70,31 @@ def topicality(spaces: Mapping[str, tuple[np.ndarray, Mapping[str, float], bool]
     return max(ratios) if ratios else None
 
 
+def clears(topical: float | None, best: float, floor: float = TOPICAL,
+           confident: float = CONFIDENT) -> bool:
+    """The rule: a query whose topicality is unknown (a small index), reaches ``floor``,
+    or whose best hit has relevance ``confident`` is answered."""
+    return topical is None or topical >= floor or best >= confident
+
+
+def judged(hits: Sequence[Hit]) -> bool:
+    """Whether there are hits to judge: some, each with a calibrated relevance (a strategy
+    kept for comparison calibrates none, and is never cut)."""
+    return bool(hits) and all("relevance" in h.scores for h in hits)
+
+
 def answered(hits: Sequence[Hit], topical: float | None, *, floor: float = TOPICAL,
              confident: float = CONFIDENT) -> bool:
-    """Whether ``hits`` answer their query: always where topicality is unknown (a small
-    index, a strategy without relevance), else when the query is on the index's subject
-    or its best hit is a confident match."""
-    if topical is None or not hits or any("relevance" not in h.scores for h in hits):
+    """Whether ``hits`` answer their query (:func:`clears`); always where there is
+    nothing to judge."""
+    if not judged(hits):
         return True
-    return topical >= floor or max(h.scores["relevance"] for h in hits) >= confident
+    return clears(topical, max(h.scores["relevance"] for h in hits), floor, confident)
 
 
 def on_subject(calibration: Any, embedder: Any, query: str, hits: Sequence[Hit]) -> bool:
     """Whether the index (its ``calibration``) holds anything on ``query``'s subject."""
-    if not hits or any("relevance" not in h.scores for h in hits):
-        return True  # nothing to cut, or a strategy that does not calibrate
+    if not judged(hits):
+        return True  # before the query vector: a BM25-only strategy never embeds it
     topical = calibration.topicality(embed_query(embedder, query), language(query))
     return answered(hits, topical, floor=calibration.topical)
