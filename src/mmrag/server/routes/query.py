@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Header, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from ...errors import ConfigError
 from ...types import Hit
@@ -29,6 +29,16 @@ STREAM_EVENTS: dict[int | str, dict[str, Any]] = {
           "description": "events: citations (the retrieved passages, numbered), token "
           "(answer text as it is written; a preview), done (the final answer, "
           "Answer.to_dict()), error ({status, error, detail})"}}
+
+
+def found(query: str, hits: list[Hit]) -> JSONResponse:
+    """A search's answer as ``SearchResponse`` (its schema in the API docs) writes it.
+
+    Returned as a response, not a dict: FastAPI would validate every hit against the model
+    and walk it through ``jsonable_encoder`` before encoding it (with the encoding, 6% of a
+    search request's server time in a profile), for a body ``Hit.to_dict`` already makes
+    of plain JSON values; the bytes are the same."""
+    return JSONResponse({"query": query, "hits": [h.to_dict() for h in hits]})
 
 
 @contextmanager
@@ -51,21 +61,21 @@ def query_router(pipeline: Any, settings: Settings) -> APIRouter:
             pipeline.store.refresh()  # another process's ingest a moment ago included
         hits = pipeline.search(body.query, body.k, where=body.where(), strategy=body.strategy,
                                min_relevance=body.min_relevance)
-        return {"query": body.query, "hits": [h.to_dict() for h in hits]}
+        return found(body.query, hits)
 
     @router.post("/search/image", response_model=SearchResponse)
     def search_image(file: Annotated[UploadFile, File()], k: QueryK = 10) -> Any:
         """Image-to-image search (needs an index built with an image embedder)."""
         with query_file(file, settings, IMAGE_SUFFIXES) as path:
             hits = pipeline.search_image(path, k)
-        return {"query": file.filename or "image", "hits": [h.to_dict() for h in hits]}
+        return found(file.filename or "image", hits)
 
     @router.post("/search/mesh", response_model=SearchResponse)
     def search_mesh(file: Annotated[UploadFile, File()], k: QueryK = 10) -> Any:
         """3D-to-3D search: the indexed 3D models nearest in shape to an uploaded one."""
         with query_file(file, settings, MESH_SUFFIXES) as path:
             hits = pipeline.search_mesh(path, k)
-        return {"query": file.filename or "mesh", "hits": [h.to_dict() for h in hits]}
+        return found(file.filename or "mesh", hits)
 
     @router.post("/search/audio", response_model=SearchResponse)
     def search_audio(file: Annotated[UploadFile, File()], k: QueryK = 10) -> Any:
@@ -76,7 +86,7 @@ def query_router(pipeline: Any, settings: Settings) -> APIRouter:
         if not text:
             raise ConfigError("no speech was heard in the recording")
         hits = pipeline.search(text, k)
-        return {"query": text, "hits": [h.to_dict() for h in hits]}
+        return found(text, hits)
 
     @router.post("/ask")
     def ask(body: AskRequest) -> dict[str, Any]:
